@@ -1,0 +1,3 @@
+"""atelier: a workflow engine for the French atelier citoyen."""
+
+PARIS_TZ_NAME = "Europe/Paris"

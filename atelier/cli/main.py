@@ -1,0 +1,287 @@
+"""The ``atelier`` command (messages in French)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from atelier.cli.context import (
+    AppContext,
+    french_errors,
+    parse_date,
+    parse_now,
+    parse_paris_datetime,
+)
+from atelier.cli.views import print_timeline
+from atelier.clock import PARIS, SimulatedClock
+from atelier.config import Settings
+from atelier.db import transaction
+from atelier.errors import AtelierError, Refused
+from atelier.i18n import short_date
+from atelier.planning.template import builtin_templates
+from atelier.planning.timeline import RISK_LABELS, Risk
+from atelier.services.ateliers import AtelierCreate, create_atelier, get_atelier, list_ateliers
+from atelier.services.people import add_people, parse_people_csv, validate_person
+from atelier.services.timeline import (
+    current_timeline,
+    get_step,
+    record_step_done,
+    stages_of,
+    steps_of,
+)
+from models.enums import AVIS_FORM_LABELS
+
+app = typer.Typer(
+    help="Atelier citoyen : du cadrage au droit de suite.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+step_app = typer.Typer(help="Étapes du calendrier.", no_args_is_help=True)
+person_app = typer.Typer(help="Personnes et rôles.", no_args_is_help=True)
+app.add_typer(step_app, name="step")
+app.add_typer(person_app, name="person")
+
+console = Console(width=160)
+
+
+def _ctx(ctx: typer.Context) -> AppContext:
+    obj = ctx.find_root().obj
+    if not isinstance(obj, AppContext):
+        raise RuntimeError("CLI context missing")
+    return obj
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", help="Dossier des données (base SQLite, courriels)."),
+    ] = None,
+    database_url: Annotated[
+        str | None, typer.Option("--database-url", help="URL SQLAlchemy (PostgreSQL…).")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Journal détaillé.")] = False,
+    now: Annotated[
+        str | None,
+        typer.Option("--now", help="Horloge simulée (AAAA-MM-JJTHH:MM, heure de Paris).", hidden=True),
+    ] = None,
+) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING)
+    overrides: dict[str, Any] = {}
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    if database_url is not None:
+        overrides["database_url"] = database_url
+    app_ctx = AppContext(settings=Settings(**overrides))
+    if now is not None:
+        app_ctx.clock = SimulatedClock(parse_now(now))
+    ctx.obj = app_ctx
+
+
+@app.command("templates")
+def templates_command() -> None:
+    """Liste les modèles de démarche disponibles."""
+    for template in builtin_templates().values():
+        typer.echo(
+            f"{template.key} : {template.name} — {template.citizens} citoyens, "
+            f"{template.weekends} week-ends, {template.online_sessions} sessions en ligne, "
+            f"avis en {template.horizon_months} mois"
+        )
+
+
+@app.command("create")
+@french_errors
+def create_command(
+    ctx: typer.Context,
+    file: Annotated[
+        Path | None, typer.Option("--file", "-f", help="Fichier YAML décrivant l'atelier.")
+    ] = None,
+    title: Annotated[str | None, typer.Option("--title", help="Titre.")] = None,
+    commanditaire: Annotated[str | None, typer.Option(help="Ministère commanditaire.")] = None,
+    question: Annotated[str | None, typer.Option(help="Question posée aux citoyens.")] = None,
+    avis_form: Annotated[str | None, typer.Option("--avis-form", help="Forme de l'avis.")] = None,
+    template: Annotated[str | None, typer.Option(help="Modèle de démarche.")] = None,
+    decision_date: Annotated[
+        str | None, typer.Option("--decision-date", help="Date de décision (AAAA-MM-JJ).")
+    ] = None,
+    slug: Annotated[str | None, typer.Option(help="Identifiant court.")] = None,
+) -> None:
+    """Crée un atelier et planifie son calendrier."""
+    app_ctx = _ctx(ctx)
+    data: dict[str, Any] = {}
+    if file is not None:
+        data = _read_yaml(file)
+    options = {
+        "title": title,
+        "commanditaire": commanditaire,
+        "question": question,
+        "avis_form": avis_form,
+        "template": template,
+        "slug": slug,
+    }
+    data.update({k: v for k, v in options.items() if v is not None})
+    if decision_date is not None:
+        data["decision_date"] = parse_date(decision_date, label="date de décision")
+    atelier_in = AtelierCreate.model_validate(data)
+    with transaction(app_ctx.engine) as session:
+        atelier, timeline = create_atelier(session=session, atelier_in=atelier_in, now=app_ctx.now())
+    typer.echo(f"Atelier « {atelier.title} » créé (identifiant : {atelier.slug}).")
+    typer.echo(
+        f"Remise de l'avis prévue le {short_date(timeline.avis_end)} "
+        f"(échéance {short_date(timeline.target_avis_date)}, marge {timeline.slack_days} j)."
+    )
+    if timeline.risk is not Risk.ON_TRACK:
+        typer.echo(f"Attention : {RISK_LABELS[timeline.risk]}.")
+        for reason in timeline.reasons:
+            typer.echo(f"  - {reason}")
+
+
+def _read_yaml(file: Path) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise AtelierError(f"fichier introuvable : {file}") from None
+    except yaml.YAMLError as error:
+        raise AtelierError(f"fichier YAML illisible : {file} ({error})") from None
+    if not isinstance(loaded, dict):
+        raise AtelierError(f"le fichier {file} doit décrire un atelier (clé : valeur)")
+    return loaded
+
+
+@app.command("list")
+@french_errors
+def list_command(ctx: typer.Context) -> None:
+    """Liste les ateliers."""
+    app_ctx = _ctx(ctx)
+    with transaction(app_ctx.engine) as session:
+        ateliers = list_ateliers(session=session)
+    if not ateliers:
+        typer.echo("Aucun atelier. Créez-en un avec « atelier create ».")
+        return
+    table = Table(title="Ateliers")
+    for column in ("Identifiant", "Titre", "Commanditaire", "Décision", "Avis prévu", "État"):
+        table.add_column(column)
+    for atelier in ateliers:
+        table.add_row(
+            atelier.slug,
+            atelier.title,
+            atelier.commanditaire,
+            short_date(atelier.decision_date),
+            short_date(atelier.forecast_avis_at) if atelier.forecast_avis_at else "",
+            RISK_LABELS[Risk(atelier.risk)],
+        )
+    console.print(table)
+
+
+@app.command("show")
+@french_errors
+def show_command(
+    ctx: typer.Context, slug: Annotated[str, typer.Argument(help="Identifiant de l'atelier.")]
+) -> None:
+    """Affiche le calendrier : prévu, prévision, réalisé, chemin critique et risque."""
+    app_ctx = _ctx(ctx)
+    with transaction(app_ctx.engine) as session:
+        atelier = get_atelier(session=session, slug=slug)
+        timeline = current_timeline(session=session, atelier=atelier, now=app_ctx.now())
+        stages = stages_of(session=session, atelier=atelier)
+        steps = steps_of(session=session, atelier=atelier)
+        # Show the forecast as of now without writing it.
+        path = set(timeline.critical_path)
+        for step in steps:
+            dates = timeline.steps[step.key]
+            step.forecast_start, step.forecast_end = dates.start, dates.end
+            step.on_critical_path = step.key in path
+        session.expunge_all()
+    print_timeline(console, atelier, stages, steps, timeline)
+
+
+@step_app.command("done")
+@french_errors
+def step_done_command(
+    ctx: typer.Context,
+    slug: Annotated[str, typer.Argument(help="Identifiant de l'atelier.")],
+    step_key: Annotated[str, typer.Argument(help="Étape (clé, voir « atelier show »).")],
+    day: Annotated[str, typer.Option("--date", help="Date de réalisation (AAAA-MM-JJ).")],
+    at: Annotated[str | None, typer.Option("--time", help="Heure (HH:MM), Paris.")] = None,
+) -> None:
+    """Marque une étape comme faite à une date."""
+    app_ctx = _ctx(ctx)
+    with transaction(app_ctx.engine) as session:
+        atelier = get_atelier(session=session, slug=slug)
+        step = get_step(session=session, atelier=atelier, key=step_key)
+        done_at = parse_paris_datetime(day, at, default=step.planned_end.astimezone(PARIS).time())
+        timeline = record_step_done(
+            session=session,
+            atelier=atelier,
+            step_key=step_key,
+            done_at=done_at,
+            actor="cli",
+            now=app_ctx.now(),
+        )
+        name = step.name
+    typer.echo(f"Étape « {name} » faite le {short_date(done_at)}.")
+    typer.echo(
+        f"Remise de l'avis prévue le {short_date(timeline.avis_end)} "
+        f"(marge {timeline.slack_days} j, {RISK_LABELS[timeline.risk]})."
+    )
+    for reason in timeline.reasons:
+        typer.echo(f"  ⚠ {reason}")
+
+
+@person_app.command("add")
+@french_errors
+def person_add_command(
+    ctx: typer.Context,
+    slug: Annotated[str, typer.Argument(help="Identifiant de l'atelier.")],
+    name: Annotated[str, typer.Option("--name", help="Nom complet.")],
+    email: Annotated[str, typer.Option("--email", help="Adresse e-mail.")],
+    role: Annotated[str, typer.Option("--role", help="Rôle(s), séparés par « ; » (citoyen, expert…).")],
+    organisation: Annotated[str | None, typer.Option(help="Organisation.")] = None,
+) -> None:
+    """Ajoute une personne à un atelier avec son ou ses rôles."""
+    app_ctx = _ctx(ctx)
+    data: dict[str, Any] = {"full_name": name, "email": email, "roles": role}
+    if organisation:
+        data["organisation"] = organisation
+    person_in = validate_person(data)
+    with transaction(app_ctx.engine) as session:
+        atelier = get_atelier(session=session, slug=slug)
+        add_people(session=session, atelier=atelier, people=[person_in], now=app_ctx.now())
+    typer.echo(f"{person_in.full_name} ajouté(e) à l'atelier {slug}.")
+
+
+@person_app.command("import")
+@french_errors
+def person_import_command(
+    ctx: typer.Context,
+    slug: Annotated[str, typer.Argument(help="Identifiant de l'atelier.")],
+    csv_file: Annotated[Path, typer.Argument(help="Fichier CSV : nom, email, role[, organisation].")],
+) -> None:
+    """Importe des personnes depuis un fichier CSV (tout ou rien)."""
+    app_ctx = _ctx(ctx)
+    try:
+        text = csv_file.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise Refused(f"fichier introuvable : {csv_file}") from None
+    except UnicodeDecodeError:
+        raise Refused(f"le fichier {csv_file} n'est pas en UTF-8") from None
+    people = parse_people_csv(text)
+    with transaction(app_ctx.engine) as session:
+        atelier = get_atelier(session=session, slug=slug)
+        add_people(session=session, atelier=atelier, people=people, now=app_ctx.now())
+    typer.echo(f"{len(people)} personne(s) importée(s) dans l'atelier {slug}.")
+
+
+@app.command("avis-forms", hidden=True)
+def avis_forms_command() -> None:
+    """Formes d'avis possibles."""
+    for form, label in AVIS_FORM_LABELS.items():
+        typer.echo(f"{form.value} : {label}")

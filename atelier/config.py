@@ -1,0 +1,67 @@
+"""The one settings class of the application (environment prefix ``ATELIER_``)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything configurable; read from the environment, never at import time."""
+
+    model_config = SettingsConfigDict(env_prefix="ATELIER_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"), description="SQLite file, mailbox, secret key")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; defaults to SQLite in data_dir"
+    )
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_use_tls: bool = False
+    smtp_start_tls: bool = False
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout_seconds: float = 30.0
+    mail_from: str = "atelier-citoyen@participation.example.gouv.fr"
+    mail_from_name: str = "Équipe de l'atelier citoyen"
+    team_email: str = "equipe-projet@participation.example.gouv.fr"
+
+    public_base_url: str = "http://127.0.0.1:8000"
+    secret_key: str | None = Field(default=None, description="signs decision links")
+    link_max_age_days: int = 21
+
+    dispatch_interval_seconds: float = 1.0
+    dispatch_batch_size: int = 100
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'atelier.db').resolve()}"
+
+    @property
+    def mailbox_dir(self) -> Path:
+        return self.data_dir / "mailbox"
+
+    def resolved_secret_key(self) -> str:
+        """The signing key: from settings, or generated once and kept in the data folder."""
+        if self.secret_key:
+            return self.secret_key
+        key_file = self.data_dir / "secret_key"
+        if key_file.exists():
+            return key_file.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(32)
+        key_file.write_text(key)
+        key_file.chmod(0o600)
+        return key
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, with explicit overrides (for tests, CLI flags)."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,38 @@
+"""Dates and times as French users read them, in Europe/Paris."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from babel.dates import format_date, format_datetime
+
+from atelier.clock import PARIS, ensure_utc
+
+LOCALE = "fr_FR"
+
+
+def long_datetime(value: datetime) -> str:
+    """« samedi 13 mars 2027 à 10h00 »"""
+    return str(format_datetime(ensure_utc(value), "EEEE d MMMM y 'à' HH'h'mm", tzinfo=PARIS, locale=LOCALE))
+
+
+def long_date(value: date | datetime) -> str:
+    """« samedi 13 mars 2027 »"""
+    if isinstance(value, datetime):
+        value = ensure_utc(value).astimezone(PARIS).date()
+    return str(format_date(value, "EEEE d MMMM y", locale=LOCALE))
+
+
+def short_datetime(value: datetime) -> str:
+    """« sam. 13/03/2027 10h00 »"""
+    return str(format_datetime(ensure_utc(value), "EEE dd/MM/y HH'h'mm", tzinfo=PARIS, locale=LOCALE))
+
+
+def short_date(value: date | datetime) -> str:
+    if isinstance(value, datetime):
+        value = ensure_utc(value).astimezone(PARIS).date()
+    return value.strftime("%d/%m/%Y")
+
+
+def hour(value: datetime) -> str:
+    return str(format_datetime(ensure_utc(value), "HH'h'mm", tzinfo=PARIS, locale=LOCALE))

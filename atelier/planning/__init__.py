@@ -1,0 +1,1 @@
+"""Pure planning: process templates, French public holidays, the timeline."""

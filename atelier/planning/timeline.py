@@ -1,0 +1,274 @@
+"""The four-month timeline as pure functions of a template, a decision date, actuals and now.
+
+Planned dates are computed once from the template; forecasts are recomputed from the
+actual dates recorded so far. Neither rewrites the other: both are kept side by side.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+
+from atelier.clock import PARIS, ensure_utc
+from atelier.planning.holidays import (
+    french_public_holidays,
+    is_working_day,
+    next_free_saturday,
+    next_working_day,
+)
+from atelier.planning.template import ProcessTemplate, StepSpec
+from models.enums import StepKind
+
+# Below this many days of slack on the critical path, the avis date is flagged as tight.
+TIGHT_SLACK_DAYS = 7
+# A step with no dependency starts on the decision date at this hour (Paris).
+DAY_START = time(9, 0)
+
+
+class Risk(StrEnum):
+    ON_TRACK = "on_track"
+    TIGHT = "tight"
+    AT_RISK = "at_risk"
+
+
+RISK_LABELS: dict[Risk, str] = {
+    Risk.ON_TRACK: "dans les temps",
+    Risk.TIGHT: "marge faible",
+    Risk.AT_RISK: "date de l'avis menacée",
+}
+
+
+@dataclass(frozen=True)
+class StepDates:
+    key: str
+    start: datetime  # UTC
+    end: datetime  # UTC
+    binding: str | None  # the dependency that fixed this date, for the critical path
+    note: str | None = None  # why the step was moved (a holiday, a late dependency)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    template_key: str
+    decision_date: date
+    target_avis_date: date
+    steps: dict[str, StepDates]
+    avis_key: str
+    critical_path: list[str]
+    slack_days: int
+    risk: Risk
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def avis_end(self) -> datetime:
+        return self.steps[self.avis_key].end
+
+    @property
+    def feasible(self) -> bool:
+        return self.risk is not Risk.AT_RISK
+
+
+def add_months(day: date, months: int) -> date:
+    """Calendar months, the last day of the month when the day does not exist."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def target_avis_date(template: ProcessTemplate, decision_date: date) -> date:
+    return add_months(decision_date, template.horizon_months)
+
+
+def _at(day: date, clock_time: time) -> datetime:
+    return datetime.combine(day, clock_time, tzinfo=PARIS).astimezone(UTC)
+
+
+def _holiday_note(saturday_wanted: date, saturday_found: date) -> str | None:
+    if saturday_found == saturday_wanted:
+        return None
+    touching = []
+    day = saturday_wanted
+    while day < saturday_found:
+        for offset in (-1, 0, 1, 2):
+            d = day + timedelta(days=offset)
+            name = french_public_holidays(d.year).get(d)
+            if name:
+                touching.append(f"{name} ({d.strftime('%d/%m/%Y')})")
+        day += timedelta(days=7)
+    return "week-end décalé : jour férié proche — " + ", ".join(dict.fromkeys(touching))
+
+
+def place(
+    step: StepSpec, template: ProcessTemplate, earliest: datetime
+) -> tuple[datetime, datetime, str | None]:
+    """Place one step at the first slot its kind allows on or after ``earliest``."""
+    local = ensure_utc(earliest).astimezone(PARIS)
+    if step.kind is StepKind.MILESTONE:
+        return earliest, earliest, None
+    if step.kind in (StepKind.TASK, StepKind.DECISION):
+        day = next_working_day((local + timedelta(days=step.duration_days)).date())
+        end = _at(day, template.task_deadline)
+        if end < earliest:
+            end = _at(next_working_day(day + timedelta(days=1)), template.task_deadline)
+        return earliest, end, None
+    if step.kind in (StepKind.MEETING, StepKind.ONLINE_SESSION):
+        hours = template.meeting_hours if step.kind is StepKind.MEETING else template.online_session_hours
+        day = local.date()
+        while not is_working_day(day) or _at(day, hours.start) < earliest:
+            day += timedelta(days=1)
+        start = _at(day, hours.start)
+        return start, start + timedelta(minutes=hours.minutes), None
+    if step.kind is StepKind.WEEKEND:
+        weekend = template.weekend_hours
+        wanted = local.date() + timedelta(days=(5 - local.weekday()) % 7)
+        if _at(wanted, weekend.start) < earliest:
+            wanted += timedelta(days=7)
+        saturday = next_free_saturday(wanted)
+        start = _at(saturday, weekend.start)
+        end = _at(saturday + timedelta(days=1), weekend.end)
+        return start, end, _holiday_note(wanted, saturday)
+    raise ValueError(f"unknown step kind {step.kind}")
+
+
+def _schedule(
+    template: ProcessTemplate,
+    decision_date: date,
+    *,
+    actuals: Mapping[str, datetime],
+    floors: Mapping[str, datetime],
+    now: datetime | None,
+) -> dict[str, StepDates]:
+    result: dict[str, StepDates] = {}
+    origin = _at(decision_date, DAY_START)
+    for step in template.topological_order():
+        binding: str | None = None
+        earliest = origin
+        for dep, lag in step.after.items():
+            candidate = result[dep].end + timedelta(days=lag)
+            if binding is None or candidate > earliest:
+                earliest, binding = candidate, dep
+        floor = floors.get(step.key)
+        note: str | None = None
+        late_dep = floor is not None and earliest > floor
+        if floor is not None and floor > earliest:
+            earliest = floor
+        actual = actuals.get(step.key)
+        if actual is not None:
+            start, _end, _ = place(step, template, earliest)
+            result[step.key] = StepDates(step.key, min(start, actual), actual, binding)
+            continue
+        start, end, note = place(step, template, earliest)
+        if now is not None and end < now:
+            # Not recorded although its date has passed: it cannot end before now.
+            overdue = step.model_copy(update={"duration_days": 0})
+            start, end, note = place(overdue, template, max(earliest, now))
+            note = "en retard : non enregistré à la date prévue"
+        elif late_dep and binding is not None:
+            note = note or f"décalé par « {template.step(binding).name} »"
+        result[step.key] = StepDates(step.key, start, end, binding, note)
+    return result
+
+
+def _critical_path(steps: Mapping[str, StepDates], avis_key: str) -> list[str]:
+    path = [avis_key]
+    while (binding := steps[path[-1]].binding) is not None:
+        path.append(binding)
+    return list(reversed(path))
+
+
+def _causes(
+    template: ProcessTemplate,
+    path: list[str],
+    steps: Mapping[str, StepDates],
+    planned_ends: Mapping[str, datetime],
+    actuals: Mapping[str, datetime],
+) -> list[str]:
+    """Root causes on the critical path: late recordings, overdue steps, holidays."""
+    causes: list[str] = []
+    for key in path:
+        name = template.step(key).name
+        actual, planned_end = actuals.get(key), planned_ends.get(key)
+        if actual is not None and planned_end is not None and actual - planned_end >= timedelta(days=1):
+            days = (actual.astimezone(PARIS).date() - planned_end.astimezone(PARIS).date()).days
+            causes.append(
+                f"« {name} » réalisé le {actual.astimezone(PARIS):%d/%m/%Y}, prévu le "
+                f"{planned_end.astimezone(PARIS):%d/%m/%Y} ({days} jour(s) de retard)."
+            )
+        elif actual is None and (note := steps[key].note) and not note.startswith("décalé par"):
+            causes.append(f"« {name} » : {note}.")
+    return causes
+
+
+def _assess(
+    template: ProcessTemplate,
+    decision_date: date,
+    target: date,
+    steps: dict[str, StepDates],
+    planned_ends: Mapping[str, datetime] | None = None,
+    actuals: Mapping[str, datetime] | None = None,
+) -> Timeline:
+    avis = steps[template.avis_step]
+    avis_day = avis.end.astimezone(PARIS).date()
+    slack = (target - avis_day).days
+    risk = Risk.AT_RISK if slack < 0 else Risk.TIGHT if slack < TIGHT_SLACK_DAYS else Risk.ON_TRACK
+    path = _critical_path(steps, template.avis_step)
+    reasons: list[str] = []
+    if risk is Risk.AT_RISK:
+        reasons.append(
+            f"L'avis serait remis le {avis_day.strftime('%d/%m/%Y')}, {-slack} jour(s) après "
+            f"l'échéance du {target.strftime('%d/%m/%Y')}."
+        )
+    elif risk is Risk.TIGHT:
+        reasons.append(f"Il ne reste que {slack} jour(s) de marge avant l'échéance de l'avis.")
+    if risk is not Risk.ON_TRACK:
+        reasons.extend(_causes(template, path, steps, planned_ends or {}, actuals or {}))
+    return Timeline(
+        template_key=template.key,
+        decision_date=decision_date,
+        target_avis_date=target,
+        steps=steps,
+        avis_key=template.avis_step,
+        critical_path=path,
+        slack_days=slack,
+        risk=risk,
+        reasons=reasons,
+    )
+
+
+def plan_timeline(template: ProcessTemplate, decision_date: date, *, target: date | None = None) -> Timeline:
+    """The planned timeline: every milestone from the decision date along its dependencies."""
+    steps = _schedule(template, decision_date, actuals={}, floors={}, now=None)
+    return _assess(template, decision_date, target or target_avis_date(template, decision_date), steps)
+
+
+def forecast_timeline(
+    template: ProcessTemplate,
+    decision_date: date,
+    *,
+    planned: Mapping[str, tuple[datetime, datetime]],
+    actuals: Mapping[str, datetime],
+    now: datetime | None = None,
+    target: date | None = None,
+) -> Timeline:
+    """The forecast: actual dates where recorded, the rest pushed by them, never before plan."""
+    actuals = {k: ensure_utc(v) for k, v in actuals.items()}
+    floors = {k: ensure_utc(start) for k, (start, _end) in planned.items()}
+    planned_ends = {k: ensure_utc(end) for k, (_start, end) in planned.items()}
+    steps = _schedule(
+        template,
+        decision_date,
+        actuals=actuals,
+        floors=floors,
+        now=ensure_utc(now) if now else None,
+    )
+    return _assess(
+        template,
+        decision_date,
+        target or target_avis_date(template, decision_date),
+        steps,
+        planned_ends,
+        actuals,
+    )

@@ -1,0 +1,160 @@
+"""Creating and finding ateliers; the plan is written once, at creation."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from sqlmodel import Session, col, select
+
+from atelier.errors import NotFound, Refused
+from atelier.planning.template import DEFAULT_TEMPLATE_KEY, ProcessTemplate, get_template
+from atelier.planning.timeline import Timeline, plan_timeline
+from atelier.services.events import record_event
+from models import Atelier, Gate, Stage, Step
+from models.enums import AVIS_FORM_LABELS, AvisForm, StepKind, StepStatus
+from models.types import pk
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60] or "atelier"
+
+
+class AtelierCreate(BaseModel):
+    """What a project team gives to open an atelier (YAML file or command-line options)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    slug: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")] | None = None
+    title: Annotated[Text, Field(max_length=300)]
+    commanditaire: Annotated[Text, Field(max_length=300)]
+    question: Text
+    avis_form: AvisForm = AvisForm.PROPOSALS
+    template: str = DEFAULT_TEMPLATE_KEY
+    decision_date: date
+    target_avis_date: date | None = None
+
+    @field_validator("avis_form", mode="before")
+    @classmethod
+    def _accept_french_label(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            for form, label in AVIS_FORM_LABELS.items():
+                if value.strip().lower() == label.lower():
+                    return form
+        return value
+
+    @field_validator("decision_date", "target_avis_date", mode="before")
+    @classmethod
+    def _only_iso_dates(cls, value: Any) -> Any:
+        # pydantic would take an integer as a Unix timestamp: refuse anything but a date.
+        if isinstance(value, int | float):
+            raise ValueError("not a date")
+        return value
+
+
+def get_atelier(*, session: Session, slug: str) -> Atelier:
+    atelier = session.exec(select(Atelier).where(Atelier.slug == slug)).first()
+    if atelier is None:
+        raise NotFound(f"atelier inconnu : « {slug} »", f"unknown atelier {slug!r}")
+    return atelier
+
+
+def list_ateliers(*, session: Session) -> list[Atelier]:
+    return list(session.exec(select(Atelier).order_by(col(Atelier.decision_date))).all())
+
+
+def template_of(atelier: Atelier) -> ProcessTemplate:
+    return get_template(atelier.template_key)
+
+
+def create_atelier(*, session: Session, atelier_in: AtelierCreate, now: datetime) -> tuple[Atelier, Timeline]:
+    """Write the atelier, its stages, steps (planned = forecast) and pending gates."""
+    try:
+        template = get_template(atelier_in.template)
+    except KeyError:
+        raise NotFound(f"modèle inconnu : « {atelier_in.template} »", "unknown template") from None
+    slug = atelier_in.slug or slugify(atelier_in.title)
+    if session.exec(select(Atelier.id).where(Atelier.slug == slug)).first() is not None:
+        raise Refused(f"un atelier « {slug} » existe déjà", f"duplicate atelier slug {slug!r}")
+    timeline = plan_timeline(template, atelier_in.decision_date, target=atelier_in.target_avis_date)
+    atelier = Atelier(
+        slug=slug,
+        title=atelier_in.title,
+        commanditaire=atelier_in.commanditaire,
+        question=atelier_in.question,
+        avis_form=atelier_in.avis_form,
+        template_key=template.key,
+        decision_date=atelier_in.decision_date,
+        target_avis_date=timeline.target_avis_date,
+        created_at=now,
+        risk=timeline.risk.value,
+        forecast_avis_at=timeline.avis_end,
+    )
+    session.add(atelier)
+    session.flush()
+    atelier_id = pk(atelier)
+    stages: dict[str, Stage] = {}
+    for position, stage_spec in enumerate(template.stages):
+        stage = Stage(atelier_id=atelier_id, key=stage_spec.key, name=stage_spec.name, position=position)
+        session.add(stage)
+        stages[stage_spec.key] = stage
+    session.flush()
+    path = set(timeline.critical_path)
+    for position, spec in enumerate(template.steps):
+        dates = timeline.steps[spec.key]
+        stage_id = pk(stages[spec.stage])
+        step = Step(
+            atelier_id=atelier_id,
+            stage_id=stage_id,
+            key=spec.key,
+            name=spec.name,
+            kind=spec.kind,
+            position=position,
+            depends_on=list(spec.after),
+            planned_start=dates.start,
+            planned_end=dates.end,
+            forecast_start=dates.start,
+            forecast_end=dates.end,
+            on_critical_path=spec.key in path,
+        )
+        if spec.key == template.decision_step:
+            # The decision to hold the atelier is the origin of the timeline: it happened.
+            step.status = StepStatus.DONE
+            step.actual_end = dates.end
+        session.add(step)
+        if spec.gate is not None:
+            session.flush()
+            quorum = template.quorum_of(spec.gate)
+            session.add(
+                Gate(
+                    atelier_id=atelier_id,
+                    step_id=pk(step),
+                    key=spec.gate.key,
+                    name=spec.gate.name,
+                    decides=spec.gate.decides,
+                    member_role=spec.gate.members.value,
+                    quorum_rule=quorum.rule,
+                    quorum_n=quorum.n,
+                    due_at=dates.end if spec.kind is not StepKind.MEETING else dates.start,
+                )
+            )
+    record_event(
+        session=session,
+        atelier_id=atelier_id,
+        actor="cli",
+        kind="atelier_created",
+        at=now,
+        template=template.key,
+        decision_date=atelier_in.decision_date.isoformat(),
+        target_avis_date=timeline.target_avis_date.isoformat(),
+        planned_avis_at=timeline.avis_end.isoformat(),
+        risk=timeline.risk.value,
+    )
+    session.flush()
+    return atelier, timeline

@@ -1,0 +1,124 @@
+"""Enumerations of the domain; their values are stored, their labels are shown (French)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    CITIZEN = "citizen"
+    EXPERT = "expert"
+    TRAINER = "trainer"
+    COPIL_MEMBER = "copil_member"
+    COMMANDITAIRE = "commanditaire"
+    PROJECT_TEAM = "project_team"
+    GARANT = "garant"
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.CITIZEN: "citoyen",
+    Role.EXPERT: "expert",
+    Role.TRAINER: "formateur",
+    Role.COPIL_MEMBER: "membre du COPIL",
+    Role.COMMANDITAIRE: "commanditaire",
+    Role.PROJECT_TEAM: "équipe projet",
+    Role.GARANT: "garant",
+}
+
+# Accepted spellings on the command line and in CSV files (French or English).
+ROLE_ALIASES: dict[str, Role] = {
+    **{r.value: r for r in Role},
+    **{label.lower(): r for r, label in ROLE_LABELS.items()},
+    "citoyen": Role.CITIZEN,
+    "citoyenne": Role.CITIZEN,
+    "formateur": Role.TRAINER,
+    "formatrice": Role.TRAINER,
+    "copil": Role.COPIL_MEMBER,
+    "equipe": Role.PROJECT_TEAM,
+    "équipe": Role.PROJECT_TEAM,
+    "equipe_projet": Role.PROJECT_TEAM,
+    "intervenant": Role.EXPERT,
+}
+
+
+class AvisForm(StrEnum):
+    """The form of the avis, fixed beforehand by the commanditaire (seed 001)."""
+
+    OPINION_ON_PROJECT = "opinion_on_project"
+    POSITION_VALIDATION = "position_validation"
+    CHOICE_BETWEEN_ALTERNATIVES = "choice_between_alternatives"
+    PROPOSALS = "proposals"
+    PRINCIPLES_OF_ACTION = "principles_of_action"
+
+
+AVIS_FORM_LABELS: dict[AvisForm, str] = {
+    AvisForm.OPINION_ON_PROJECT: "avis sur un projet",
+    AvisForm.POSITION_VALIDATION: "(in)validation d'une position",
+    AvisForm.CHOICE_BETWEEN_ALTERNATIVES: "choix entre plusieurs alternatives",
+    AvisForm.PROPOSALS: "propositions de solutions",
+    AvisForm.PRINCIPLES_OF_ACTION: "principes d'action d'une politique publique",
+}
+
+
+class StepKind(StrEnum):
+    TASK = "task"  # work with a deadline
+    MEETING = "meeting"  # an in-person or visio meeting on a working day
+    DECISION = "decision"  # a decision taken remotely (links)
+    WEEKEND = "weekend"  # Saturday 10:00 – Sunday 17:00
+    ONLINE_SESSION = "online_session"  # 60–90 minutes, weekday evening
+    MILESTONE = "milestone"  # an instant (decision date, avis handover)
+
+
+class StageStatus(StrEnum):
+    PENDING = "pending"
+    OPEN = "open"
+    DONE = "done"
+
+
+class StepStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+
+
+class QuorumRule(StrEnum):
+    N_OF_M = "n_of_m"
+    MAJORITY = "majority"
+    UNANIMITY = "unanimity"
+
+
+class GateStatus(StrEnum):
+    PENDING = "pending"  # not asked yet
+    OPEN = "open"  # asked, waiting for decisions
+    SENT_BACK = "sent_back"  # closed for this round; the stage reworks and asks again
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class DecisionOutcome(StrEnum):
+    APPROVE = "approve"
+    SEND_BACK = "send_back"
+    REJECT = "reject"
+
+
+OUTCOME_LABELS: dict[DecisionOutcome, str] = {
+    DecisionOutcome.APPROVE: "approuvé",
+    DecisionOutcome.SEND_BACK: "renvoyé pour reprise",
+    DecisionOutcome.REJECT: "rejeté",
+}
+
+OUTCOME_ALIASES: dict[str, DecisionOutcome] = {
+    **{o.value: o for o in DecisionOutcome},
+    "approuver": DecisionOutcome.APPROVE,
+    "approuve": DecisionOutcome.APPROVE,
+    "renvoyer": DecisionOutcome.SEND_BACK,
+    "renvoi": DecisionOutcome.SEND_BACK,
+    "rejeter": DecisionOutcome.REJECT,
+    "rejet": DecisionOutcome.REJECT,
+}
+
+
+class DecisionChannel(StrEnum):
+    LINK = "link"  # signed link sent by e-mail
+    MEETING = "meeting"  # taken in a COPIL meeting, recorded by the team from the CLI
+    CLI = "cli"
+    SIMULATION = "simulation"  # the demo's simulated members

@@ -1,0 +1,28 @@
+"""Fixtures shared by every layer of tests: real SQLite files in a temporary folder."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from atelier.db import make_engine, migrate
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+DECISION = date(2027, 1, 11)
+CREATED = datetime(2027, 1, 11, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    """A migrated SQLite file database, new for each test."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'atelier.db'}")
+    migrate(engine)
+    yield engine
+    engine.dispose()

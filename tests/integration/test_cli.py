@@ -1,0 +1,224 @@
+"""The ``atelier`` command against a real SQLite file: French output, refusals write nothing."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import Session, select
+from typer.testing import CliRunner
+
+from atelier.cli.main import app
+from atelier.db import make_engine
+from models import Atelier, Membership, Person
+
+EXAMPLE = Path(__file__).parents[2] / "examples" / "atelier.yaml"
+SLUG = "mobilites-rurales-2027"
+
+runner = CliRunner()
+
+
+def run(data_dir: Path, *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["--data-dir", str(data_dir), "--now", "2027-01-11T10:00", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def counts(data_dir: Path) -> tuple[int, int, int]:
+    engine = make_engine(f"sqlite:///{data_dir / 'atelier.db'}")
+    with Session(engine) as session:
+        result = (
+            session.exec(select(func.count()).select_from(Atelier)).one(),
+            session.exec(select(func.count()).select_from(Person)).one(),
+            session.exec(select(func.count()).select_from(Membership)).one(),
+        )
+    engine.dispose()
+    return result
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    code, out, err = run(tmp_path, "create", "--file", str(EXAMPLE))
+    assert code == 0, err
+    assert "Remise de l'avis prévue le 25/04/2027" in out
+    return tmp_path
+
+
+def test_create_list_and_show(data_dir: Path) -> None:
+    """A created atelier is listed, and show prints planned weekends, critical path and risk."""
+    code, out, _ = run(data_dir, "list")
+    assert code == 0 and SLUG in out and "dans les temps" in out
+    code, out, _ = run(data_dir, "show", SLUG)
+    assert code == 0
+    assert "sam. 03/04/2027 10h00 → dim. 17h00" in out and "sam. 24/04/2027 10h00" in out
+    assert "Chemin critique :" in out
+    assert "marge : 16 jour(s)" in out
+
+
+def test_create_from_options(tmp_path: Path) -> None:
+    """An atelier can be created from options alone, with the conférence template."""
+    code, out, err = run(
+        tmp_path,
+        "create",
+        "--title",
+        "Conférence sur l'eau",
+        "--commanditaire",
+        "Ministère",
+        "--question",
+        "Comment partager l'eau ?",
+        "--decision-date",
+        "2027-01-11",
+        "--template",
+        "conference_de_citoyens",
+    )
+    assert code == 0, err
+    assert "conference-sur-l-eau" in out
+
+
+def test_step_done_moves_the_forecast(data_dir: Path) -> None:
+    """Marking the demande meeting done late shows the new forecast."""
+    code, out, err = run(
+        data_dir,
+        "--now",
+        "2027-02-10T12:00",
+        "step",
+        "done",
+        SLUG,
+        "reunion_demande",
+        "--date",
+        "2027-02-08",
+    )
+    # --now given twice: the last one wins; the meeting was three weeks late.
+    assert code == 0, err
+    assert "Étape « Réunion de travail" in out
+
+
+def test_people_one_by_one_and_from_csv(data_dir: Path, tmp_path: Path) -> None:
+    """People are added with their roles, alone or from a CSV with French headers."""
+    code, _, err = run(
+        data_dir,
+        "person",
+        "add",
+        SLUG,
+        "--name",
+        "Claire Martin",
+        "--email",
+        "claire.martin@example.org",
+        "--role",
+        "membre du COPIL;commanditaire",
+    )
+    assert code == 0, err
+    csv_file = tmp_path / "citoyens.csv"
+    csv_file.write_text(
+        "nom;email;role\nAli Ben;ali@example.org;citoyen\nJeanne Roux;jeanne@example.org;citoyenne\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(data_dir, "person", "import", SLUG, str(csv_file))
+    assert code == 0, err
+    assert "2 personne(s) importée(s)" in out
+    assert counts(data_dir) == (1, 3, 4)
+
+
+BAD_CSV = {
+    "missing_column": ("nom,email\nAli,ali@example.org\n", "colonne(s) manquante(s)"),
+    "duplicate": (
+        "nom,email,role\nAli,ali@example.org,citoyen\nAli B,ALI@example.org,citoyen\n",
+        "apparaît deux fois",
+    ),
+    "bad_email": (
+        "nom,email,role\nAli,ali@example.org,citoyen\nJo,pas-une-adresse,citoyen\n",
+        "ligne 3 : e-mail : « pas-une-adresse » n'est pas une adresse e-mail valide",
+    ),
+    "bad_role": ("nom,email,role\nAli,ali@example.org,astronaute\n", "rôle inconnu"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CSV))
+def test_bad_csv_is_refused_whole(data_dir: Path, tmp_path: Path, case: str) -> None:
+    """A CSV with a missing column, a duplicate, a bad e-mail or role writes nobody."""
+    content, message = BAD_CSV[case]
+    csv_file = tmp_path / f"{case}.csv"
+    csv_file.write_text(content, encoding="utf-8")
+    code, _out, err = run(data_dir, "person", "import", SLUG, str(csv_file))
+    assert code == 1
+    assert message in err
+    assert err.startswith("Erreur : ") and err.count("\n") == 1
+    assert counts(data_dir) == (1, 0, 0)
+
+
+def test_person_already_in_the_atelier_is_refused(data_dir: Path) -> None:
+    """Adding the same person with the same role twice is refused."""
+    args = (
+        "person",
+        "add",
+        SLUG,
+        "--name",
+        "Ali",
+        "--email",
+        "ali@example.org",
+        "--role",
+        "citoyen",
+    )
+    assert run(data_dir, *args)[0] == 0
+    code, _, err = run(data_dir, *args)
+    assert code == 1 and "déjà inscrit(e) comme citoyen" in err
+    assert counts(data_dir) == (1, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("show", "inconnu"), "atelier inconnu : « inconnu »"),
+        (("step", "done", "inconnu", "copil_1", "--date", "2027-01-12"), "atelier inconnu"),
+        (
+            ("step", "done", SLUG, "reunion_demande", "--date", "2027-02-30"),
+            "n'est pas une date valide",
+        ),
+        (("step", "done", SLUG, "nulle_part", "--date", "2027-01-12"), "étape inconnue"),
+        (
+            ("person", "add", SLUG, "--name", "Jo", "--email", "jo@", "--role", "citoyen"),
+            "n'est pas une adresse e-mail valide",
+        ),
+        (
+            (
+                "person",
+                "add",
+                "inconnu",
+                "--name",
+                "Jo",
+                "--email",
+                "jo@example.org",
+                "--role",
+                "citoyen",
+            ),
+            "atelier inconnu",
+        ),
+        (("create", "--file", "/nonexistent.yaml"), "fichier introuvable"),
+        (
+            (
+                "create",
+                "--title",
+                "T",
+                "--commanditaire",
+                "C",
+                "--question",
+                "Q",
+                "--decision-date",
+                "11/01/2027",
+            ),
+            "n'est pas une date valide",
+        ),
+        (
+            ("create", "--title", "T", "--commanditaire", "C", "--decision-date", "2027-01-11"),
+            "champ obligatoire manquant : « question »",
+        ),
+    ],
+)
+def test_bad_input_gets_one_french_line_and_writes_nothing(
+    data_dir: Path, args: tuple[str, ...], message: str
+) -> None:
+    """Unknown atelier, bad date, bad e-mail, missing field: exit 1, one French line, no write."""
+    before = counts(data_dir)
+    code, _, err = run(data_dir, *args)
+    assert code == 1
+    assert message in err, err
+    assert err.startswith("Erreur : ") and err.count("\n") == 1
+    assert counts(data_dir) == before
