@@ -13,6 +13,7 @@ from models.atelier import (
 )
 from models.event import Event
 from models.gate import Decision, Gate, GateMember
+from models.outbox import InvitationAnswer, OutboxMessage, UsedLink
 
 __all__ = [
     "Atelier",
@@ -22,10 +23,13 @@ __all__ = [
     "Event",
     "Gate",
     "GateMember",
+    "InvitationAnswer",
     "Membership",
+    "OutboxMessage",
     "Person",
     "PersonBase",
     "PersonCreate",
     "Stage",
     "Step",
+    "UsedLink",
 ]

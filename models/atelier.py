@@ -21,6 +21,12 @@ class AtelierBase(SQLModel):
     template_key: str = Field(max_length=80)
     decision_date: date
     target_avis_date: date
+    # Practical details the invitations carry; None until the team knows them.
+    venue: str | None = None
+    hotel: str | None = None
+    online_meeting_url: str | None = None
+    copil_meeting_place: str | None = None
+    indemnisation_per_day_eur: int | None = None
 
 
 class Atelier(AtelierBase, table=True):

@@ -78,6 +78,19 @@ class StageStatus(StrEnum):
 class StepStatus(StrEnum):
     PENDING = "pending"
     DONE = "done"
+    CANCELLED = "cancelled"  # an event called off (an online session); counts as settled
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    CANCELLED = "cancelled"  # no longer wanted (date moved, person answered, gate decided)
+    FAILED = "failed"  # gave up after retries; the team was alerted
+
+
+class Answer(StrEnum):
+    CONFIRM = "confirm"
+    DECLINE = "decline"
 
 
 class QuorumRule(StrEnum):

@@ -285,3 +285,33 @@ def avis_forms_command() -> None:
     """Formes d'avis possibles."""
     for form, label in AVIS_FORM_LABELS.items():
         typer.echo(f"{form.value} : {label}")
+
+
+@app.command("demo")
+@french_errors
+def demo_command(
+    ctx: typer.Context,
+    decision_date: Annotated[
+        str, typer.Option("--decision-date", help="Date de décision (AAAA-MM-JJ).")
+    ] = "2027-01-11",
+    mailbox: Annotated[
+        Path | None, typer.Option("--mailbox", help="Dossier où écrire les courriels (.eml).")
+    ] = None,
+) -> None:
+    """Déroule un atelier citoyen complet en temps simulé (Prefect, SMTP local, SQLite)."""
+    from atelier.demo.report import print_report
+    from atelier.demo.run import run_demo
+
+    app_ctx = _ctx(ctx)
+    day = parse_date(decision_date, label="date de décision")
+    data_dir = app_ctx.settings.data_dir
+    target = mailbox or data_dir / "mailbox"
+    typer.echo(f"Démonstration : atelier citoyen décidé le {short_date(day)} (données : {data_dir}).")
+    typer.echo("Démarrage du serveur Prefect local et du serveur SMTP local…")
+    result = run_demo(data_dir, target, day)
+    failures = print_report(console, result.runtime, result.slug, result.mailbox)
+    typer.echo(
+        f"Terminé en {result.wall_seconds:.0f} s ({result.advances} exécutions du cycle de vie Prefect)."
+    )
+    if failures:
+        raise typer.Exit(code=1)

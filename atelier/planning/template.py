@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import time
+from enum import StrEnum
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -77,6 +78,7 @@ class StepSpec(_Strict):
     name: str
     stage: Key
     kind: StepKind
+    agenda: list[str] = Field(default_factory=list)  # shown in practical details
     # Dependencies with the minimum lag in days after each one ends.
     after: dict[Key, int] = Field(default_factory=dict)
     duration_days: int = Field(default=0, ge=0)
@@ -89,6 +91,58 @@ class StepSpec(_Strict):
             if lag < 0:
                 raise ValueError(f"negative lag after {dep}")
         return value
+
+
+class MessageTrigger(StrEnum):
+    STEP_DONE = "step_done"  # once, when ``step`` is done (+ delay_days)
+    EVENT_INVITATION = "event_invitation"  # a calendar invite per event, again when it moves
+    BEFORE_EVENT = "before_event"  # ``days`` before each of ``events``, at ``at``
+    NO_ANSWER = "no_answer"  # ``days`` after the invitation while the person has not answered
+    GATE_OPENED = "gate_opened"  # the decision request, at each round of a gate
+    GATE_REMINDER = "gate_reminder"  # every ``every_days`` to members who have not decided
+    GATE_ESCALATION = "gate_escalation"  # to the team when a gate passes its due date
+    RISK_ALERT = "risk_alert"  # to the team when the avis date is at risk
+
+
+class MessageRule(_Strict):
+    """When to send which message to whom: data, read by the message planner."""
+
+    key: Key
+    trigger: MessageTrigger
+    kind: Key  # the template, notifications/templates/<kind>.html
+    audience: list[Role] = Field(default_factory=list)
+    step: Key | None = None
+    from_step: Key | None = None  # the audience is contacted once this step is done
+    events: list[Key] = Field(default_factory=list)
+    days: list[int] = Field(default_factory=list)
+    every_days: int | None = Field(default=None, ge=1)
+    delay_days: int = Field(default=0, ge=0)
+    at: time | None = None
+    # A message whose date falls before its audience could be contacted is sent at that
+    # moment (practical details) rather than dropped (a reminder made pointless).
+    catch_up: bool = False
+
+    _parse_at = field_validator("at", mode="before")(_parse_hhmm)
+
+    @model_validator(mode="after")
+    def _fields_for_trigger(self) -> Self:
+        needs_audience = {
+            MessageTrigger.STEP_DONE,
+            MessageTrigger.EVENT_INVITATION,
+            MessageTrigger.BEFORE_EVENT,
+            MessageTrigger.NO_ANSWER,
+        }
+        if self.trigger in needs_audience and not self.audience:
+            raise ValueError(f"message rule {self.key}: audience required")
+        if self.trigger is MessageTrigger.STEP_DONE and not self.step:
+            raise ValueError(f"message rule {self.key}: step required")
+        if self.trigger in (MessageTrigger.EVENT_INVITATION, MessageTrigger.BEFORE_EVENT) and not self.events:
+            raise ValueError(f"message rule {self.key}: events required")
+        if self.trigger in (MessageTrigger.BEFORE_EVENT, MessageTrigger.NO_ANSWER) and not self.days:
+            raise ValueError(f"message rule {self.key}: days required")
+        if self.trigger is MessageTrigger.GATE_REMINDER and not self.every_days:
+            raise ValueError(f"message rule {self.key}: every_days required")
+        return self
 
 
 class ProcessTemplate(_Strict):
@@ -108,6 +162,7 @@ class ProcessTemplate(_Strict):
     avis_step: Key
     stages: list[StageSpec] = Field(min_length=1)
     steps: list[StepSpec] = Field(min_length=1)
+    messages: list[MessageRule] = Field(default_factory=list)
 
     _parse_deadline = field_validator("task_deadline", mode="before")(_parse_hhmm)
 
@@ -134,6 +189,18 @@ class ProcessTemplate(_Strict):
             if key not in known:
                 raise ValueError(f"unknown step {key}")
         self.topological_order()  # raises on a cycle
+        event_kinds = {StepKind.WEEKEND, StepKind.MEETING, StepKind.ONLINE_SESSION}
+        kinds = {s.key: s.kind for s in self.steps}
+        rule_keys = [m.key for m in self.messages]
+        if len(set(rule_keys)) != len(rule_keys):
+            raise ValueError("duplicate message rule key")
+        for rule in self.messages:
+            for ref in (rule.step, rule.from_step, *rule.events):
+                if ref is not None and ref not in known:
+                    raise ValueError(f"message rule {rule.key}: unknown step {ref}")
+            for event in rule.events:
+                if kinds[event] not in event_kinds:
+                    raise ValueError(f"message rule {rule.key}: {event} is not an event")
         weekends = sum(1 for s in self.steps if s.kind is StepKind.WEEKEND)
         if weekends != self.weekends:
             raise ValueError(f"{weekends} weekend steps, template says {self.weekends}")

@@ -39,6 +39,11 @@ class AtelierCreate(BaseModel):
     template: str = DEFAULT_TEMPLATE_KEY
     decision_date: date
     target_avis_date: date | None = None
+    venue: str | None = None
+    hotel: str | None = None
+    online_meeting_url: str | None = None
+    copil_meeting_place: str | None = None
+    indemnisation_per_day_eur: Annotated[int, Field(ge=0, le=500)] | None = None
 
     @field_validator("avis_form", mode="before")
     @classmethod
@@ -95,6 +100,11 @@ def create_atelier(*, session: Session, atelier_in: AtelierCreate, now: datetime
         created_at=now,
         risk=timeline.risk.value,
         forecast_avis_at=timeline.avis_end,
+        venue=atelier_in.venue,
+        hotel=atelier_in.hotel,
+        online_meeting_url=atelier_in.online_meeting_url,
+        copil_meeting_place=atelier_in.copil_meeting_place,
+        indemnisation_per_day_eur=atelier_in.indemnisation_per_day_eur,
     )
     session.add(atelier)
     session.flush()

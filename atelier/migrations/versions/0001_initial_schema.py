@@ -107,7 +107,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.Enum('TASK', 'MEETING', 'DECISION', 'WEEKEND', 'ONLINE_SESSION', 'MILESTONE', name='stepkind'), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('depends_on', sa.JSON(), nullable=False),
-    sa.Column('status', sa.Enum('PENDING', 'DONE', name='stepstatus'), nullable=False),
+    sa.Column('status', sa.Enum('PENDING', 'DONE', 'CANCELLED', name='stepstatus'), nullable=False),
     sa.Column('planned_start', models.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('planned_end', models.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('forecast_start', models.types.UTCDateTime(timezone=True), nullable=False),

@@ -1,0 +1,50 @@
+"""One place that wires the real (or test) adapters: database, clock, links, settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy.engine import Engine
+
+from atelier.clock import Clock, SystemClock
+from atelier.config import Settings
+from atelier.db import make_engine, migrate
+from atelier.links import LinkSigner
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    signer: LinkSigner
+    clock: Clock = field(default_factory=SystemClock)
+
+
+def bootstrap(settings: Settings, *, clock: Clock | None = None, run_migrations: bool = True) -> Runtime:
+    engine = make_engine(settings.resolved_database_url)
+    if run_migrations:
+        migrate(engine)
+    signer = LinkSigner(
+        settings.resolved_secret_key(),
+        base_url=settings.public_base_url,
+        max_age=timedelta(days=settings.link_max_age_days),
+    )
+    return Runtime(settings=settings, engine=engine, signer=signer, clock=clock or SystemClock())
+
+
+_installed: Runtime | None = None
+
+
+def install(runtime: Runtime) -> Runtime:
+    """Make ``runtime`` the one that Prefect tasks of this process use."""
+    global _installed
+    _installed = runtime
+    return runtime
+
+
+def current() -> Runtime:
+    """The runtime installed by the process entry point (CLI, serve, demo, tests)."""
+    if _installed is None:
+        raise RuntimeError("no runtime installed: call atelier.bootstrap.install(bootstrap(settings))")
+    return _installed

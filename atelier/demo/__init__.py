@@ -1,0 +1,1 @@
+"""`atelier demo`: a whole atelier citoyen over simulated months, real parts throughout."""

@@ -1,0 +1,86 @@
+"""Signed, expiring, single-use links for COPIL decisions and invitation answers."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from atelier.errors import Refused
+from models import UsedLink
+
+Purpose = Literal["decision", "answer"]
+SALT = "atelier-links-v1"
+
+
+@dataclass(frozen=True)
+class LinkClaims:
+    purpose: Purpose
+    atelier: str  # slug
+    person_id: int
+    nonce: str
+    gate: str | None = None
+    round: int | None = None
+    answer: str | None = None
+
+
+class LinkSigner:
+    """Signs claims with the application's secret; time is passed in, never read."""
+
+    def __init__(self, secret: str, *, base_url: str, max_age: timedelta) -> None:
+        self._serializer = URLSafeTimedSerializer(secret, salt=SALT)
+        self.base_url = base_url.rstrip("/")
+        self.max_age = max_age
+
+    def token(self, claims: LinkClaims, *, now: datetime) -> str:
+        payload = {k: v for k, v in claims.__dict__.items() if v is not None}
+        signer = self._serializer.make_signer(SALT)
+        # itsdangerous stamps with its own clock: sign the payload with our clock instead.
+        payload["iat"] = int(now.timestamp())
+        return str(signer.sign(self._serializer.dump_payload(payload)).decode())
+
+    def decision_url(self, *, atelier: str, gate: str, round: int, person_id: int, now: datetime) -> str:
+        claims = LinkClaims("decision", atelier, person_id, secrets.token_hex(16), gate=gate, round=round)
+        return f"{self.base_url}/decision/{self.token(claims, now=now)}"
+
+    def answer_url(self, *, atelier: str, person_id: int, answer: str, now: datetime) -> str:
+        claims = LinkClaims("answer", atelier, person_id, secrets.token_hex(16), answer=answer)
+        return f"{self.base_url}/reponse/{self.token(claims, now=now)}"
+
+    def expires_at(self, now: datetime) -> datetime:
+        return now + self.max_age
+
+    def read(self, token: str, *, purpose: Purpose, now: datetime) -> LinkClaims:
+        """Check signature, purpose and age; raise Refused with a French message otherwise."""
+        signer = self._serializer.make_signer(SALT)
+        try:
+            payload = self._serializer.load_payload(signer.unsign(token))
+        except (BadSignature, SignatureExpired, ValueError):
+            raise Refused("ce lien n'est pas valide", "forged or corrupted link") from None
+        if not isinstance(payload, dict) or payload.get("purpose") != purpose:
+            raise Refused("ce lien n'est pas valide", "link for another purpose")
+        issued = payload.pop("iat", None)
+        if not isinstance(issued, int) or now.timestamp() - issued > self.max_age.total_seconds():
+            raise Refused("ce lien a expiré : demandez-en un nouveau à l'équipe projet", "expired link")
+        if now.timestamp() < issued - 300:
+            raise Refused("ce lien n'est pas valide", "link issued in the future")
+        try:
+            return LinkClaims(**payload)
+        except TypeError:
+            raise Refused("ce lien n'est pas valide", "malformed link claims") from None
+
+
+def use_link_once(*, session: Session, claims: LinkClaims, now: datetime) -> None:
+    """Record the link as used in the caller's transaction; a second use is refused."""
+    if session.get(UsedLink, claims.nonce) is not None:
+        raise Refused("ce lien a déjà été utilisé", "link reused")
+    try:
+        with session.begin_nested():
+            session.add(UsedLink(nonce=claims.nonce, purpose=claims.purpose, used_at=now))
+    except IntegrityError:
+        raise Refused("ce lien a déjà été utilisé", "link reused (race)") from None

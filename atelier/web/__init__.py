@@ -1,0 +1,1 @@
+"""The small web app behind the links: COPIL decisions and invitation answers."""

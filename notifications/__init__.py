@@ -1,0 +1,1 @@
+"""Messages: French templates, calendar invites, the outbox and its dispatcher."""

@@ -1,0 +1,224 @@
+"""Turning a planned message into an outbox row: template context, links and calendar invite."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import formataddr
+from typing import Any
+
+from atelier.config import Settings
+from atelier.i18n import hour, long_date, long_datetime
+from atelier.links import LinkSigner
+from models import Atelier, OutboxMessage
+from models.enums import AVIS_FORM_LABELS, ROLE_LABELS, Role, StepKind
+from notifications.calendar_invite import Invite, InviteMethod, build_invite
+from notifications.planner import AtelierSnapshot, PersonView, PlannedMessage, StepView, gate_counts
+from notifications.rendering import render_message
+
+EVENT_KINDS = (StepKind.WEEKEND, StepKind.MEETING, StepKind.ONLINE_SESSION)
+ATELIER_STAGE = "atelier"  # the stage whose weekends and sessions make "the calendar" of invitations
+
+
+@dataclass(frozen=True)
+class Recipient:
+    person_id: int | None
+    email: str
+    full_name: str
+    roles: frozenset[Role]
+
+
+def message_id_for(key: str, settings: Settings) -> str:
+    """Stable per outbox key: a re-send after a crash carries the same Message-ID."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    domain = settings.mail_from.rsplit("@", 1)[-1]
+    return f"<{digest}@{domain}>"
+
+
+def event_uid(atelier: Atelier, step_key: str, settings: Settings) -> str:
+    domain = settings.mail_from.rsplit("@", 1)[-1]
+    return f"{atelier.slug}.{step_key}@{domain}"
+
+
+def _unknown(value: str | None) -> str:
+    return value or "communiqué prochainement par l'équipe projet"
+
+
+def _location(atelier: Atelier, step: StepView) -> str:
+    if step.kind is StepKind.WEEKEND:
+        return _unknown(atelier.venue)
+    if step.kind is StepKind.ONLINE_SESSION:
+        return f"En ligne : {_unknown(atelier.online_meeting_url)}"
+    return _unknown(atelier.copil_meeting_place)
+
+
+def _event(atelier: Atelier, step: StepView) -> dict[str, Any]:
+    return {
+        "key": step.key,
+        "name": step.name,
+        "is_weekend": step.kind is StepKind.WEEKEND,
+        "start_long": long_datetime(step.start),
+        "end_long": long_datetime(step.end),
+        "start_hour": hour(step.start),
+        "end_hour": hour(step.end),
+        "minutes": int((step.end - step.start).total_seconds() // 60),
+        "location": _location(atelier, step),
+    }
+
+
+def _atelier_context(atelier: Atelier, snapshot: AtelierSnapshot) -> dict[str, Any]:
+    indemnisation = (
+        f"{atelier.indemnisation_per_day_eur} € par journée de présence"
+        if atelier.indemnisation_per_day_eur is not None
+        else "son montant vous sera communiqué prochainement"
+    )
+    return {
+        "slug": atelier.slug,
+        "title": atelier.title,
+        "commanditaire": atelier.commanditaire,
+        "question": atelier.question,
+        "avis_form": AVIS_FORM_LABELS[atelier.avis_form],
+        "citizens": snapshot.template.citizens,
+        "venue": _unknown(atelier.venue),
+        "hotel": _unknown(atelier.hotel),
+        "online_url": _unknown(atelier.online_meeting_url),
+        "indemnisation": indemnisation,
+    }
+
+
+def _gate_context(snapshot: AtelierSnapshot, gate_key: str) -> dict[str, Any]:
+    gate = snapshot.gates[gate_key]
+    answered, needed = gate_counts(gate)
+    names = {p.id: p.full_name for p in snapshot.people}
+    spec = snapshot.template.step(gate.step_key).gate
+    return {
+        "key": gate.key,
+        "name": gate.name,
+        "decides": spec.decides if spec else "",
+        "round": gate.round,
+        "due_long": long_datetime(gate.due_at),
+        "answered": answered,
+        "members": len(gate.member_ids),
+        "needed": needed,
+        "missing": [names.get(m, "?") for m in gate.member_ids if m not in gate.decisions],
+    }
+
+
+def compose(
+    planned: PlannedMessage,
+    *,
+    atelier: Atelier,
+    snapshot: AtelierSnapshot,
+    recipient: Recipient,
+    settings: Settings,
+    signer: LinkSigner,
+    now: datetime,
+    extra: dict[str, Any] | None = None,
+) -> OutboxMessage:
+    """Render the planned message for its recipient into an outbox row."""
+    kind = "event_cancelled" if planned.cancel else planned.kind
+    context: dict[str, Any] = {
+        "atelier": _atelier_context(atelier, snapshot),
+        "team": {"name": settings.mail_from_name, "email": settings.team_email},
+        "person": {
+            "full_name": recipient.full_name,
+            "is_citizen": Role.CITIZEN in recipient.roles,
+        },
+        "revision": planned.revision or 0,
+        "days_before": planned.days_before,
+        "role_label": ", ".join(
+            sorted(ROLE_LABELS[r] for r in recipient.roles if r in (Role.EXPERT, Role.TRAINER))
+        )
+        or "intervenant",
+    }
+    events = [
+        _event(atelier, s)
+        for s in snapshot.steps.values()
+        if s.kind in (StepKind.WEEKEND, StepKind.ONLINE_SESSION) and s.stage == ATELIER_STAGE
+    ]
+    context["events"] = events
+    context["first_event"] = events[0] if events else {"start_long": "à préciser"}
+    step = snapshot.steps.get(planned.step_key or "")
+    if step is not None:
+        context["event"] = _event(atelier, step)
+        spec = snapshot.template.step(step.key)
+        context["agenda"] = spec.agenda
+        context["handed_over_long"] = long_datetime(step.actual_end or step.end)
+        gate_of_step = next((g for g in snapshot.gates.values() if g.step_key == step.key), None)
+        if gate_of_step is not None:
+            context["gate"] = _gate_context(snapshot, gate_of_step.key)
+    if "restitution_citoyens" in snapshot.steps:
+        context["restitution"] = _event(atelier, snapshot.steps["restitution_citoyens"])
+    if "intervenants_briefes" in snapshot.steps:
+        context["deadline_long"] = long_date(snapshot.steps["supports_collectes"].end)
+    if planned.gate_key is not None and recipient.person_id is not None:
+        gate = snapshot.gates[planned.gate_key]
+        context["gate"] = _gate_context(snapshot, planned.gate_key)
+        context["links"] = {
+            "decision": signer.decision_url(
+                atelier=atelier.slug, gate=gate.key, round=gate.round, person_id=recipient.person_id, now=now
+            ),
+            "expires_long": long_datetime(signer.expires_at(now)),
+        }
+    elif planned.gate_key is not None:
+        context["gate"] = _gate_context(snapshot, planned.gate_key)
+    if planned.kind in ("citizen_invitation", "confirmation_reminder") and recipient.person_id is not None:
+        context["links"] = {
+            answer: signer.answer_url(
+                atelier=atelier.slug, person_id=recipient.person_id, answer=answer, now=now
+            )
+            for answer in ("confirm", "decline")
+        }
+    context.update(extra or {})
+    rendered = render_message(kind, context)
+    ics, method = None, None
+    if (
+        step is not None
+        and step.kind in EVENT_KINDS
+        and planned.kind in ("event_invitation", "copil_convocation")
+    ):
+        method = InviteMethod.CANCEL if planned.cancel else InviteMethod.REQUEST
+        ics = build_invite(
+            Invite(
+                uid=event_uid(atelier, step.key, settings),
+                sequence=step.revision + (1 if planned.cancel else 0),
+                method=method,
+                summary=f"{step.name} — {atelier.title}",
+                description=rendered.text,
+                location=_location(atelier, step),
+                start=step.start,
+                end=step.end,
+                organizer_email=settings.mail_from,
+                organizer_name=settings.mail_from_name,
+                attendee_email=recipient.email,
+                attendee_name=recipient.full_name,
+                stamp=now,
+            )
+        )
+    return OutboxMessage(
+        atelier_id=snapshot.id,
+        key=planned.key,
+        kind=kind,
+        person_id=recipient.person_id,
+        recipient=formataddr((recipient.full_name, recipient.email)),
+        subject=rendered.subject,
+        body_text=rendered.text,
+        body_html=rendered.html,
+        ics=ics,
+        ics_method=method.value if method else None,
+        context={
+            "rule": planned.rule,
+            "step": planned.step_key,
+            "gate": planned.gate_key,
+            "round": planned.round,
+            "revision": planned.revision,
+        },
+        message_id=message_id_for(planned.key, settings),
+        due_at=planned.due_at,
+        created_at=now,
+    )
+
+
+def person_recipient(person: PersonView) -> Recipient:
+    return Recipient(person.id, person.email, person.full_name, person.roles)

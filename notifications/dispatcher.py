@@ -1,0 +1,160 @@
+"""The dispatcher: claims due outbox rows, sends them, records each as sent right away."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.engine import Engine
+
+from atelier.clock import Clock
+from atelier.config import Settings
+from atelier.db import transaction
+from models import Atelier, OutboxMessage
+from notifications.mime import build_email, envelope_recipients, serialise
+from notifications.outbox import claim_due, mark_failed_attempt, mark_sent, queue_team_alert
+from notifications.transport import MailTransport, PermanentFailure
+
+log = logging.getLogger("atelier.dispatcher")
+
+# Waits between attempts; after the last one the message is given up and the team alerted.
+RETRY_DELAYS = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=15),
+    timedelta(hours=1),
+    timedelta(hours=3),
+    timedelta(hours=6),
+    timedelta(hours=12),
+)
+
+
+def retry_delay(attempts_before: int) -> timedelta | None:
+    """Delay before the next attempt, or None when the message should be given up."""
+    if attempts_before < len(RETRY_DELAYS):
+        return RETRY_DELAYS[attempts_before]
+    return None
+
+
+@dataclass
+class DispatchStats:
+    claimed: int = 0
+    sent: int = 0
+    failed_attempts: int = 0
+    given_up: int = 0
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        transport: MailTransport,
+        clock: Clock,
+        settings: Settings,
+        worker: str | None = None,
+        lease: timedelta = timedelta(seconds=60),
+    ) -> None:
+        self.engine = engine
+        self.transport = transport
+        self.clock = clock
+        self.settings = settings
+        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+        self.lease = lease
+
+    async def drain_once(self) -> DispatchStats:
+        """Claim one batch of due messages and try each once."""
+        stats = DispatchStats()
+        now = self.clock.now()
+        batch = claim_due(
+            engine=self.engine,
+            worker=self.worker,
+            now=now,
+            limit=self.settings.dispatch_batch_size,
+            lease=self.lease,
+        )
+        stats.claimed = len(batch)
+        for row in batch:
+            await self._send_one(row, stats)
+        return stats
+
+    async def drain(self, *, max_batches: int = 1000) -> DispatchStats:
+        """Send everything due now (bounded), batch after batch."""
+        total = DispatchStats()
+        for _ in range(max_batches):
+            stats = await self.drain_once()
+            total.claimed += stats.claimed
+            total.sent += stats.sent
+            total.failed_attempts += stats.failed_attempts
+            total.given_up += stats.given_up
+            if stats.claimed == 0 or stats.sent == 0:
+                break
+        return total
+
+    async def _send_one(self, row: OutboxMessage, stats: DispatchStats) -> None:
+        if row.id is None:
+            raise RuntimeError("claimed outbox row without id")
+        now = self.clock.now()
+        try:
+            message = build_email(row, settings=self.settings, now=now)
+            await self.transport.send(self.settings.mail_from, envelope_recipients(row), serialise(message))
+        except PermanentFailure as error:
+            self._give_up(row, str(error), stats)
+            return
+        except Exception as error:
+            delay = retry_delay(row.attempts)
+            if delay is None:
+                self._give_up(row, f"{type(error).__name__}: {error}", stats)
+                return
+            log.warning(
+                "send failed (attempt %d) outbox=%s: %s", row.attempts + 1, row.id, type(error).__name__
+            )
+            mark_failed_attempt(
+                engine=self.engine,
+                message=row,
+                worker=self.worker,
+                now=now,
+                error=f"{type(error).__name__}: {error}",
+                retry_at=now + delay,
+            )
+            stats.failed_attempts += 1
+            return
+        # Committed right after the server accepted it: a crash re-sends at most this one.
+        mark_sent(engine=self.engine, message_id=row.id, worker=self.worker, now=self.clock.now())
+        stats.sent += 1
+
+    def _give_up(self, row: OutboxMessage, error: str, stats: DispatchStats) -> None:
+        now = self.clock.now()
+        log.error("giving up outbox=%s after %d attempts", row.id, row.attempts + 1)
+        mark_failed_attempt(
+            engine=self.engine, message=row, worker=self.worker, now=now, error=error, retry_at=None
+        )
+        stats.given_up += 1
+        if row.context.get("alert"):
+            return  # never alert about an alert
+        with transaction(self.engine) as session:
+            atelier = session.get(Atelier, row.atelier_id) if row.atelier_id is not None else None
+            queue_team_alert(
+                session=session,
+                atelier_id=row.atelier_id,
+                key=f"team|undeliverable|{row.id}",
+                kind="team_undeliverable_alert",
+                subject_context={
+                    "atelier": {
+                        "title": atelier.title if atelier else "Atelier citoyen",
+                        "commanditaire": atelier.commanditaire if atelier else "",
+                    },
+                    "team": {"name": self.settings.mail_from_name, "email": self.settings.team_email},
+                    "failed": {
+                        "subject": row.subject,
+                        "recipient": row.recipient,
+                        "attempts": row.attempts + 1,
+                        "error": error[:300],
+                    },
+                },
+                settings=self.settings,
+                now=now,
+            )

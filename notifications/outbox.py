@@ -1,0 +1,330 @@
+"""The outbox in the database: keeping it in step with the plan, claiming and settling rows."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from atelier.config import Settings
+from atelier.i18n import long_date
+from atelier.links import LinkSigner
+from atelier.services.ateliers import template_of
+from atelier.services.people import people_with_role
+from atelier.services.timeline import current_timeline
+from models import (
+    Atelier,
+    Decision,
+    Gate,
+    GateMember,
+    InvitationAnswer,
+    Membership,
+    OutboxMessage,
+    Person,
+    Step,
+)
+from models.enums import OutboxStatus, Role
+from models.types import pk
+from notifications.compose import Recipient, compose, message_id_for, person_recipient
+from notifications.planner import (
+    AtelierSnapshot,
+    GateView,
+    PersonView,
+    PlannedMessage,
+    StepView,
+    plan_messages,
+)
+
+log = logging.getLogger("atelier.outbox")
+
+# A planned message whose time passed more than this long ago is not queued late
+# (unless its rule catches up): it would only confuse.
+LATE_GRACE = timedelta(hours=6)
+
+
+def load_snapshot(*, session: Session, atelier: Atelier) -> AtelierSnapshot:
+    atelier_id = pk(atelier)
+    template = template_of(atelier)
+    stage_of = {s.key: s.stage for s in template.steps}
+    people: dict[int, tuple[Person, set[Role]]] = {}
+    rows = session.exec(
+        select(Person, Membership.role)
+        .join(Membership, col(Membership.person_id) == col(Person.id))
+        .where(Membership.atelier_id == atelier_id)
+    ).all()
+    for person, role in rows:
+        people.setdefault(pk(person), (person, set()))[1].add(Role(role))
+    answers = {
+        a.person_id: a.answer
+        for a in session.exec(select(InvitationAnswer).where(InvitationAnswer.atelier_id == atelier_id)).all()
+    }
+    steps = session.exec(select(Step).where(Step.atelier_id == atelier_id).order_by(col(Step.position))).all()
+    step_by_id = {pk(s): s for s in steps}
+    gates: dict[str, GateView] = {}
+    for gate in session.exec(select(Gate).where(Gate.atelier_id == atelier_id)).all():
+        members = tuple(
+            session.exec(select(GateMember.person_id).where(GateMember.gate_id == pk(gate))).all()
+        )
+        decisions = {
+            d.person_id: d.outcome
+            for d in session.exec(
+                select(Decision).where(Decision.gate_id == pk(gate), Decision.round == gate.round)
+            ).all()
+        }
+        gates[gate.key] = GateView(
+            key=gate.key,
+            name=gate.name,
+            step_key=step_by_id[gate.step_id].key,
+            status=gate.status,
+            round=gate.round,
+            opened_at=gate.opened_at,
+            due_at=gate.due_at,
+            quorum_rule=gate.quorum_rule,
+            quorum_n=gate.quorum_n,
+            member_ids=members,
+            decisions=decisions,
+        )
+    return AtelierSnapshot(
+        id=atelier_id,
+        slug=atelier.slug,
+        template=template,
+        people=tuple(
+            PersonView(pid, person.email, person.full_name, frozenset(roles), answers.get(pid))
+            for pid, (person, roles) in sorted(people.items())
+        ),
+        steps={
+            s.key: StepView(
+                s.key,
+                s.name,
+                stage_of.get(s.key, ""),
+                s.kind,
+                s.status,
+                s.forecast_start,
+                s.forecast_end,
+                s.revision,
+                s.actual_end,
+            )
+            for s in steps
+        },
+        gates=gates,
+        risk=atelier.risk,
+        forecast_avis_at=atelier.forecast_avis_at,
+    )
+
+
+def team_recipients(*, session: Session, atelier: Atelier, settings: Settings) -> list[Recipient]:
+    team = people_with_role(session=session, atelier=atelier, role=Role.PROJECT_TEAM)
+    if team:
+        return [Recipient(pk(p), p.email, p.full_name, frozenset({Role.PROJECT_TEAM})) for p in team]
+    return [Recipient(None, settings.team_email, "Équipe projet", frozenset({Role.PROJECT_TEAM}))]
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    queued: int
+    cancelled: int
+
+
+def _risk_extra(*, session: Session, atelier: Atelier, now: datetime) -> dict[str, Any]:
+    timeline = current_timeline(session=session, atelier=atelier, now=now)
+    return {
+        "risk": {
+            "target_long": long_date(timeline.target_avis_date),
+            "forecast_long": long_date(timeline.avis_end),
+            "slack_days": timeline.slack_days,
+            "reasons": timeline.reasons,
+        }
+    }
+
+
+def sync_outbox(
+    *, session: Session, atelier: Atelier, settings: Settings, signer: LinkSigner, now: datetime
+) -> SyncReport:
+    """Queue what the plan calls for and cancel pending messages it no longer wants."""
+    snapshot = load_snapshot(session=session, atelier=atelier)
+    planned = plan_messages(snapshot, now)
+    people = {p.id: p for p in snapshot.people}
+    rules = {r.key: r for r in snapshot.template.messages}
+    wanted: dict[str, tuple[PlannedMessage, Recipient]] = {}
+    for message in planned:
+        if message.recipient_id is not None:
+            wanted[message.key] = (message, person_recipient(people[message.recipient_id]))
+        else:
+            for index, member in enumerate(
+                team_recipients(session=session, atelier=atelier, settings=settings)
+            ):
+                key = message.key if index == 0 else f"{message.key}|t{index}"
+                wanted[key] = (PlannedMessage(**{**message.__dict__, "key": key}), member)
+    existing = {
+        row.key: row
+        for row in session.exec(select(OutboxMessage).where(OutboxMessage.atelier_id == snapshot.id)).all()
+    }
+    cancelled = 0
+    for key, row in existing.items():
+        managed = row.context.get("rule") in rules
+        if managed and key not in wanted and row.status is OutboxStatus.PENDING:
+            row.status = OutboxStatus.CANCELLED
+            row.cancelled_at = now
+            session.add(row)
+            cancelled += 1
+    queued = 0
+    extra: dict[str, Any] | None = None
+    for key, (message, recipient) in wanted.items():
+        if key in existing:
+            continue
+        rule = rules[message.rule]
+        if message.due_at < now - LATE_GRACE and not rule.catch_up and not _always_send(message):
+            continue
+        if message.kind == "team_risk_alert" and extra is None:
+            extra = _risk_extra(session=session, atelier=atelier, now=now)
+        row = compose(
+            message,
+            atelier=atelier,
+            snapshot=snapshot,
+            recipient=recipient,
+            settings=settings,
+            signer=signer,
+            now=now,
+            extra=extra if message.kind == "team_risk_alert" else None,
+        )
+        session.add(row)
+        queued += 1
+    session.flush()
+    if queued or cancelled:
+        log.info("outbox sync atelier=%s queued=%d cancelled=%d", snapshot.id, queued, cancelled)
+    return SyncReport(queued, cancelled)
+
+
+def _always_send(message: PlannedMessage) -> bool:
+    """One-off messages (invitations, requests, notices) go out even when the engine was late."""
+    return message.days_before is None and "|n" not in message.key
+
+
+def queue_team_alert(
+    *,
+    session: Session,
+    atelier_id: int | None,
+    key: str,
+    kind: str,
+    subject_context: dict[str, Any],
+    settings: Settings,
+    now: datetime,
+) -> None:
+    """An alert outside the plan (an undeliverable message); its key makes it once only."""
+    from notifications.rendering import render_message
+
+    if session.exec(select(OutboxMessage.id).where(OutboxMessage.key == key)).first() is not None:
+        return
+    rendered = render_message(kind, subject_context)
+    session.add(
+        OutboxMessage(
+            atelier_id=atelier_id,
+            key=key,
+            kind=kind,
+            person_id=None,
+            recipient=settings.team_email,
+            subject=rendered.subject,
+            body_text=rendered.text,
+            body_html=rendered.html,
+            context={"alert": kind},
+            message_id=message_id_for(key, settings),
+            due_at=now,
+            created_at=now,
+        )
+    )
+
+
+# --- claiming and settling (used by the dispatcher) -------------------------------------------
+
+
+def claim_due(
+    *, engine: Engine, worker: str, now: datetime, limit: int, lease: timedelta
+) -> list[OutboxMessage]:
+    """Claim up to ``limit`` due messages with a lease; safe across processes.
+
+    One UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING; on PostgreSQL the sub-select
+    takes FOR UPDATE SKIP LOCKED so that two dispatchers never claim the same row.
+    """
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    due = (
+        select(table.c.id)
+        .where(
+            table.c.status == OutboxStatus.PENDING.name,
+            table.c.due_at <= now,
+            or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now),
+            or_(table.c.claimed_at.is_(None), table.c.claimed_at < now - lease),
+        )
+        .order_by(table.c.due_at, table.c.id)
+        .limit(limit)
+    )
+    if engine.dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    statement = (
+        update(table)
+        .where(table.c.id.in_(due.scalar_subquery()))
+        .values(claimed_at=now, claimed_by=worker)
+        .returning(*table.c)
+    )
+    with engine.begin() as connection:
+        rows = connection.execute(statement).mappings().all()
+    return sorted((OutboxMessage.model_validate(dict(r)) for r in rows), key=lambda m: (m.due_at, m.id or 0))
+
+
+def mark_sent(*, engine: Engine, message_id: int, worker: str, now: datetime) -> None:
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    with engine.begin() as connection:
+        connection.execute(
+            update(table)
+            .where(and_(table.c.id == message_id, table.c.claimed_by == worker))
+            .values(status=OutboxStatus.SENT.name, sent_at=now, claimed_at=None, last_error=None)
+        )
+
+
+def mark_failed_attempt(
+    *,
+    engine: Engine,
+    message: OutboxMessage,
+    worker: str,
+    now: datetime,
+    error: str,
+    retry_at: datetime | None,
+) -> None:
+    """Record a failure; ``retry_at`` None gives up (status failed)."""
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    values: dict[str, Any] = {
+        "attempts": message.attempts + 1,
+        "last_error": error[:500],
+        "claimed_at": None,
+        "claimed_by": None,
+    }
+    if retry_at is None:
+        values["status"] = OutboxStatus.FAILED.name
+    else:
+        values["next_attempt_at"] = retry_at
+    with engine.begin() as connection:
+        connection.execute(
+            update(table).where(and_(table.c.id == message.id, table.c.claimed_by == worker)).values(**values)
+        )
+
+
+def pending_count(*, session: Session) -> int:
+    return len(
+        session.exec(select(OutboxMessage.id).where(OutboxMessage.status == OutboxStatus.PENDING)).all()
+    )
+
+
+def messages(
+    *, session: Session, atelier_id: int | None = None, status: OutboxStatus | None = None
+) -> Sequence[OutboxMessage]:
+    query = select(OutboxMessage)
+    if atelier_id is not None:
+        query = query.where(OutboxMessage.atelier_id == atelier_id)
+    if status is not None:
+        query = query.where(OutboxMessage.status == status)
+    return session.exec(query.order_by(col(OutboxMessage.due_at), col(OutboxMessage.id))).all()

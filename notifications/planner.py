@@ -1,0 +1,284 @@
+"""Which messages an atelier should have sent or scheduled, as a pure function of its state.
+
+The outbox is kept in step with this plan: planned messages missing from the outbox are
+queued (the unique key makes it harmless to plan twice), pending ones that left the plan
+are cancelled (a date moved, a person answered, a gate was decided).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from atelier.clock import PARIS, ensure_utc
+from atelier.planning.quorum import votes_needed
+from atelier.planning.template import MessageRule, MessageTrigger, ProcessTemplate
+from models.enums import Answer, DecisionOutcome, GateStatus, QuorumRule, Role, StepKind, StepStatus
+
+TEAM = "team"
+
+
+@dataclass(frozen=True)
+class PersonView:
+    id: int
+    email: str
+    full_name: str
+    roles: frozenset[Role]
+    answer: Answer | None = None
+
+
+@dataclass(frozen=True)
+class StepView:
+    key: str
+    name: str
+    stage: str
+    kind: StepKind
+    status: StepStatus
+    start: datetime  # forecast
+    end: datetime
+    revision: int
+    actual_end: datetime | None
+
+
+@dataclass(frozen=True)
+class GateView:
+    key: str
+    name: str
+    step_key: str
+    status: GateStatus
+    round: int
+    opened_at: datetime | None
+    due_at: datetime
+    quorum_rule: QuorumRule
+    quorum_n: int | None
+    member_ids: tuple[int, ...]
+    decisions: dict[int, DecisionOutcome] = field(default_factory=dict)  # this round
+
+
+@dataclass(frozen=True)
+class AtelierSnapshot:
+    id: int
+    slug: str
+    template: ProcessTemplate
+    people: tuple[PersonView, ...]
+    steps: dict[str, StepView]
+    gates: dict[str, GateView]
+    risk: str
+    forecast_avis_at: datetime | None
+
+
+@dataclass(frozen=True)
+class PlannedMessage:
+    key: str  # unique: recipient × kind × event revision (× round, × reminder number)
+    rule: str
+    kind: str
+    recipient_id: int | None  # None: the project team
+    due_at: datetime
+    step_key: str | None = None
+    gate_key: str | None = None
+    round: int | None = None
+    revision: int | None = None
+    cancel: bool = False
+    days_before: int | None = None
+
+
+def _at(day_time: datetime, at: time | None) -> datetime:
+    if at is None:
+        return day_time
+    local = ensure_utc(day_time).astimezone(PARIS)
+    return datetime.combine(local.date(), at, tzinfo=PARIS).astimezone(ensure_utc(day_time).tzinfo)
+
+
+def _audience(snapshot: AtelierSnapshot, rule: MessageRule) -> list[PersonView]:
+    wanted = set(rule.audience)
+    return [p for p in snapshot.people if p.roles & wanted]
+
+
+def _reachable_at(snapshot: AtelierSnapshot, rule: MessageRule) -> datetime | None:
+    """When the rule's audience may be contacted: once ``from_step`` is done."""
+    step = snapshot.steps[rule.from_step or snapshot.template.decision_step]
+    return step.actual_end if step.status is StepStatus.DONE else None
+
+
+def _declined(person: PersonView) -> bool:
+    return Role.CITIZEN in person.roles and person.answer is Answer.DECLINE
+
+
+def _step_done(snapshot: AtelierSnapshot, rule: MessageRule) -> list[PlannedMessage]:
+    step = snapshot.steps[rule.step or ""]
+    if step.status is not StepStatus.DONE or step.actual_end is None:
+        return []
+    due = _at(step.actual_end + timedelta(days=rule.delay_days), rule.at)
+    due = max(due, step.actual_end)
+    return [
+        PlannedMessage(f"p{p.id}|{rule.kind}|{step.key}", rule.key, rule.kind, p.id, due, step_key=step.key)
+        for p in _audience(snapshot, rule)
+        if not _declined(p)
+    ]
+
+
+def _event_invitations(snapshot: AtelierSnapshot, rule: MessageRule) -> list[PlannedMessage]:
+    reachable = _reachable_at(snapshot, rule)
+    if reachable is None:
+        return []
+    planned = []
+    for event_key in rule.events:
+        event = snapshot.steps[event_key]
+        if event.status is StepStatus.DONE:
+            continue
+        for person in _audience(snapshot, rule):
+            cancel = event.status is StepStatus.CANCELLED or _declined(person)
+            if cancel:
+                # Cancelled events and people who declined get METHOD:CANCEL, once.
+                key = f"p{person.id}|{rule.kind}|{event.key}|cancel"
+            else:
+                key = f"p{person.id}|{rule.kind}|{event.key}|r{event.revision}"
+            planned.append(
+                PlannedMessage(
+                    key,
+                    rule.key,
+                    rule.kind,
+                    person.id,
+                    reachable,
+                    step_key=event.key,
+                    revision=event.revision,
+                    cancel=cancel,
+                )
+            )
+    return planned
+
+
+def _before_event(snapshot: AtelierSnapshot, rule: MessageRule) -> list[PlannedMessage]:
+    reachable = _reachable_at(snapshot, rule)
+    if reachable is None:
+        return []
+    planned = []
+    for event_key in rule.events:
+        event = snapshot.steps[event_key]
+        if event.status is not StepStatus.PENDING:
+            continue
+        for days in rule.days:
+            due = _at(event.start - timedelta(days=days), rule.at)
+            if due >= event.start:
+                due = event.start - timedelta(hours=1)
+            if due < reachable:
+                if not rule.catch_up:
+                    continue  # contacting them later than this would be pointless
+                due = reachable
+            for person in _audience(snapshot, rule):
+                if _declined(person):
+                    continue
+                planned.append(
+                    PlannedMessage(
+                        f"p{person.id}|{rule.kind}|{event.key}|r{event.revision}|d{days}",
+                        rule.key,
+                        rule.kind,
+                        person.id,
+                        due,
+                        step_key=event.key,
+                        revision=event.revision,
+                        days_before=days,
+                    )
+                )
+    return planned
+
+
+def _no_answer(snapshot: AtelierSnapshot, rule: MessageRule) -> list[PlannedMessage]:
+    reachable = _reachable_at(snapshot, rule)
+    if reachable is None:
+        return []
+    return [
+        PlannedMessage(
+            f"p{p.id}|{rule.kind}|n{index}",
+            rule.key,
+            rule.kind,
+            p.id,
+            _at(reachable + timedelta(days=days), rule.at),
+        )
+        for p in _audience(snapshot, rule)
+        if p.answer is None
+        for index, days in enumerate(rule.days, start=1)
+    ]
+
+
+def _gate_messages(snapshot: AtelierSnapshot, rule: MessageRule) -> list[PlannedMessage]:
+    planned = []
+    for gate in snapshot.gates.values():
+        if gate.status is not GateStatus.OPEN or gate.opened_at is None:
+            continue
+        base = f"{gate.key}|g{gate.round}"
+        waiting = [m for m in gate.member_ids if m not in gate.decisions]
+        if rule.trigger is MessageTrigger.GATE_OPENED:
+            planned += [
+                PlannedMessage(
+                    f"p{m}|{rule.kind}|{base}",
+                    rule.key,
+                    rule.kind,
+                    m,
+                    gate.opened_at,
+                    gate_key=gate.key,
+                    round=gate.round,
+                )
+                for m in waiting
+            ]
+        elif rule.trigger is MessageTrigger.GATE_REMINDER and rule.every_days:
+            number, due = 1, _at(gate.opened_at + timedelta(days=rule.every_days), rule.at)
+            while due < gate.due_at:
+                planned += [
+                    PlannedMessage(
+                        f"p{m}|{rule.kind}|{base}|n{number}",
+                        rule.key,
+                        rule.kind,
+                        m,
+                        due,
+                        gate_key=gate.key,
+                        round=gate.round,
+                    )
+                    for m in waiting
+                ]
+                number += 1
+                due = _at(gate.opened_at + timedelta(days=rule.every_days * number), rule.at)
+        elif rule.trigger is MessageTrigger.GATE_ESCALATION:
+            planned.append(
+                PlannedMessage(
+                    f"{TEAM}|{rule.kind}|{base}",
+                    rule.key,
+                    rule.kind,
+                    None,
+                    max(gate.due_at, gate.opened_at),
+                    gate_key=gate.key,
+                    round=gate.round,
+                )
+            )
+    return planned
+
+
+def _risk_alert(snapshot: AtelierSnapshot, rule: MessageRule, now: datetime) -> list[PlannedMessage]:
+    if snapshot.risk != "at_risk" or snapshot.forecast_avis_at is None:
+        return []
+    day = ensure_utc(snapshot.forecast_avis_at).astimezone(PARIS).date().isoformat()
+    return [PlannedMessage(f"{TEAM}|{rule.kind}|{day}", rule.key, rule.kind, None, now)]
+
+
+def plan_messages(snapshot: AtelierSnapshot, now: datetime) -> list[PlannedMessage]:
+    """Every message the atelier's rules call for, past and future, given its state."""
+    planned: list[PlannedMessage] = []
+    for rule in snapshot.template.messages:
+        if rule.trigger is MessageTrigger.STEP_DONE:
+            planned += _step_done(snapshot, rule)
+        elif rule.trigger is MessageTrigger.EVENT_INVITATION:
+            planned += _event_invitations(snapshot, rule)
+        elif rule.trigger is MessageTrigger.BEFORE_EVENT:
+            planned += _before_event(snapshot, rule)
+        elif rule.trigger is MessageTrigger.NO_ANSWER:
+            planned += _no_answer(snapshot, rule)
+        elif rule.trigger is MessageTrigger.RISK_ALERT:
+            planned += _risk_alert(snapshot, rule, now)
+        else:
+            planned += _gate_messages(snapshot, rule)
+    return planned
+
+
+def gate_counts(gate: GateView) -> tuple[int, int]:
+    """(answers received, approvals needed) for the current round."""
+    return len(gate.decisions), votes_needed(gate.quorum_rule, gate.quorum_n, max(1, len(gate.member_ids)))

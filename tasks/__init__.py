@@ -1,0 +1,1 @@
+"""Prefect tasks: each does one thing on the database through ``atelier.engine``."""
