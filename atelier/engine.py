@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from atelier.bootstrap import Runtime
 from atelier.db import transaction
-from atelier.services.ateliers import get_atelier
+from atelier.services.ateliers import get_atelier, template_of
 from atelier.services.events import record_event
 from atelier.services.gates import gate_is_ready, get_gate, open_gate
 from atelier.services.timeline import record_step_done, refresh_forecast, stages_of, steps_of
@@ -222,3 +222,36 @@ def sync_messages(runtime: Runtime, slug: str, now: datetime) -> SyncReport:
         return sync_outbox(
             session=session, atelier=atelier, settings=runtime.settings, signer=runtime.signer, now=now
         )
+
+
+def stage_gate_keys(runtime: Runtime, slug: str, stage_key: str) -> list[str]:
+    """The stage's gates in the template's order (the order they must pass)."""
+    with transaction(runtime.engine) as session:
+        template = template_of(get_atelier(session=session, slug=slug))
+    return [s.gate.key for s in template.steps if s.stage == stage_key and s.gate is not None]
+
+
+def advance_plain(runtime: Runtime, slug: str, now: datetime) -> bool:
+    """The lifecycle's steps as plain calls, without Prefect (benchmark baseline, unit tests).
+
+    Returns whether the atelier is complete. Mirrors ``flows.lifecycle.advance_atelier``.
+    """
+    previous_open = True
+    for stage in stage_states(runtime, slug):
+        if stage.status is StageStatus.DONE:
+            continue
+        if not previous_open:
+            break
+        if stage_has_work(runtime, slug, stage.key):
+            open_stage(runtime, slug, stage.key, now)
+            for gate_key in stage_gate_keys(runtime, slug, stage.key):
+                if ask_gate(runtime, slug, gate_key, now).status is not GateStatus.APPROVED:
+                    break
+            else:
+                complete_milestones(runtime, slug, stage.key, now)
+            previous_open = True
+        else:
+            previous_open = stage.status is StageStatus.OPEN
+    refresh_timeline(runtime, slug, now)
+    sync_messages(runtime, slug, now)
+    return finish_if_complete(runtime, slug, now)

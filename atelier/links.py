@@ -29,6 +29,14 @@ class LinkClaims:
     answer: str | None = None
 
 
+class LinkExpired(Refused):
+    """A genuine link past its age: its claims are known (and logged against its atelier)."""
+
+    def __init__(self, claims: LinkClaims) -> None:
+        super().__init__("ce lien a expiré : demandez-en un nouveau à l'équipe projet", "expired link")
+        self.claims = claims
+
+
 class LinkSigner:
     """Signs claims with the application's secret; time is passed in, never read."""
 
@@ -65,14 +73,15 @@ class LinkSigner:
         if not isinstance(payload, dict) or payload.get("purpose") != purpose:
             raise Refused("ce lien n'est pas valide", "link for another purpose")
         issued = payload.pop("iat", None)
-        if not isinstance(issued, int) or now.timestamp() - issued > self.max_age.total_seconds():
-            raise Refused("ce lien a expiré : demandez-en un nouveau à l'équipe projet", "expired link")
-        if now.timestamp() < issued - 300:
-            raise Refused("ce lien n'est pas valide", "link issued in the future")
         try:
-            return LinkClaims(**payload)
+            claims = LinkClaims(**payload)
         except TypeError:
             raise Refused("ce lien n'est pas valide", "malformed link claims") from None
+        if not isinstance(issued, int) or now.timestamp() < issued - 300:
+            raise Refused("ce lien n'est pas valide", "link issued in the future")
+        if now.timestamp() - issued > self.max_age.total_seconds():
+            raise LinkExpired(claims)
+        return claims
 
 
 def use_link_once(*, session: Session, claims: LinkClaims, now: datetime) -> None:

@@ -114,8 +114,8 @@ def drain_prefect_workers() -> None:
 
 
 @contextlib.contextmanager
-def prefect_client(api_url: str, *, home: Path | None = None) -> Iterator[None]:
-    """Point this process's flows at ``api_url``, heartbeats off; drain workers on the way out."""
+def prefect_settings(api_url: str, *, home: Path | None = None) -> Iterator[None]:
+    """Point flows run in this context (this thread) at ``api_url``, heartbeats off."""
     from prefect.settings import temporary_settings
 
     updates: dict[str, object] = {"api.url": api_url, "flows.heartbeat_frequency": None}
@@ -124,6 +124,13 @@ def prefect_client(api_url: str, *, home: Path | None = None) -> Iterator[None]:
     for key, value in QUIET_ENV.items():
         os.environ.setdefault(key, value)
     with temporary_settings(updates=updates):
+        yield
+
+
+@contextlib.contextmanager
+def prefect_client(api_url: str, *, home: Path | None = None) -> Iterator[None]:
+    """Like ``prefect_settings``, and drain Prefect's workers on the way out."""
+    with prefect_settings(api_url, home=home):
         try:
             yield
         finally:

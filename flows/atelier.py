@@ -15,13 +15,12 @@ from flows.report import StageReport, gates_in_order
 from tasks.stage_tasks import complete_milestones, open_stage, stage_is_done
 
 STAGE = "atelier"
-GATES = ("avis_valide",)
 
 
 @flow(name="atelier", flow_run_name="{slug} · atelier", log_prints=True)
 def atelier(slug: str, now: datetime) -> StageReport:
     open_stage(slug, STAGE, now)
-    waiting = gates_in_order(slug, STAGE, GATES, now)
+    waiting = gates_in_order(slug, STAGE, now)
     if waiting is not None:
         return waiting
     handed_over = complete_milestones(slug, STAGE, now)

@@ -18,13 +18,12 @@ from flows.report import StageReport, gates_in_order
 from tasks.stage_tasks import open_stage, stage_is_done
 
 STAGE = "cadrage"
-GATES = ("copil_1", "copil_2", "copil_3")
 
 
 @flow(name="cadrage", flow_run_name="{slug} · cadrage", log_prints=True)
 def cadrage(slug: str, now: datetime) -> StageReport:
     open_stage(slug, STAGE, now)
-    waiting = gates_in_order(slug, STAGE, GATES, now)
+    waiting = gates_in_order(slug, STAGE, now)
     if waiting is not None:
         return waiting
     return StageReport(STAGE, done=stage_is_done(slug, STAGE))

@@ -15,13 +15,12 @@ from flows.report import StageReport, gates_in_order
 from tasks.stage_tasks import open_stage, stage_is_done
 
 STAGE = "demande"
-GATES = ("cahier_des_charges_valide",)
 
 
 @flow(name="travail-de-la-demande", flow_run_name="{slug} · travail de la demande", log_prints=True)
 def travail_de_la_demande(slug: str, now: datetime) -> StageReport:
     open_stage(slug, STAGE, now)
-    waiting = gates_in_order(slug, STAGE, GATES, now)
+    waiting = gates_in_order(slug, STAGE, now)
     if waiting is not None:
         return waiting
     return StageReport(STAGE, done=stage_is_done(slug, STAGE))

@@ -22,13 +22,11 @@ class StageReport:
         return self.gate_status is GateStatus.REJECTED
 
 
-def gates_in_order(
-    slug: str, stage_key: str, gate_keys: tuple[str, ...], now: datetime
-) -> StageReport | None:
-    """Ask each gate in order; stop at the first one not approved (a gate is never skipped)."""
-    from tasks.stage_tasks import ask_gate
+def gates_in_order(slug: str, stage_key: str, now: datetime) -> StageReport | None:
+    """Ask each gate of the stage in order; stop at the first one not approved (none is skipped)."""
+    from tasks.stage_tasks import ask_gate, stage_gates
 
-    for gate_key in gate_keys:
+    for gate_key in stage_gates(slug, stage_key):
         state = ask_gate(slug, gate_key, now)
         if state.status is not GateStatus.APPROVED:
             return StageReport(stage_key, done=False, waiting_on_gate=gate_key, gate_status=state.status)

@@ -27,6 +27,7 @@ class MailboxHandler:
 
     folder: Path | None = None
     refusing: bool = False  # answer 451 (try later), as a server under load would
+    delay_seconds: float = 0.0  # a slow server, to catch a dispatcher mid-batch in tests
     messages: list[CaughtMessage] = field(default_factory=list)
     _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -34,6 +35,8 @@ class MailboxHandler:
     async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
         if self.refusing:
             return "451 4.3.0 Service temporarily unavailable, try again later"
+        if self.delay_seconds:
+            await asyncio.sleep(self.delay_seconds)
         data = envelope.original_content or b""
         with self._lock:
             number = next(self._counter)

@@ -245,7 +245,7 @@ def _gate_messages(snapshot: AtelierSnapshot, rule: MessageRule) -> list[Planned
                     rule.key,
                     rule.kind,
                     None,
-                    max(gate.due_at, gate.opened_at),
+                    max(gate.due_at, gate.opened_at) + timedelta(days=rule.delay_days),
                     gate_key=gate.key,
                     round=gate.round,
                 )

@@ -51,6 +51,17 @@ def open_stage(slug: str, stage_key: str, now: datetime) -> bool:
 
 
 @task(
+    name="décisions de l'étape",
+    task_run_name="{slug} · décisions de {stage_key}",
+    retries=3,
+    retry_delay_seconds=[1, 2, 5],
+    cache_policy=NO_CACHE,
+)
+def stage_gates(slug: str, stage_key: str) -> list[str]:
+    return engine.stage_gate_keys(current(), slug, stage_key)
+
+
+@task(
     name="soumettre une décision",
     task_run_name="{slug} · décision {gate_key}",
     retries=3,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 from typing import Annotated, Any
@@ -29,6 +30,7 @@ from atelier.planning.timeline import RISK_LABELS, Risk
 from atelier.services.ateliers import AtelierCreate, create_atelier, get_atelier, list_ateliers
 from atelier.services.people import add_people, parse_people_csv, validate_person
 from atelier.services.timeline import (
+    cancel_event,
     current_timeline,
     get_step,
     record_step_done,
@@ -236,6 +238,25 @@ def step_done_command(
         typer.echo(f"  ⚠ {reason}")
 
 
+@step_app.command("cancel")
+@french_errors
+def step_cancel_command(
+    ctx: typer.Context,
+    slug: Annotated[str, typer.Argument(help="Identifiant de l'atelier.")],
+    step_key: Annotated[str, typer.Argument(help="Session en ligne à annuler (clé).")],
+    reason: Annotated[str, typer.Option("--reason", help="Motif, pour le journal.")] = "",
+) -> None:
+    """Annule une session en ligne : les invitations sont retirées des agendas."""
+    app_ctx = _ctx(ctx)
+    with transaction(app_ctx.engine) as session:
+        atelier = get_atelier(session=session, slug=slug)
+        step = cancel_event(
+            session=session, atelier=atelier, step_key=step_key, reason=reason, now=app_ctx.now()
+        )
+        name = step.name
+    typer.echo(f"« {name} » annulée ; les participants recevront une annulation d'agenda.")
+
+
 @person_app.command("add")
 @french_errors
 def person_add_command(
@@ -315,3 +336,50 @@ def demo_command(
     )
     if failures:
         raise typer.Exit(code=1)
+
+
+@app.command("serve")
+@french_errors
+def serve_command(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Adresse d'écoute de la page des liens.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port de la page des liens.")] = 8000,
+    catcher: Annotated[
+        bool,
+        typer.Option(
+            "--catcher/--no-catcher",
+            help="Serveur SMTP local écrivant les courriels dans le dossier des données.",
+        ),
+    ] = True,
+) -> None:
+    """Lance le moteur : page des décisions, envois programmés, serveur Prefect local."""
+    import uvicorn
+
+    from atelier.bootstrap import bootstrap, install
+    from atelier.prefect_runtime import prefect_session
+    from atelier.serve import EngineWorker, build_app
+    from flows.lifecycle import advance_atelier
+    from notifications.catcher import MailboxHandler, MailCatcher
+
+    app_ctx = _ctx(ctx)
+    settings = app_ctx.settings
+    mail_catcher = None
+    if catcher:
+        mail_catcher = MailCatcher(
+            MailboxHandler(folder=settings.mailbox_dir), host=settings.smtp_host, port=settings.smtp_port
+        )
+        mail_catcher.start()
+        typer.echo(f"Courriels écrits dans {settings.mailbox_dir} (SMTP local, port {settings.smtp_port}).")
+    runtime = install(bootstrap(settings))
+    try:
+        with prefect_session(settings.data_dir, ui=True) as api_url:
+            typer.echo(f"Prefect : {api_url.removesuffix('/api')}")
+            worker = EngineWorker(
+                runtime, lambda slug, now: advance_atelier(slug=slug, now=now), api_url=api_url
+            )
+            typer.echo(f"Page des décisions : http://{host}:{port}/ — Ctrl+C pour arrêter.")
+            with contextlib.suppress(KeyboardInterrupt):
+                uvicorn.run(build_app(runtime, worker), host=host, port=port, log_level="warning")
+    finally:
+        if mail_catcher is not None:
+            mail_catcher.stop()

@@ -85,8 +85,15 @@ def prepare(
     return runtime, clock
 
 
-def simulate(runtime: Runtime, clock: SimulatedClock, advance: Advance, *, slug: str = DEMO_SLUG) -> int:
-    """Move simulated time from one thing to the next until the atelier is complete."""
+def simulate(
+    runtime: Runtime,
+    clock: SimulatedClock,
+    advance: Advance,
+    *,
+    slug: str = DEMO_SLUG,
+    until: Callable[[], bool] | None = None,
+) -> int:
+    """Move simulated time from one thing to the next until the atelier is complete (or ``until``)."""
     world = SimulatedWorld(runtime, clock, slug)
     dispatcher = Dispatcher(
         engine=runtime.engine,
@@ -111,7 +118,7 @@ def simulate(runtime: Runtime, clock: SimulatedClock, advance: Advance, *, slug:
                 advance(slug, clock.now())
                 advances += 1
             loop.run_until_complete(drain())
-            if _completed(runtime, slug):
+            if _completed(runtime, slug) or (until is not None and until()):
                 break
             upcoming = world.next_time(clock.now())
             if upcoming is None or upcoming > end:

@@ -98,7 +98,7 @@ class SimulatedWorld:
         for step in steps:
             if step.status is not StepStatus.PENDING or step.id in gated or step.kind is StepKind.MILESTONE:
                 continue
-            if not all(by_key[d].status is StepStatus.DONE for d in step.depends_on):
+            if any(by_key[d].status is StepStatus.PENDING for d in step.depends_on):
                 continue
             when = max(
                 step.forecast_end, max(by_key[d].actual_end or step.forecast_end for d in step.depends_on)

@@ -34,6 +34,15 @@ STATUS_LABELS = {
 }
 
 
+# "la décision « X » …" for each status in which no decision is expected.
+NOT_OPEN_PHRASES = {
+    GateStatus.PENDING: "n'est pas encore soumise",
+    GateStatus.SENT_BACK: "a été renvoyée pour reprise et n'est pas encore soumise à nouveau",
+    GateStatus.APPROVED: "est approuvée",
+    GateStatus.REJECTED: "est rejetée",
+}
+
+
 def get_gate(*, session: Session, atelier: Atelier, key: str) -> Gate:
     gate = session.exec(select(Gate).where(Gate.atelier_id == pk(atelier), Gate.key == key)).first()
     if gate is None:
@@ -132,7 +141,7 @@ def decide(
     if gate.status is not GateStatus.OPEN:
         when = f" le {short_datetime(gate.closed_at)}" if gate.closed_at else ""
         raise Refused(
-            f"la décision « {gate.name} » est {STATUS_LABELS[gate.status]}{when} : "
+            f"la décision « {gate.name} » {NOT_OPEN_PHRASES[gate.status]}{when} : "
             "aucune décision n'est attendue",
             f"decision on gate {gate.key} in status {gate.status.value}",
         )

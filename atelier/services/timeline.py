@@ -119,7 +119,7 @@ def record_step_done(
 ) -> Timeline:
     """Mark a step done at ``done_at``; its dependencies must be done, gates close their own."""
     step = get_step(session=session, atelier=atelier, key=step_key)
-    if step.status is StepStatus.DONE and step.actual_end is not None:
+    if step.status is not StepStatus.PENDING and step.actual_end is not None:
         raise Refused(
             f"l'étape « {step.name} » est déjà faite (le {short_datetime(step.actual_end)})",
             f"step {step_key} already done",
@@ -136,7 +136,7 @@ def record_step_done(
     by_key = {s.key: s for s in steps_of(session=session, atelier=atelier)}
     for dep in step.depends_on:
         dep_step = by_key[dep]
-        if dep_step.status is not StepStatus.DONE or dep_step.actual_end is None:
+        if dep_step.status is StepStatus.PENDING or dep_step.actual_end is None:
             raise Refused(
                 f"l'étape « {step.name} » dépend de « {dep_step.name} », qui n'est pas faite",
                 f"step {step_key} waits for {dep}",
@@ -168,7 +168,9 @@ def _close_finished_stages(*, session: Session, atelier: Atelier, now: datetime)
     steps = steps_of(session=session, atelier=atelier)
     for stage in stages_of(session=session, atelier=atelier):
         stage_steps = [s for s in steps if s.stage_id == stage.id]
-        if stage.status is not StageStatus.DONE and all(s.status is StepStatus.DONE for s in stage_steps):
+        if stage.status is not StageStatus.DONE and all(
+            s.status is not StepStatus.PENDING for s in stage_steps
+        ):
             stage.status = StageStatus.DONE
             stage.opened_at = stage.opened_at or now
             stage.closed_at = now
@@ -181,3 +183,32 @@ def _close_finished_stages(*, session: Session, atelier: Atelier, now: datetime)
                 at=now,
                 stage=stage.key,
             )
+
+
+def cancel_event(*, session: Session, atelier: Atelier, step_key: str, reason: str, now: datetime) -> Step:
+    """Call off an online session: its invites are cancelled (METHOD:CANCEL), its reminders dropped.
+
+    Only online sessions can be cancelled; weekends and COPIL meetings are moved, not dropped.
+    """
+    step = get_step(session=session, atelier=atelier, key=step_key)
+    if step.kind is not StepKind.ONLINE_SESSION:
+        raise Refused(
+            f"seule une session en ligne peut être annulée (« {step.name} » est à déplacer)",
+            f"cannot cancel step {step_key} of kind {step.kind.value}",
+        )
+    if step.status is not StepStatus.PENDING:
+        raise Refused(f"« {step.name} » n'est plus à venir", f"step {step_key} is {step.status.value}")
+    step.status = StepStatus.CANCELLED
+    step.actual_end = step.forecast_end
+    session.add(step)
+    record_event(
+        session=session,
+        atelier_id=atelier.id,
+        actor="team",
+        kind="event_cancelled",
+        at=now,
+        step=step_key,
+        reason=reason,
+    )
+    _close_finished_stages(session=session, atelier=atelier, now=now)
+    return step

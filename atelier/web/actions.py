@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from atelier.bootstrap import Runtime
 from atelier.db import transaction
 from atelier.errors import Refused
-from atelier.links import LinkClaims, use_link_once
+from atelier.links import LinkClaims, LinkExpired, use_link_once
 from atelier.services.ateliers import get_atelier
 from atelier.services.events import person_actor, record_event
 from atelier.services.gates import DecisionResult, decide, get_gate
@@ -82,6 +82,8 @@ def decision_page(runtime: Runtime, token: str, *, now: datetime) -> DecisionPag
                 gate.round,
             )
     except Refused as error:
+        if isinstance(error, LinkExpired):
+            claims = error.claims
         _refuse_and_log(runtime, error, now=now, claims=claims)
         raise
 
@@ -108,6 +110,8 @@ def decide_via_link(
             )
             return atelier.slug, result
     except Refused as error:
+        if isinstance(error, LinkExpired):
+            claims = error.claims
         _refuse_and_log(runtime, error, now=now, claims=claims)
         raise
 
@@ -133,6 +137,8 @@ def answer_via_link(runtime: Runtime, token: str, *, now: datetime) -> tuple[str
             )
             return atelier.slug, answer
     except Refused as error:
+        if isinstance(error, LinkExpired):
+            claims = error.claims
         _refuse_and_log(runtime, error, now=now, claims=claims)
         raise
 

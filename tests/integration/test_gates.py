@@ -1,0 +1,190 @@
+"""COPIL gates on a real SQLite database: quorum, refusals, send back, signed links."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import select
+
+from atelier.db import transaction
+from atelier.demo.cast import CITIZENS, COPIL
+from atelier.demo.run import simulate
+from atelier.engine import advance_plain
+from atelier.errors import Refused
+from atelier.services.ateliers import get_atelier
+from atelier.services.events import list_events
+from atelier.services.gates import decide, get_gate
+from atelier.web.actions import decide_via_link
+from models import Gate, OutboxMessage, Person, Stage
+from models.enums import DecisionChannel, DecisionOutcome, GateStatus, OutboxStatus, StageStatus
+from tests.helpers import refused
+from tests.integration.conftest import World
+
+
+def _gate(world: World, key: str) -> Gate:
+    with transaction(world.runtime.engine) as session:
+        gate = session.exec(select(Gate).where(Gate.key == key)).one()
+        session.expunge(gate)
+        return gate
+
+
+def _until_open(world: World, key: str) -> None:
+    simulate(
+        world.runtime,
+        world.clock,
+        lambda s, n: advance_plain(world.runtime, s, n),
+        until=lambda: _gate(world, key).status is GateStatus.OPEN,
+    )
+
+
+def _decide(
+    world: World, gate_key: str, name: str, outcome: DecisionOutcome, comment: str | None = None
+) -> None:
+    with transaction(world.runtime.engine) as session:
+        atelier = get_atelier(session=session, slug=world.slug)
+        person = session.exec(select(Person).where(Person.full_name == name)).one()
+        decide(
+            session=session,
+            atelier=atelier,
+            gate_key=gate_key,
+            person=person,
+            outcome=outcome,
+            comment=comment,
+            channel=DecisionChannel.MEETING,
+            now=world.clock.now(),
+        )
+
+
+def _stage(world: World, key: str) -> StageStatus:
+    with transaction(world.runtime.engine) as session:
+        return session.exec(select(Stage).where(Stage.key == key)).one().status
+
+
+def test_gate_holds_until_quorum(world: World) -> None:
+    """Two approvals of three needed: the next stage does not open; the third one opens it."""
+    _until_open(world, "cahier_des_charges_valide")
+    for name in COPIL[:2]:
+        _decide(world, "cahier_des_charges_valide", name, DecisionOutcome.APPROVE)
+    advance_plain(world.runtime, world.slug, world.clock.now())
+    assert _gate(world, "cahier_des_charges_valide").status is GateStatus.OPEN
+    assert _gate(world, "copil_1").status is GateStatus.PENDING
+    assert _stage(world, "cadrage") is StageStatus.PENDING
+    _decide(world, "cahier_des_charges_valide", COPIL[2], DecisionOutcome.APPROVE)
+    advance_plain(world.runtime, world.slug, world.clock.now())
+    assert _gate(world, "cahier_des_charges_valide").status is GateStatus.APPROVED
+    assert _gate(world, "copil_1").status is GateStatus.OPEN
+    assert _stage(world, "cadrage") is StageStatus.OPEN
+
+
+def test_refusals_non_member_twice_and_closed(world: World) -> None:
+    """A citizen cannot vote on a COPIL gate, a member cannot vote twice, a closed gate takes none."""
+    _until_open(world, "cahier_des_charges_valide")
+    with refused("n'est pas membre", Refused):
+        _decide(world, "cahier_des_charges_valide", CITIZENS[0], DecisionOutcome.APPROVE)
+    _decide(world, "cahier_des_charges_valide", COPIL[0], DecisionOutcome.APPROVE)
+    with refused("a déjà décidé", Refused):
+        _decide(world, "cahier_des_charges_valide", COPIL[0], DecisionOutcome.REJECT)
+    for name in COPIL[1:3]:
+        _decide(world, "cahier_des_charges_valide", name, DecisionOutcome.APPROVE)
+    with refused("est approuvée", Refused):
+        _decide(world, "cahier_des_charges_valide", COPIL[4], DecisionOutcome.APPROVE)
+    with refused("n'est pas encore soumise", Refused):
+        _decide(world, "copil_3", COPIL[0], DecisionOutcome.APPROVE)
+
+
+def test_sent_back_gate_is_asked_again(world: World) -> None:
+    """Three send-backs close the round; the stage loops and asks every member again (round 2)."""
+    _until_open(world, "copil_1")
+    with refused("motivé par un commentaire", Refused):
+        _decide(world, "copil_1", COPIL[0], DecisionOutcome.SEND_BACK)
+    for name in COPIL[:3]:
+        _decide(world, "copil_1", name, DecisionOutcome.SEND_BACK, "Revoir l'échantillon.")
+    assert _gate(world, "copil_1").status is GateStatus.SENT_BACK
+    advance_plain(world.runtime, world.slug, world.clock.now())
+    gate = _gate(world, "copil_1")
+    assert (gate.status, gate.round) == (GateStatus.OPEN, 2)
+    with transaction(world.runtime.engine) as session:
+        requests = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "decision_request")).all()
+        round_two = [
+            r for r in requests if r.context.get("gate") == "copil_1" and r.context.get("round") == 2
+        ]
+        assert len(round_two) == 5
+        assert all("nouvelle version" in r.subject for r in round_two)
+    # Members who sent back may now approve the new version.
+    for name in COPIL[:3]:
+        _decide(world, "copil_1", name, DecisionOutcome.APPROVE)
+    assert _gate(world, "copil_1").status is GateStatus.APPROVED
+
+
+def _link_of(world: World, name: str, gate_key: str, round: int) -> str:
+    with transaction(world.runtime.engine) as session:
+        person = session.exec(select(Person).where(Person.full_name == name)).one()
+        row = session.exec(
+            select(OutboxMessage).where(
+                OutboxMessage.person_id == person.id,
+                OutboxMessage.kind == "decision_request",
+                OutboxMessage.status == OutboxStatus.SENT,
+            )
+        ).all()
+        (mine,) = [r for r in row if r.context.get("gate") == gate_key and r.context.get("round") == round]
+        return mine.body_text.split("/decision/")[1].split()[0]
+
+
+def test_signed_links_forged_expired_reused_or_stale_are_refused_and_logged(world: World) -> None:
+    """Links decide once; forged, reused, expired and previous-round links are refused and logged."""
+    _until_open(world, "copil_1")
+    runtime, now = world.runtime, world.clock.now()
+    token = _link_of(world, COPIL[0], "copil_1", 1)
+    with refused("n'est pas valide", Refused):
+        decide_via_link(runtime, token[:-3] + "xyz", outcome=DecisionOutcome.APPROVE, comment=None, now=now)
+    decide_via_link(runtime, token, outcome=DecisionOutcome.SEND_BACK, comment="À revoir", now=now)
+    with refused("déjà été utilisé", Refused):
+        decide_via_link(runtime, token, outcome=DecisionOutcome.APPROVE, comment=None, now=now)
+    late = now + timedelta(days=runtime.settings.link_max_age_days + 1)
+    with refused("a expiré", Refused):
+        decide_via_link(
+            runtime,
+            _link_of(world, COPIL[3], "copil_1", 1),
+            outcome=DecisionOutcome.APPROVE,
+            comment=None,
+            now=late,
+        )
+    for name in COPIL[1:3]:
+        decide_via_link(
+            runtime,
+            _link_of(world, name, "copil_1", 1),
+            outcome=DecisionOutcome.SEND_BACK,
+            comment="À revoir",
+            now=now,
+        )
+    advance_plain(runtime, world.slug, now)  # round 2
+    with refused("version précédente", Refused):
+        decide_via_link(
+            runtime,
+            _link_of(world, COPIL[4], "copil_1", 1),
+            outcome=DecisionOutcome.APPROVE,
+            comment=None,
+            now=now,
+        )
+    with transaction(runtime.engine) as session:
+        atelier = get_atelier(session=session, slug=world.slug)
+        logged = [
+            e.detail["reason"]
+            for e in list_events(session=session, atelier_id=atelier.id or 0, kind="link_refused")
+        ]
+    assert any("reused" in r for r in logged)
+    assert any("expired" in r for r in logged)
+    assert any("round 1" in r for r in logged)
+
+
+def test_rejected_gate_halts_the_atelier(world: World) -> None:
+    """A rejected COPIL n°1 stops the lifecycle: COPIL n°2 is never asked."""
+    _until_open(world, "copil_1")
+    for name in COPIL[:3]:
+        _decide(world, "copil_1", name, DecisionOutcome.REJECT)
+    advance_plain(world.runtime, world.slug, world.clock.now())
+    assert _gate(world, "copil_1").status is GateStatus.REJECTED
+    assert _gate(world, "copil_2").status is GateStatus.PENDING
+    with transaction(world.runtime.engine) as session:
+        gate = get_gate(session=session, atelier=get_atelier(session=session, slug=world.slug), key="copil_1")
+        assert gate.closed_at is not None

@@ -1,0 +1,121 @@
+"""Every message kind renders in French; HTML is escaped; a missing variable is an error."""
+
+from typing import Any
+
+import pytest
+from jinja2 import UndefinedError
+
+from notifications.rendering import MESSAGE_KINDS, render_message
+
+EVENT = {
+    "key": "weekend_1",
+    "name": "Premier week-end",
+    "is_weekend": True,
+    "start_long": "samedi 3 avril 2027 à 10h00",
+    "end_long": "dimanche 4 avril 2027 à 17h00",
+    "start_hour": "10h00",
+    "end_hour": "17h00",
+    "minutes": 1860,
+    "location": "Paris",
+}
+
+
+def sample_context(question: str = "Quelles mobilités ?") -> dict[str, Any]:
+    gate = {
+        "key": "copil_1",
+        "name": "COPIL n°1",
+        "decides": "La question.",
+        "round": 1,
+        "due_long": "lundi 15 février 2027 à 14h00",
+        "answered": 2,
+        "members": 5,
+        "needed": 3,
+        "missing": ["Claire Dumont"],
+    }
+    return {
+        "atelier": {
+            "slug": "a",
+            "title": "Mobilités rurales",
+            "commanditaire": "Ministère",
+            "question": question,
+            "avis_form": "propositions de solutions",
+            "citizens": 15,
+            "venue": "Salle",
+            "hotel": "Hôtel",
+            "online_url": "https://visio.example/a",
+            "indemnisation": "80 € par journée de présence",
+        },
+        "team": {"name": "Équipe", "email": "equipe@example.gouv.fr"},
+        "person": {"full_name": "Amina Benali", "is_citizen": True},
+        "revision": 0,
+        "days_before": 7,
+        "role_label": "expert",
+        "events": [EVENT],
+        "first_event": EVENT,
+        "event": EVENT,
+        "agenda": ["Accueil"],
+        "handed_over_long": "dimanche 25 avril 2027 à 17h00",
+        "gate": gate,
+        "restitution": EVENT,
+        "deadline_long": "vendredi 19 mars 2027",
+        "links": {
+            "decision": "https://a.example/decision/x",
+            "expires_long": "lundi 1 mars 2027 à 09h00",
+            "confirm": "https://a.example/reponse/c",
+            "decline": "https://a.example/reponse/d",
+        },
+        "risk": {
+            "target_long": "mardi 11 mai 2027",
+            "forecast_long": "dimanche 23 mai 2027",
+            "slack_days": -12,
+            "reasons": ["COPIL n°1 en retard"],
+        },
+        "failed": {"subject": "Invitation", "recipient": "x@example.org", "attempts": 8, "error": "550"},
+    }
+
+
+@pytest.mark.parametrize("kind", MESSAGE_KINDS)
+def test_every_kind_renders(kind: str) -> None:
+    """Each kind has a French subject, a text and an HTML body."""
+    message = render_message(kind, sample_context())
+    assert message.subject and "\n" not in message.subject
+    assert message.text.strip() and message.html.startswith("<!DOCTYPE html>")
+    assert "{{" not in message.text and "{%" not in message.html
+
+
+def test_citizen_invitation_says_what_an_invitation_must_say() -> None:
+    """Purpose, why invited, use of the contribution, dates, indemnisation, what to bring, links."""
+    text = render_message("citizen_invitation", sample_context()).text
+    for expected in (
+        "Pourquoi cet atelier ?",
+        "Pourquoi vous ?",
+        "Comment votre contribution sera utilisée",
+        "samedi 3 avril 2027 à 10h00",
+        "80 € par journée",
+        "un ordinateur et une connexion stable",
+        "https://a.example/reponse/c",
+        "https://a.example/reponse/d",
+    ):
+        assert expected in text, expected
+
+
+def test_online_reminder_has_link_steps_and_five_minutes() -> None:
+    """The online session reminder gives the link, the access steps and '5 minutes avant'."""
+    text = render_message("online_session_reminder", sample_context()).text
+    assert "https://visio.example/a" in text and "1. ouvrez le lien" in text
+    assert "au moins 5 minutes avant" in text
+
+
+def test_user_text_is_escaped_in_html_not_in_text() -> None:
+    """A question containing markup is inert in HTML and verbatim in plain text."""
+    message = render_message("citizen_invitation", sample_context(question="<script>x</script> & co"))
+    assert "<script>" not in message.html and "&lt;script&gt;" in message.html
+    assert "<script>x</script> & co" in message.text
+
+
+def test_missing_variable_is_an_error() -> None:
+    """StrictUndefined: a template never silently renders a blank."""
+    context = sample_context()
+    del context["gate"]
+    with pytest.raises(UndefinedError):
+        render_message("decision_request", context)
