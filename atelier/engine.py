@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from atelier.bootstrap import Runtime
 from atelier.db import transaction
@@ -100,6 +100,20 @@ def ask_gate(runtime: Runtime, slug: str, gate_key: str, now: datetime) -> GateS
         ):
             open_gate(session=session, atelier=atelier, gate=gate, now=now)
         return GateState(gate.key, gate.status, gate.round)
+
+
+def waiting_gate_keys(runtime: Runtime, slug: str) -> list[str]:
+    """Gates waiting for people: open, or sent back and about to be asked again."""
+    with transaction(runtime.engine) as session:
+        atelier = get_atelier(session=session, slug=slug)
+        gates = session.exec(
+            select(Gate)
+            .where(
+                Gate.atelier_id == pk(atelier), col(Gate.status).in_([GateStatus.OPEN, GateStatus.SENT_BACK])
+            )
+            .order_by(col(Gate.id))
+        ).all()
+        return [g.key for g in gates]
 
 
 def stage_has_work(runtime: Runtime, slug: str, stage_key: str) -> bool:

@@ -27,6 +27,7 @@ from tasks.stage_tasks import (
     read_stages,
     refresh_timeline,
     stage_has_work,
+    waiting_gates,
 )
 
 STAGE_FLOWS: dict[str, Callable[..., StageReport]] = {
@@ -53,7 +54,6 @@ class LifecycleReport:
 @flow(name="cycle-de-vie", flow_run_name="{slug} · cycle de vie", log_prints=True)
 def advance_atelier(slug: str, now: datetime) -> LifecycleReport:
     stages_run: list[str] = []
-    waiting: list[str] = []
     halted = False
     previous_open = True
     for stage in read_stages(slug):
@@ -64,8 +64,6 @@ def advance_atelier(slug: str, now: datetime) -> LifecycleReport:
         if stage_has_work(slug, stage.key):
             report = STAGE_FLOWS[stage.key](slug=slug, now=now)
             stages_run.append(stage.key)
-            if report.waiting_on_gate:
-                waiting.append(report.waiting_on_gate)
             halted = report.halted
             previous_open = True
         else:
@@ -73,6 +71,7 @@ def advance_atelier(slug: str, now: datetime) -> LifecycleReport:
     check = refresh_timeline(slug, now)
     sync = queue_messages(slug, now)
     completed = finish_if_complete(slug, now)
+    waiting = waiting_gates(slug)
     return LifecycleReport(
         slug=slug,
         stages_run=stages_run,

@@ -125,3 +125,14 @@ def queue_messages(slug: str, now: datetime) -> SyncReport:
 )
 def finish_if_complete(slug: str, now: datetime) -> bool:
     return engine.finish_if_complete(current(), slug, now)
+
+
+@task(
+    name="décisions en attente",
+    task_run_name="{slug} · décisions en attente",
+    retries=3,
+    retry_delay_seconds=[1, 2, 5],
+    cache_policy=NO_CACHE,
+)
+def waiting_gates(slug: str) -> list[str]:
+    return engine.waiting_gate_keys(current(), slug)

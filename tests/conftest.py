@@ -26,3 +26,21 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
     migrate(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One Prefect server for the whole session (started once, generous timeout, heartbeats off)."""
+    from atelier.prefect_runtime import LocalPrefectServer, drain_prefect_workers, prefect_settings
+
+    home = tmp_path_factory.mktemp("prefect-home")
+    server = LocalPrefectServer(home)
+    url = server.start(timeout=240)
+    os.environ["PREFECT_API_URL"] = url  # for subprocesses and prefect_session()
+    try:
+        with prefect_settings(url, home=home):
+            yield url
+            drain_prefect_workers()
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
+        server.stop()

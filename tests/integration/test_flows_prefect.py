@@ -1,0 +1,164 @@
+"""The stage flows on a real Prefect server: gates hold, loop, and survive a killed engine."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from atelier.bootstrap import install
+from atelier.db import transaction
+from atelier.demo.cast import COPIL
+from atelier.demo.run import simulate
+from atelier.engine import advance_plain
+from models import Decision, Gate, OutboxMessage, Stage
+from models.enums import DecisionOutcome, GateStatus, StageStatus
+from tests.integration.conftest import World, parse
+from tests.integration.test_gates import _decide, _gate, _link_of, _until_open
+
+pytestmark = pytest.mark.prefect
+
+
+def _advance_with_prefect(world: World) -> object:
+    from flows.lifecycle import advance_atelier
+
+    install(world.runtime)
+    return advance_atelier(slug=world.slug, now=world.clock.now())
+
+
+def _flow_run_names() -> list[str]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    async def read() -> list[str]:
+        async with get_client() as client:
+            return [
+                run.name for run in await client.read_flow_runs(limit=200, sort=FlowRunSort.START_TIME_DESC)
+            ]
+
+    return asyncio.run(read())
+
+
+def test_lifecycle_flow_does_not_pass_a_gate_before_quorum(world: World, prefect_api: str) -> None:
+    """Through Prefect: two approvals of three leave COPIL n°1 unasked; the third one asks it."""
+    _until_open(world, "cahier_des_charges_valide")
+    for name in COPIL[:2]:
+        _decide(world, "cahier_des_charges_valide", name, DecisionOutcome.APPROVE)
+    report = _advance_with_prefect(world)
+    assert getattr(report, "waiting_on") == ["cahier_des_charges_valide"]
+    assert _gate(world, "copil_1").status is GateStatus.PENDING
+    _decide(world, "cahier_des_charges_valide", COPIL[2], DecisionOutcome.APPROVE)
+    report = _advance_with_prefect(world)
+    assert getattr(report, "waiting_on") == ["copil_1"]
+    assert _gate(world, "copil_1").status is GateStatus.OPEN
+    names = _flow_run_names()
+    assert f"{world.slug} · cycle de vie" in names
+    assert f"{world.slug} · cadrage" in names
+
+
+def test_sent_back_gate_loops_through_the_flow(world: World, prefect_api: str) -> None:
+    """Through Prefect: a sent-back COPIL n°1 is asked again as round 2."""
+    _until_open(world, "copil_1")
+    for name in COPIL[:3]:
+        _decide(world, "copil_1", name, DecisionOutcome.SEND_BACK, "Revoir l'échantillon.")
+    _advance_with_prefect(world)
+    gate = _gate(world, "copil_1")
+    assert (gate.status, gate.round) == (GateStatus.OPEN, 2)
+
+
+def _start_engine(world: World, tmp_path: Path) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.integration.engine_process",
+            str(world.runtime.settings.data_dir),
+            str(world.catcher.bound_port),
+            world.clock.now().isoformat(),
+            world.slug,
+        ],
+        cwd=Path(__file__).parents[2],
+        stdout=subprocess.PIPE,
+        stderr=open(tmp_path / "engine.log", "ab"),  # noqa: SIM115
+        env={**os.environ},
+    )
+    return process
+
+
+def _wait_cycles(process: subprocess.Popen[bytes], count: int) -> None:
+    assert process.stdout is not None
+    for _ in range(count):
+        line = process.stdout.readline()
+        assert line.strip() == b"cycle", f"engine died: {line!r}"
+
+
+def test_killed_engine_loses_no_approval_and_resends_nothing(
+    world: World, prefect_api: str, tmp_path: Path
+) -> None:
+    """SIGKILL the engine with a gate open; a decision taken meanwhile counts once it is back."""
+    _until_open(world, "cahier_des_charges_valide")
+    engine = _start_engine(world, tmp_path)
+    try:
+        _wait_cycles(engine, 2)
+        for name in COPIL[:2]:
+            from atelier.web.actions import decide_via_link
+
+            token = _link_of(world, name, "cahier_des_charges_valide", 1)
+            decide_via_link(
+                world.runtime, token, outcome=DecisionOutcome.APPROVE, comment=None, now=world.clock.now()
+            )
+        _wait_cycles(engine, 2)
+    finally:
+        engine.send_signal(signal.SIGKILL)
+        engine.wait(timeout=10)
+    assert _gate(world, "cahier_des_charges_valide").status is GateStatus.OPEN
+
+    # While the engine is down, the third member decides through the web page's code path.
+    from atelier.web.actions import decide_via_link
+
+    token = _link_of(world, COPIL[2], "cahier_des_charges_valide", 1)
+    decide_via_link(
+        world.runtime, token, outcome=DecisionOutcome.APPROVE, comment=None, now=world.clock.now()
+    )
+
+    engine = _start_engine(world, tmp_path)
+    try:
+        _wait_cycles(engine, 3)
+    finally:
+        engine.terminate()
+        engine.wait(timeout=20)
+
+    with transaction(world.runtime.engine) as session:
+        gate = session.exec(select(Gate).where(Gate.key == "cahier_des_charges_valide")).one()
+        decisions = session.exec(select(Decision).where(Decision.gate_id == gate.id)).all()
+        cadrage = session.exec(select(Stage).where(Stage.key == "cadrage")).one()
+        requests = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "decision_request")).all()
+        request_ids = {r.message_id: r.context.get("gate") for r in requests}
+    assert gate.status is GateStatus.APPROVED
+    assert len(decisions) == 3
+    assert cadrage.status is StageStatus.OPEN
+    received = Counter(str(parse(m)["Message-ID"]) for m in world.catcher.mailbox.messages)
+    assert max(received.values()) == 1  # nothing sent twice across the kill
+    per_gate = Counter(request_ids[m] for m in received if m in request_ids)
+    assert per_gate == {"cahier_des_charges_valide": 5, "copil_1": 5}
+
+
+def test_demo_cast_runs_plain_and_prefect_alike(world: World, prefect_api: str) -> None:
+    """The same advance with and without Prefect leaves the same state (same steps, same order)."""
+    simulate(
+        world.runtime,
+        world.clock,
+        lambda s, n: advance_plain(world.runtime, s, n),
+        until=lambda: _gate(world, "copil_1").status is GateStatus.OPEN,
+    )
+    before = (_gate(world, "copil_1").status, _gate(world, "copil_2").status)
+    report = _advance_with_prefect(world)
+    assert (_gate(world, "copil_1").status, _gate(world, "copil_2").status) == before
+    assert getattr(report, "queued") == 0
