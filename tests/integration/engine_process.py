@@ -39,4 +39,4 @@ def main(data_dir: str, port: int, now: str, slug: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:2], int(sys.argv[2]), sys.argv[3], sys.argv[4])
+    main(sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4])
