@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from atelier.bootstrap import Runtime
 from atelier.db import transaction
@@ -18,7 +18,7 @@ from atelier.services.ateliers import get_atelier, template_of
 from atelier.services.events import record_event
 from atelier.services.gates import gate_is_ready, get_gate, open_gate
 from atelier.services.timeline import record_step_done, refresh_forecast, stages_of, steps_of
-from models import Gate, Stage, Step
+from models import Atelier, Gate, Stage, Step
 from models.enums import GateStatus, StageStatus, StepKind, StepStatus
 from models.types import pk
 from notifications.outbox import SyncReport, sync_outbox
@@ -48,6 +48,10 @@ def stage_states(runtime: Runtime, slug: str) -> list[StageState]:
         ]
 
 
+def _stage(session: Session, atelier: Atelier, stage_key: str) -> Stage:
+    return session.exec(select(Stage).where(Stage.atelier_id == pk(atelier), Stage.key == stage_key)).one()
+
+
 def _settled(step: Step) -> bool:
     return step.status in (StepStatus.DONE, StepStatus.CANCELLED)
 
@@ -57,7 +61,7 @@ def stage_has_ready_step(runtime: Runtime, slug: str, stage_key: str) -> bool:
     with transaction(runtime.engine) as session:
         atelier = get_atelier(session=session, slug=slug)
         steps = steps_of(session=session, atelier=atelier)
-        stage = next(s for s in stages_of(session=session, atelier=atelier) if s.key == stage_key)
+        stage = _stage(session, atelier, stage_key)
         by_key = {s.key: s for s in steps}
         return any(s.stage_id == stage.id and all(_settled(by_key[d]) for d in s.depends_on) for s in steps)
 
@@ -66,9 +70,7 @@ def open_stage(runtime: Runtime, slug: str, stage_key: str, now: datetime) -> bo
     """Open the stage (pending → open). Returns True if this call opened it."""
     with transaction(runtime.engine) as session:
         atelier = get_atelier(session=session, slug=slug)
-        stage = session.exec(
-            select(Stage).where(Stage.atelier_id == pk(atelier), Stage.key == stage_key)
-        ).one()
+        stage = _stage(session, atelier, stage_key)
         if stage.status is not StageStatus.PENDING:
             return False
         stage.status = StageStatus.OPEN
@@ -120,9 +122,7 @@ def stage_has_work(runtime: Runtime, slug: str, stage_key: str) -> bool:
     """Whether running the stage's flow now would change anything (saves idle flow runs)."""
     with transaction(runtime.engine) as session:
         atelier = get_atelier(session=session, slug=slug)
-        stage = session.exec(
-            select(Stage).where(Stage.atelier_id == pk(atelier), Stage.key == stage_key)
-        ).one()
+        stage = _stage(session, atelier, stage_key)
         if stage.status is StageStatus.DONE:
             return False
         steps = steps_of(session=session, atelier=atelier)
@@ -152,9 +152,7 @@ def stage_has_work(runtime: Runtime, slug: str, stage_key: str) -> bool:
 def gate_states(runtime: Runtime, slug: str, stage_key: str) -> list[GateState]:
     with transaction(runtime.engine) as session:
         atelier = get_atelier(session=session, slug=slug)
-        stage = session.exec(
-            select(Stage).where(Stage.atelier_id == pk(atelier), Stage.key == stage_key)
-        ).one()
+        stage = _stage(session, atelier, stage_key)
         gates = session.exec(
             select(Gate)
             .join(Step, Step.id == Gate.step_id)  # type: ignore[arg-type]
@@ -171,7 +169,7 @@ def complete_milestones(runtime: Runtime, slug: str, stage_key: str, now: dateti
         atelier = get_atelier(session=session, slug=slug)
         steps = steps_of(session=session, atelier=atelier)
         by_key = {s.key: s for s in steps}
-        stage = next(s for s in stages_of(session=session, atelier=atelier) if s.key == stage_key)
+        stage = _stage(session, atelier, stage_key)
         gated = set(session.exec(select(Gate.step_id).where(Gate.atelier_id == pk(atelier))).all())
         for step in steps:
             if (
@@ -193,9 +191,7 @@ def complete_milestones(runtime: Runtime, slug: str, stage_key: str, now: dateti
 def stage_is_done(runtime: Runtime, slug: str, stage_key: str) -> bool:
     with transaction(runtime.engine) as session:
         atelier = get_atelier(session=session, slug=slug)
-        stage = session.exec(
-            select(Stage).where(Stage.atelier_id == pk(atelier), Stage.key == stage_key)
-        ).one()
+        stage = _stage(session, atelier, stage_key)
         return stage.status is StageStatus.DONE
 
 

@@ -1,0 +1,34 @@
+"""`python -m bench [dispatch|lateness|lifecycle ...]`: run the benchmarks (all by default)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("which", nargs="*", default=["dispatch", "lateness", "lifecycle"])
+    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--reminders", type=int, default=1_000)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+    if "dispatch" in args.which:
+        from bench.dispatch import run_dispatch
+
+        run_dispatch(args.messages)
+    if "lateness" in args.which:
+        from bench.dispatch import run_lateness
+
+        run_lateness(args.reminders)
+    if "lifecycle" in args.which:
+        from bench.lifecycle import run_lifecycle
+
+        run_lifecycle()
+
+
+main()

@@ -1,0 +1,174 @@
+"""Sending throughput and reminder lateness against a local aiosmtpd.
+
+Baselines in the same run: raw aiosmtplib over one persistent connection (the same messages
+built the same way, no database), and stdlib smtplib with a new connection per message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import smtplib
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiosmtplib
+from sqlmodel import select
+
+from atelier.bootstrap import bootstrap
+from atelier.clock import SystemClock
+from atelier.config import Settings
+from atelier.db import transaction
+from models import OutboxMessage
+from models.enums import OutboxStatus
+from notifications.catcher import MailboxHandler, MailCatcher
+from notifications.dispatcher import Dispatcher
+from notifications.mime import build_email, envelope_recipients, serialise
+from notifications.synthetic import insert_rows, synthetic_rows
+from notifications.transport import SmtpTransport
+
+
+def _rows_as_models(rows: list[dict[str, object]]) -> list[OutboxMessage]:
+    return [OutboxMessage.model_validate(r) for r in rows]
+
+
+async def _raw_aiosmtplib(port: int, rows: list[OutboxMessage], settings: Settings) -> float:
+    client = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, local_hostname="bench.localdomain")
+    await client.connect()
+    start = time.perf_counter()
+    for row in rows:
+        message = build_email(row, settings=settings, now=datetime.now(UTC))
+        await client.sendmail(settings.mail_from, envelope_recipients(row), serialise(message))
+    elapsed = time.perf_counter() - start
+    await client.quit()
+    return len(rows) / elapsed
+
+
+def _smtplib_new_connection(port: int, rows: list[OutboxMessage], settings: Settings) -> float:
+    start = time.perf_counter()
+    for row in rows:
+        message = build_email(row, settings=settings, now=datetime.now(UTC))
+        with smtplib.SMTP("127.0.0.1", port, local_hostname="bench.localdomain") as client:
+            client.sendmail(settings.mail_from, envelope_recipients(row), serialise(message))
+    return len(rows) / (time.perf_counter() - start)
+
+
+def run_dispatch(count: int) -> None:
+    handler = MailboxHandler()
+    catcher = MailCatcher(handler)
+    catcher.start()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            settings = Settings(data_dir=Path(tmp), smtp_port=catcher.bound_port, secret_key="bench")
+            runtime = bootstrap(settings, clock=SystemClock())
+            now = datetime.now(UTC)
+            rows = synthetic_rows(
+                count, first_due=now - timedelta(minutes=1), spread=timedelta(0), settings=settings
+            )
+            models = _rows_as_models(rows)
+
+            raw = asyncio.run(_raw_aiosmtplib(catcher.bound_port, models, settings))
+            smtplib_count = min(count, 2_000)
+            stdlib = _smtplib_new_connection(catcher.bound_port, models[:smtplib_count], settings)
+
+            insert_rows(runtime.engine, rows)
+            dispatcher = Dispatcher(
+                engine=runtime.engine,
+                transport=SmtpTransport(settings),
+                clock=runtime.clock,
+                settings=settings,
+                worker="bench",
+            )
+
+            async def drain_all() -> int:
+                sent = 0
+                while (stats := await dispatcher.drain_once()).claimed:
+                    sent += stats.sent
+                await dispatcher.transport.close()
+                return sent
+
+            start = time.perf_counter()
+            sent = asyncio.run(drain_all())
+            ours = sent / (time.perf_counter() - start)
+            runtime.engine.dispose()
+    finally:
+        catcher.stop()
+    print(f"== dispatch: {count} messages (text + HTML + .ics) to a local aiosmtpd")
+    print(f"   raw aiosmtplib, one connection (baseline): {raw:8.1f} msg/s")
+    print(
+        f"   smtplib, new connection per message ({smtplib_count}): {stdlib:8.1f} msg/s"
+        f"  ratio {stdlib / raw:.2f}x"
+    )
+    print(
+        f"   atelier dispatcher (outbox, commit per message): {ours:8.1f} msg/s  ratio {ours / raw:.2f}x"
+        f"  (goal >= 0.80x) sent={sent}"
+    )
+
+
+def run_lateness(count: int, spread_seconds: int = 60) -> None:
+    """Reminders spread over a minute, woken by the APScheduler ticker of `atelier serve`."""
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    handler = MailboxHandler()
+    catcher = MailCatcher(handler)
+    catcher.start()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            settings = Settings(data_dir=Path(tmp), smtp_port=catcher.bound_port, secret_key="bench")
+            runtime = bootstrap(settings, clock=SystemClock())
+            first = datetime.now(UTC) + timedelta(seconds=3)
+            rows = synthetic_rows(
+                count,
+                first_due=first,
+                spread=timedelta(seconds=spread_seconds),
+                settings=settings,
+                prefix="late",
+            )
+            insert_rows(runtime.engine, rows)
+            dispatcher = Dispatcher(
+                engine=runtime.engine,
+                transport=SmtpTransport(settings),
+                clock=runtime.clock,
+                settings=settings,
+                worker="bench",
+            )
+
+            async def main() -> None:
+                lock = asyncio.Lock()
+
+                async def tick() -> None:
+                    if not lock.locked():
+                        async with lock:
+                            await dispatcher.drain()
+
+                scheduler = AsyncIOScheduler()
+                scheduler.add_job(
+                    tick,
+                    "interval",
+                    seconds=settings.dispatch_interval_seconds,
+                    max_instances=1,
+                    coalesce=True,
+                    misfire_grace_time=None,
+                )
+                scheduler.start()
+                await asyncio.sleep(spread_seconds + 6)
+                scheduler.shutdown(wait=False)
+                await dispatcher.transport.close()
+
+            asyncio.run(main())
+            with transaction(runtime.engine) as session:
+                sent = session.exec(
+                    select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.SENT)
+                ).all()
+                lateness = sorted((r.sent_at - r.due_at).total_seconds() for r in sent if r.sent_at)
+            runtime.engine.dispose()
+    finally:
+        catcher.stop()
+    p99 = lateness[int(len(lateness) * 0.99) - 1] if lateness else float("nan")
+    print(f"== lateness: {count} reminders spread over {spread_seconds} s, 1 s ticker")
+    print(
+        f"   sent {len(lateness)}/{count}; p50 {statistics.median(lateness):.2f} s, p99 {p99:.2f} s, "
+        f"max {lateness[-1]:.2f} s (goal p99 <= 1 s)"
+    )
