@@ -20,13 +20,13 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI
-from sqlmodel import select
+from sqlmodel import col, func, select
 
 from atelier.bootstrap import Runtime
 from atelier.db import transaction
 from atelier.prefect_runtime import prefect_settings
 from atelier.web.app import create_app
-from models import Atelier
+from models import Atelier, Event
 from notifications.dispatcher import Dispatcher
 from notifications.transport import SmtpTransport
 
@@ -92,6 +92,37 @@ class EngineWorker:
                 log.exception("advancing %s failed", slug)
 
 
+# Events after which an atelier may advance: recorded by the web page, the CLI, or the demo.
+TRIGGERING_EVENTS = ("gate_decision", "step_done", "invitation_answer", "person_added", "event_cancelled")
+
+
+class EventWatcher:
+    """Triggers the engine for ateliers with new triggering events (e.g. recorded from the CLI)."""
+
+    def __init__(self, runtime: Runtime, worker: EngineWorker) -> None:
+        self.runtime = runtime
+        self.worker = worker
+        self.last_seen = self._max_id()
+
+    def _max_id(self) -> int:
+        with transaction(self.runtime.engine) as session:
+            return int(session.exec(select(func.max(Event.id))).one() or 0)
+
+    def check(self) -> list[str]:
+        with transaction(self.runtime.engine) as session:
+            rows = session.exec(
+                select(Event.id, Atelier.slug)
+                .join(Atelier, col(Atelier.id) == col(Event.atelier_id))
+                .where(col(Event.id) > self.last_seen, col(Event.kind).in_(TRIGGERING_EVENTS))
+            ).all()
+        slugs = sorted({slug for _id, slug in rows})
+        if rows:
+            self.last_seen = max(event_id for event_id, _slug in rows if event_id is not None)
+        for slug in slugs:
+            self.worker.trigger(slug)
+        return slugs
+
+
 def build_app(runtime: Runtime, worker: EngineWorker, *, daily_hour: int = 7) -> FastAPI:
     """The web app with the ticker and the engine worker tied to its lifespan."""
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -103,6 +134,7 @@ def build_app(runtime: Runtime, worker: EngineWorker, *, daily_hour: int = 7) ->
         settings=runtime.settings,
     )
     dispatch_lock = asyncio.Lock()
+    watcher = EventWatcher(runtime, worker)
 
     async def dispatch_tick() -> None:
         if dispatch_lock.locked():
@@ -122,6 +154,7 @@ def build_app(runtime: Runtime, worker: EngineWorker, *, daily_hour: int = 7) ->
             **job_defaults,
         )
         scheduler.add_job(worker.trigger_all, "cron", hour=daily_hour, id="daily-check", **job_defaults)
+        scheduler.add_job(watcher.check, "interval", seconds=5, id="event-watcher", **job_defaults)
         scheduler.start()
         worker.start()
         worker.trigger_all()  # catch up with what happened while the engine was down

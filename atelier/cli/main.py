@@ -28,6 +28,17 @@ from atelier.i18n import short_date
 from atelier.planning.template import builtin_templates
 from atelier.planning.timeline import RISK_LABELS, Risk
 from atelier.services.ateliers import AtelierCreate, create_atelier, get_atelier, list_ateliers
+from atelier.services.gates import (
+    STATUS_LABELS,
+    decide,
+    describe_round,
+    find_member,
+    gate_members,
+    gates_of,
+    get_gate,
+    outcome_label,
+    round_decisions,
+)
 from atelier.services.people import add_people, parse_people_csv, validate_person
 from atelier.services.timeline import (
     cancel_event,
@@ -37,7 +48,8 @@ from atelier.services.timeline import (
     stages_of,
     steps_of,
 )
-from models.enums import AVIS_FORM_LABELS
+from models.enums import AVIS_FORM_LABELS, OUTCOME_ALIASES, DecisionChannel
+from models.types import pk
 
 app = typer.Typer(
     help="Atelier citoyen : du cadrage au droit de suite.",
@@ -48,7 +60,9 @@ app = typer.Typer(
 step_app = typer.Typer(help="Étapes du calendrier.", no_args_is_help=True)
 person_app = typer.Typer(help="Personnes et rôles.", no_args_is_help=True)
 app.add_typer(step_app, name="step")
+gate_app = typer.Typer(help="Décisions du COPIL (et validation de l'avis).", no_args_is_help=True)
 app.add_typer(person_app, name="person")
+app.add_typer(gate_app, name="gate")
 
 console = Console(width=160)
 
@@ -299,6 +313,69 @@ def person_import_command(
         atelier = get_atelier(session=session, slug=slug)
         add_people(session=session, atelier=atelier, people=people, now=app_ctx.now())
     typer.echo(f"{len(people)} personne(s) importée(s) dans l'atelier {slug}.")
+
+
+@gate_app.command("list")
+@french_errors
+def gate_list_command(
+    ctx: typer.Context, slug: Annotated[str, typer.Argument(help="Identifiant de l'atelier.")]
+) -> None:
+    """Liste les décisions de l'atelier, leur état et les réponses reçues."""
+    app_ctx = _ctx(ctx)
+    with transaction(app_ctx.engine) as session:
+        atelier = get_atelier(session=session, slug=slug)
+        lines = []
+        for gate in gates_of(session=session, atelier=atelier):
+            lines.append(
+                f"{gate.key} : {describe_round(session=session, gate=gate)} ; "
+                f"échéance {short_date(gate.due_at)}"
+            )
+            names = {pk(p): p.full_name for p in gate_members(session=session, gate=gate)}
+            for decision in round_decisions(session=session, gate=gate):
+                comment = f" — « {decision.comment} »" if decision.comment else ""
+                lines.append(
+                    f"    {names.get(decision.person_id, '?')} : {outcome_label(decision.outcome)}{comment}"
+                )
+    for line in lines:
+        typer.echo(line)
+
+
+@gate_app.command("decide")
+@french_errors
+def gate_decide_command(
+    ctx: typer.Context,
+    slug: Annotated[str, typer.Argument(help="Identifiant de l'atelier.")],
+    gate_key: Annotated[str, typer.Argument(help="Décision (clé, voir « atelier gate list »).")],
+    member: Annotated[str, typer.Option("--member", help="E-mail du membre qui décide.")],
+    outcome: Annotated[str, typer.Option("--outcome", help="approuver, renvoyer ou rejeter.")],
+    comment: Annotated[
+        str | None, typer.Option("--comment", help="Commentaire (obligatoire pour un renvoi).")
+    ] = None,
+) -> None:
+    """Enregistre la décision d'un membre prise en séance du COPIL."""
+    chosen = OUTCOME_ALIASES.get(outcome.strip().lower())
+    if chosen is None:
+        raise Refused(f"décision inconnue « {outcome} » (approuver, renvoyer ou rejeter)")
+    app_ctx = _ctx(ctx)
+    with transaction(app_ctx.engine) as session:
+        atelier = get_atelier(session=session, slug=slug)
+        gate = get_gate(session=session, atelier=atelier, key=gate_key)
+        person = find_member(session=session, email=member)
+        result = decide(
+            session=session,
+            atelier=atelier,
+            gate_key=gate_key,
+            person=person,
+            outcome=chosen,
+            comment=comment,
+            channel=DecisionChannel.MEETING,
+            now=app_ctx.now(),
+        )
+        name = person.full_name
+    typer.echo(f"Décision de {name} enregistrée : {outcome_label(chosen)}.")
+    if result.closed_now:
+        typer.echo(f"Le quorum est atteint : la décision est {STATUS_LABELS[result.gate_status]}.")
+    typer.echo("Le moteur (atelier serve) en tient compte dans les secondes qui suivent.")
 
 
 @app.command("avis-forms", hidden=True)

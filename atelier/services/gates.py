@@ -242,7 +242,7 @@ def outcome_label(outcome: DecisionOutcome) -> str:
     return OUTCOME_LABELS[outcome]
 
 
-def find_member(*, session: Session, gate: Gate, email: str) -> Person:
+def find_member(*, session: Session, email: str) -> Person:
     person = session.exec(select(Person).where(Person.email == email.strip().lower())).first()
     if person is None:
         raise NotFound(f"personne inconnue : {email}", "unknown person")
