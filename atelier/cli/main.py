@@ -359,7 +359,7 @@ def gate_decide_command(
     app_ctx = _ctx(ctx)
     with transaction(app_ctx.engine) as session:
         atelier = get_atelier(session=session, slug=slug)
-        gate = get_gate(session=session, atelier=atelier, key=gate_key)
+        get_gate(session=session, atelier=atelier, key=gate_key)  # an unknown gate is reported first
         person = find_member(session=session, email=member)
         result = decide(
             session=session,
