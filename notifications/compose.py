@@ -60,6 +60,7 @@ def _event(atelier: Atelier, step: StepView) -> dict[str, Any]:
         "is_weekend": step.kind is StepKind.WEEKEND,
         "start_long": long_datetime(step.start),
         "end_long": long_datetime(step.end),
+        "end_date_long": long_date(step.end),
         "start_hour": hour(step.start),
         "end_hour": hour(step.end),
         "minutes": int((step.end - step.start).total_seconds() // 60),
@@ -148,10 +149,8 @@ def compose(
         gate_of_step = next((g for g in snapshot.gates.values() if g.step_key == step.key), None)
         if gate_of_step is not None:
             context["gate"] = _gate_context(snapshot, gate_of_step.key)
-    if "restitution_citoyens" in snapshot.steps:
-        context["restitution"] = _event(atelier, snapshot.steps["restitution_citoyens"])
-    if "intervenants_briefes" in snapshot.steps:
-        context["deadline_long"] = long_date(snapshot.steps["supports_collectes"].end)
+    if planned.refers_to is not None:
+        context["refers_to"] = _event(atelier, snapshot.steps[planned.refers_to])
     if planned.gate_key is not None and recipient.person_id is not None:
         gate = snapshot.gates[planned.gate_key]
         context["gate"] = _gate_context(snapshot, planned.gate_key)

@@ -43,8 +43,8 @@ from notifications.planner import (
 
 log = logging.getLogger("atelier.outbox")
 
-# A planned message whose time passed more than this long ago is not queued late
-# (unless its rule catches up): it would only confuse.
+# A reminder whose time passed more than this long ago is not queued late (unless its rule
+# catches up): it would only confuse. One-off messages (invitations, requests) still go.
 LATE_GRACE = timedelta(hours=6)
 
 
@@ -179,7 +179,7 @@ def sync_outbox(
         if key in existing:
             continue
         rule = rules[message.rule]
-        if message.due_at < now - LATE_GRACE and not rule.catch_up and not _always_send(message):
+        if message.reminder and message.due_at < now - LATE_GRACE and not rule.catch_up:
             continue
         if message.kind == "team_risk_alert" and extra is None:
             extra = _risk_extra(session=session, atelier=atelier, now=now)
@@ -199,11 +199,6 @@ def sync_outbox(
     if queued or cancelled:
         log.info("outbox sync atelier=%s queued=%d cancelled=%d", snapshot.id, queued, cancelled)
     return SyncReport(queued, cancelled)
-
-
-def _always_send(message: PlannedMessage) -> bool:
-    """One-off messages (invitations, requests, notices) go out even when the engine was late."""
-    return message.days_before is None and "|n" not in message.key
 
 
 def queue_team_alert(

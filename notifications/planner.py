@@ -80,6 +80,9 @@ class PlannedMessage:
     revision: int | None = None
     cancel: bool = False
     days_before: int | None = None
+    # A reminder whose time passed long ago is pointless; a one-off message still goes out late.
+    reminder: bool = False
+    refers_to: str | None = None
 
 
 def _at(day_time: datetime, at: time | None) -> datetime:
@@ -111,7 +114,15 @@ def _step_done(snapshot: AtelierSnapshot, rule: MessageRule) -> list[PlannedMess
     due = _at(step.actual_end + timedelta(days=rule.delay_days), rule.at)
     due = max(due, step.actual_end)
     return [
-        PlannedMessage(f"p{p.id}|{rule.kind}|{step.key}", rule.key, rule.kind, p.id, due, step_key=step.key)
+        PlannedMessage(
+            f"p{p.id}|{rule.kind}|{step.key}",
+            rule.key,
+            rule.kind,
+            p.id,
+            due,
+            step_key=step.key,
+            refers_to=rule.refers_to,
+        )
         for p in _audience(snapshot, rule)
         if not _declined(p)
     ]
@@ -178,6 +189,7 @@ def _before_event(snapshot: AtelierSnapshot, rule: MessageRule) -> list[PlannedM
                         step_key=event.key,
                         revision=event.revision,
                         days_before=days,
+                        reminder=True,
                     )
                 )
     return planned
@@ -194,6 +206,7 @@ def _no_answer(snapshot: AtelierSnapshot, rule: MessageRule) -> list[PlannedMess
             rule.kind,
             p.id,
             _at(reachable + timedelta(days=days), rule.at),
+            reminder=True,
         )
         for p in _audience(snapshot, rule)
         if p.answer is None
@@ -233,6 +246,7 @@ def _gate_messages(snapshot: AtelierSnapshot, rule: MessageRule) -> list[Planned
                         due,
                         gate_key=gate.key,
                         round=gate.round,
+                        reminder=True,
                     )
                     for m in waiting
                 ]

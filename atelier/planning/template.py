@@ -118,6 +118,8 @@ class MessageRule(_Strict):
     every_days: int | None = Field(default=None, ge=1)
     delay_days: int = Field(default=0, ge=0)
     at: time | None = None
+    # The step whose date the message mentions (materials deadline, restitution date).
+    refers_to: Key | None = None
     # A message whose date falls before its audience could be contacted is sent at that
     # moment (practical details) rather than dropped (a reminder made pointless).
     catch_up: bool = False
@@ -195,7 +197,7 @@ class ProcessTemplate(_Strict):
         if len(set(rule_keys)) != len(rule_keys):
             raise ValueError("duplicate message rule key")
         for rule in self.messages:
-            for ref in (rule.step, rule.from_step, *rule.events):
+            for ref in (rule.step, rule.from_step, rule.refers_to, *rule.events):
                 if ref is not None and ref not in known:
                     raise ValueError(f"message rule {rule.key}: unknown step {ref}")
             for event in rule.events:

@@ -56,8 +56,7 @@ def sample_context(question: str = "Quelles mobilités ?") -> dict[str, Any]:
         "agenda": ["Accueil"],
         "handed_over_long": "dimanche 25 avril 2027 à 17h00",
         "gate": gate,
-        "restitution": EVENT,
-        "deadline_long": "vendredi 19 mars 2027",
+        "refers_to": {**EVENT, "end_date_long": "vendredi 19 mars 2027"},
         "links": {
             "decision": "https://a.example/decision/x",
             "expires_long": "lundi 1 mars 2027 à 09h00",
