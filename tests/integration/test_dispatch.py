@@ -201,3 +201,23 @@ def test_killed_mid_batch_loses_nothing(tmp_path: Path) -> None:
     assert len(counts) == total  # nothing lost
     assert sum(counts.values()) - total <= 1  # at most the message in flight, twice
     assert _statuses(runtime) == Counter({"sent": total})
+
+
+def test_two_dispatchers_never_send_the_same_message(tmp_path: Path, catcher: MailCatcher) -> None:
+    """Two dispatchers draining one outbox at once: every message leaves exactly once."""
+    clock = SimulatedClock(NOW)
+    runtime = _runtime(tmp_path, catcher.bound_port, clock)
+    insert_rows(
+        runtime.engine, synthetic_rows(300, first_due=NOW, spread=timedelta(0), settings=runtime.settings)
+    )
+    first, second = _dispatcher(runtime, "one"), _dispatcher(runtime, "two")
+
+    async def both() -> tuple[int, int]:
+        results = await asyncio.gather(first.drain(), second.drain())
+        await first.transport.close()
+        await second.transport.close()
+        return results[0].sent, results[1].sent
+
+    sent_one, sent_two = asyncio.run(both())
+    assert sent_one + sent_two == 300
+    assert sorted(_received_ids(catcher).values()) == [1] * 300
