@@ -11,13 +11,15 @@ import smtplib
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiosmtplib
 from sqlmodel import select
 
-from atelier.bootstrap import bootstrap
+from atelier.bootstrap import Runtime, bootstrap
 from atelier.clock import SystemClock
 from atelier.config import Settings
 from atelier.db import transaction
@@ -55,25 +57,15 @@ def _smtplib_new_connection(port: int, rows: list[OutboxMessage], settings: Sett
     return len(rows) / (time.perf_counter() - start)
 
 
-def run_dispatch(count: int) -> None:
-    handler = MailboxHandler()
-    catcher = MailCatcher(handler)
+@contextmanager
+def _local_setup() -> Iterator[tuple[MailCatcher, Settings, Runtime, Dispatcher]]:
+    """A local aiosmtpd, a fresh SQLite outbox, and a dispatcher on the system clock."""
+    catcher = MailCatcher(MailboxHandler())
     catcher.start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
             settings = Settings(data_dir=Path(tmp), smtp_port=catcher.bound_port, secret_key="bench")
             runtime = bootstrap(settings, clock=SystemClock())
-            now = datetime.now(UTC)
-            rows = synthetic_rows(
-                count, first_due=now - timedelta(minutes=1), spread=timedelta(0), settings=settings
-            )
-            models = _rows_as_models(rows)
-
-            raw = asyncio.run(_raw_aiosmtplib(catcher.bound_port, models, settings))
-            smtplib_count = min(count, 2_000)
-            stdlib = _smtplib_new_connection(catcher.bound_port, models[:smtplib_count], settings)
-
-            insert_rows(runtime.engine, rows)
             dispatcher = Dispatcher(
                 engine=runtime.engine,
                 transport=SmtpTransport(settings),
@@ -81,20 +73,37 @@ def run_dispatch(count: int) -> None:
                 settings=settings,
                 worker="bench",
             )
-
-            async def drain_all() -> int:
-                sent = 0
-                while (stats := await dispatcher.drain_once()).claimed:
-                    sent += stats.sent
-                await dispatcher.transport.close()
-                return sent
-
-            start = time.perf_counter()
-            sent = asyncio.run(drain_all())
-            ours = sent / (time.perf_counter() - start)
-            runtime.engine.dispose()
+            try:
+                yield catcher, settings, runtime, dispatcher
+            finally:
+                runtime.engine.dispose()
     finally:
         catcher.stop()
+
+
+def run_dispatch(count: int) -> None:
+    with _local_setup() as (catcher, settings, runtime, dispatcher):
+        now = datetime.now(UTC)
+        rows = synthetic_rows(
+            count, first_due=now - timedelta(minutes=1), spread=timedelta(0), settings=settings
+        )
+        models = _rows_as_models(rows)
+        raw = asyncio.run(_raw_aiosmtplib(catcher.bound_port, models, settings))
+        smtplib_count = min(count, 2_000)
+        stdlib = _smtplib_new_connection(catcher.bound_port, models[:smtplib_count], settings)
+
+        insert_rows(runtime.engine, rows)
+
+        async def drain_all() -> int:
+            sent = 0
+            while (stats := await dispatcher.drain_once()).claimed:
+                sent += stats.sent
+            await dispatcher.transport.close()
+            return sent
+
+        start = time.perf_counter()
+        sent = asyncio.run(drain_all())
+        ours = sent / (time.perf_counter() - start)
     print(f"== dispatch: {count} messages (text + HTML + .ics) to a local aiosmtpd")
     print(f"   raw aiosmtplib, one connection (baseline): {raw:8.1f} msg/s")
     print(
@@ -111,61 +120,39 @@ def run_lateness(count: int, spread_seconds: int = 60) -> None:
     """Reminders spread over a minute, woken by the APScheduler ticker of `atelier serve`."""
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-    handler = MailboxHandler()
-    catcher = MailCatcher(handler)
-    catcher.start()
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            settings = Settings(data_dir=Path(tmp), smtp_port=catcher.bound_port, secret_key="bench")
-            runtime = bootstrap(settings, clock=SystemClock())
-            first = datetime.now(UTC) + timedelta(seconds=3)
-            rows = synthetic_rows(
-                count,
-                first_due=first,
-                spread=timedelta(seconds=spread_seconds),
-                settings=settings,
-                prefix="late",
+    with _local_setup() as (_catcher, settings, runtime, dispatcher):
+        first = datetime.now(UTC) + timedelta(seconds=3)
+        rows = synthetic_rows(
+            count, first_due=first, spread=timedelta(seconds=spread_seconds), settings=settings, prefix="late"
+        )
+        insert_rows(runtime.engine, rows)
+
+        async def main() -> None:
+            lock = asyncio.Lock()
+
+            async def tick() -> None:
+                if not lock.locked():
+                    async with lock:
+                        await dispatcher.drain()
+
+            scheduler = AsyncIOScheduler()
+            scheduler.add_job(
+                tick,
+                "interval",
+                seconds=settings.dispatch_interval_seconds,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=None,
             )
-            insert_rows(runtime.engine, rows)
-            dispatcher = Dispatcher(
-                engine=runtime.engine,
-                transport=SmtpTransport(settings),
-                clock=runtime.clock,
-                settings=settings,
-                worker="bench",
-            )
+            scheduler.start()
+            await asyncio.sleep(spread_seconds + 6)
+            scheduler.shutdown(wait=False)
+            await dispatcher.transport.close()
 
-            async def main() -> None:
-                lock = asyncio.Lock()
-
-                async def tick() -> None:
-                    if not lock.locked():
-                        async with lock:
-                            await dispatcher.drain()
-
-                scheduler = AsyncIOScheduler()
-                scheduler.add_job(
-                    tick,
-                    "interval",
-                    seconds=settings.dispatch_interval_seconds,
-                    max_instances=1,
-                    coalesce=True,
-                    misfire_grace_time=None,
-                )
-                scheduler.start()
-                await asyncio.sleep(spread_seconds + 6)
-                scheduler.shutdown(wait=False)
-                await dispatcher.transport.close()
-
-            asyncio.run(main())
-            with transaction(runtime.engine) as session:
-                sent = session.exec(
-                    select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.SENT)
-                ).all()
-                lateness = sorted((r.sent_at - r.due_at).total_seconds() for r in sent if r.sent_at)
-            runtime.engine.dispose()
-    finally:
-        catcher.stop()
+        asyncio.run(main())
+        with transaction(runtime.engine) as session:
+            sent = session.exec(select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.SENT)).all()
+            lateness = sorted((r.sent_at - r.due_at).total_seconds() for r in sent if r.sent_at)
     p99 = lateness[int(len(lateness) * 0.99) - 1] if lateness else float("nan")
     print(f"== lateness: {count} reminders spread over {spread_seconds} s, 1 s ticker")
     print(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -50,6 +52,23 @@ def _refuse_and_log(runtime: Runtime, error: Refused, *, now: datetime, claims: 
         )
 
 
+@dataclass
+class _Seen:
+    claims: LinkClaims | None = None
+
+
+@contextmanager
+def _refusals_logged(runtime: Runtime, now: datetime) -> Iterator[_Seen]:
+    """Log every refused link in the event log (against its atelier when known), then re-raise."""
+    seen = _Seen()
+    try:
+        yield seen
+    except Refused as error:
+        claims = error.claims if isinstance(error, LinkExpired) else seen.claims
+        _refuse_and_log(runtime, error, now=now, claims=claims)
+        raise
+
+
 def _gate_for(session: Session, claims: LinkClaims) -> tuple[Atelier, Gate, Person]:
     atelier = get_atelier(session=session, slug=claims.atelier)
     gate = get_gate(session=session, atelier=atelier, key=claims.gate or "")
@@ -65,9 +84,8 @@ def _gate_for(session: Session, claims: LinkClaims) -> tuple[Atelier, Gate, Pers
 
 
 def decision_page(runtime: Runtime, token: str, *, now: datetime) -> DecisionPage:
-    claims: LinkClaims | None = None
-    try:
-        claims = runtime.signer.read(token, purpose="decision", now=now)
+    with _refusals_logged(runtime, now) as seen:
+        seen.claims = claims = runtime.signer.read(token, purpose="decision", now=now)
         with transaction(runtime.engine) as session:
             atelier, gate, person = _gate_for(session, claims)
             if session.get(UsedLink, claims.nonce) is not None:
@@ -81,20 +99,14 @@ def decision_page(runtime: Runtime, token: str, *, now: datetime) -> DecisionPag
                 person.full_name,
                 gate.round,
             )
-    except Refused as error:
-        if isinstance(error, LinkExpired):
-            claims = error.claims
-        _refuse_and_log(runtime, error, now=now, claims=claims)
-        raise
 
 
 def decide_via_link(
     runtime: Runtime, token: str, *, outcome: DecisionOutcome, comment: str | None, now: datetime
 ) -> tuple[str, DecisionResult]:
     """Record the decision behind a link; the link is spent in the same transaction."""
-    claims: LinkClaims | None = None
-    try:
-        claims = runtime.signer.read(token, purpose="decision", now=now)
+    with _refusals_logged(runtime, now) as seen:
+        seen.claims = claims = runtime.signer.read(token, purpose="decision", now=now)
         with transaction(runtime.engine) as session:
             atelier, gate, person = _gate_for(session, claims)
             use_link_once(session=session, claims=claims, now=now)
@@ -109,18 +121,12 @@ def decide_via_link(
                 now=now,
             )
             return atelier.slug, result
-    except Refused as error:
-        if isinstance(error, LinkExpired):
-            claims = error.claims
-        _refuse_and_log(runtime, error, now=now, claims=claims)
-        raise
 
 
 def answer_via_link(runtime: Runtime, token: str, *, now: datetime) -> tuple[str, Answer]:
     """Record a citizen's answer to the invitation (the latest answer counts)."""
-    claims: LinkClaims | None = None
-    try:
-        claims = runtime.signer.read(token, purpose="answer", now=now)
+    with _refusals_logged(runtime, now) as seen:
+        seen.claims = claims = runtime.signer.read(token, purpose="answer", now=now)
         answer = Answer(claims.answer or "")
         with transaction(runtime.engine) as session:
             atelier = get_atelier(session=session, slug=claims.atelier)
@@ -136,11 +142,6 @@ def answer_via_link(runtime: Runtime, token: str, *, now: datetime) -> tuple[str
                 now=now,
             )
             return atelier.slug, answer
-    except Refused as error:
-        if isinstance(error, LinkExpired):
-            claims = error.claims
-        _refuse_and_log(runtime, error, now=now, claims=claims)
-        raise
 
 
 def record_answer(
