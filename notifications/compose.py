@@ -11,13 +11,13 @@ from typing import Any
 from atelier.config import Settings
 from atelier.i18n import hour, long_date, long_datetime
 from atelier.links import LinkSigner
+from atelier.planning.timeline import EVENT_KINDS
 from models import Atelier, OutboxMessage
 from models.enums import AVIS_FORM_LABELS, ROLE_LABELS, Role, StepKind
 from notifications.calendar_invite import Invite, InviteMethod, build_invite
 from notifications.planner import AtelierSnapshot, PersonView, PlannedMessage, StepView, gate_counts
 from notifications.rendering import render_message
 
-EVENT_KINDS = (StepKind.WEEKEND, StepKind.MEETING, StepKind.ONLINE_SESSION)
 ATELIER_STAGE = "atelier"  # the stage whose weekends and sessions make "the calendar" of invitations
 
 

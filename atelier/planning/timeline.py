@@ -71,6 +71,15 @@ class Timeline:
         return self.risk is not Risk.AT_RISK
 
 
+# Kinds whose date is an appointment: moving one changes invitations.
+EVENT_KINDS = frozenset({StepKind.WEEKEND, StepKind.MEETING, StepKind.ONLINE_SESSION})
+
+
+def gate_due_at(kind: StepKind, dates: StepDates) -> datetime:
+    """A meeting decides when it starts; other gates by the end of their step."""
+    return dates.start if kind is StepKind.MEETING else dates.end
+
+
 def add_months(day: date, months: int) -> date:
     """Calendar months, the last day of the month when the day does not exist."""
     month_index = day.month - 1 + months

@@ -12,10 +12,10 @@ from sqlmodel import Session, col, select
 
 from atelier.errors import NotFound, Refused
 from atelier.planning.template import DEFAULT_TEMPLATE_KEY, ProcessTemplate, get_template
-from atelier.planning.timeline import Timeline, plan_timeline
+from atelier.planning.timeline import Timeline, gate_due_at, plan_timeline
 from atelier.services.events import record_event
 from models import Atelier, Gate, Stage, Step
-from models.enums import AVIS_FORM_LABELS, AvisForm, StepKind, StepStatus
+from models.enums import AVIS_FORM_LABELS, AvisForm, StepStatus
 from models.types import pk
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -151,7 +151,7 @@ def create_atelier(*, session: Session, atelier_in: AtelierCreate, now: datetime
                     member_role=spec.gate.members.value,
                     quorum_rule=quorum.rule,
                     quorum_n=quorum.n,
-                    due_at=dates.end if spec.kind is not StepKind.MEETING else dates.start,
+                    due_at=gate_due_at(spec.kind, dates),
                 )
             )
     record_event(

@@ -8,15 +8,12 @@ from sqlmodel import Session, col, select
 
 from atelier.errors import NotFound, Refused
 from atelier.i18n import short_date, short_datetime
-from atelier.planning.timeline import Risk, Timeline, forecast_timeline
+from atelier.planning.timeline import EVENT_KINDS, Risk, Timeline, forecast_timeline, gate_due_at
 from atelier.services.ateliers import template_of
 from atelier.services.events import record_event
 from models import Atelier, Gate, Stage, Step
 from models.enums import StageStatus, StepKind, StepStatus
 from models.types import pk
-
-# Kinds whose forecast date is an appointment: moving them changes invitations.
-EVENT_KINDS = frozenset({StepKind.WEEKEND, StepKind.MEETING, StepKind.ONLINE_SESSION})
 
 
 def steps_of(*, session: Session, atelier: Atelier) -> list[Step]:
@@ -39,7 +36,10 @@ def get_step(*, session: Session, atelier: Atelier, key: str) -> Step:
 
 def current_timeline(*, session: Session, atelier: Atelier, now: datetime) -> Timeline:
     """The forecast as of ``now``, computed without writing anything."""
-    steps = steps_of(session=session, atelier=atelier)
+    return _forecast(atelier, steps_of(session=session, atelier=atelier), now)
+
+
+def _forecast(atelier: Atelier, steps: list[Step], now: datetime) -> Timeline:
     return forecast_timeline(
         template_of(atelier),
         atelier.decision_date,
@@ -53,7 +53,7 @@ def current_timeline(*, session: Session, atelier: Atelier, now: datetime) -> Ti
 def refresh_forecast(*, session: Session, atelier: Atelier, now: datetime) -> Timeline:
     """Recompute forecasts from actuals; bump revisions of moved events; warn on new risk."""
     steps = steps_of(session=session, atelier=atelier)
-    timeline = current_timeline(session=session, atelier=atelier, now=now)
+    timeline = _forecast(atelier, steps, now)
     path = set(timeline.critical_path)
     for step in steps:
         dates = timeline.steps[step.key]
@@ -77,10 +77,10 @@ def refresh_forecast(*, session: Session, atelier: Atelier, now: datetime) -> Ti
         session.add(step)
     _note_risk_change(session=session, atelier=atelier, timeline=timeline, now=now)
     # Gates follow the forecast of their step.
+    by_id = {s.id: s for s in steps}
     for gate in session.exec(select(Gate).where(Gate.atelier_id == pk(atelier))).all():
-        step_dates = timeline.steps[next(s.key for s in steps if s.id == gate.step_id)]
-        kind = next(s.kind for s in steps if s.id == gate.step_id)
-        gate.due_at = step_dates.start if kind is StepKind.MEETING else step_dates.end
+        step = by_id[gate.step_id]
+        gate.due_at = gate_due_at(step.kind, timeline.steps[step.key])
         session.add(gate)
     session.flush()
     return timeline
