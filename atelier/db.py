@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -11,12 +12,15 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session, create_engine
+
+from atelier.errors import AtelierError
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite files get WAL, foreign keys and a busy timeout."""
+    """An engine for ``url``; SQLite files get WAL, foreign keys, a busy timeout and real SAVEPOINTs."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
@@ -26,11 +30,21 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        # pysqlite's own transaction handling emits BEGIN lazily and COMMITs on its own, so a
+        # released SAVEPOINT was committed for good and an outer rollback did not undo it.
+        # SQLAlchemy's documented recipe: turn it off and emit BEGIN ourselves (below).
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(connection: Connection) -> None:
+        # IMMEDIATE takes the write lock at the start: a unit of work that reads then writes
+        # waits its turn (busy timeout) instead of failing on a lock upgrade under WAL.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -44,8 +58,21 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the latest migration (idempotent)."""
-    command.upgrade(alembic_config(engine), "head")
+    """Bring the schema to the latest migration (idempotent); unusable databases get a French error."""
+    try:
+        command.upgrade(alembic_config(engine), "head")
+    except (DatabaseError, OperationalError, sqlite3.DatabaseError) as error:
+        raise AtelierError(_database_problem(engine, error), f"database unusable: {error}") from None
+
+
+def _database_problem(engine: Engine, error: Exception) -> str:
+    text = str(error).lower()
+    where = engine.url.render_as_string(hide_password=True)
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return f"la base de données ne peut pas être écrite ({where}) : vérifiez les droits du dossier"
+    if "not a database" in text or "malformed" in text or "file is encrypted" in text:
+        return f"le fichier {engine.url.database} n'est pas une base de données atelier utilisable"
+    return f"la base de données est inutilisable ({where})"
 
 
 @contextmanager

@@ -16,6 +16,8 @@ from models import UsedLink
 
 Purpose = Literal["decision", "answer"]
 SALT = "atelier-links-v1"
+# Our tokens are about 200 characters; anything far longer is not ours and is not parsed.
+MAX_TOKEN_LENGTH = 1024
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ class LinkSigner:
 
     def read(self, token: str, *, purpose: Purpose, now: datetime) -> LinkClaims:
         """Check signature, purpose and age; raise Refused with a French message otherwise."""
+        if len(token) > MAX_TOKEN_LENGTH:
+            raise Refused("ce lien n'est pas valide", "over-long token")
         signer = self._serializer.make_signer(SALT)
         try:
             payload = self._serializer.load_payload(signer.unsign(token))
@@ -73,15 +77,33 @@ class LinkSigner:
         if not isinstance(payload, dict) or payload.get("purpose") != purpose:
             raise Refused("ce lien n'est pas valide", "link for another purpose")
         issued = payload.pop("iat", None)
-        try:
-            claims = LinkClaims(**payload)
-        except TypeError:
-            raise Refused("ce lien n'est pas valide", "malformed link claims") from None
+        claims = _valid_claims(payload)
         if not isinstance(issued, int) or now.timestamp() < issued - 300:
             raise Refused("ce lien n'est pas valide", "link issued in the future")
         if now.timestamp() - issued > self.max_age.total_seconds():
             raise LinkExpired(claims)
         return claims
+
+
+def _valid_claims(payload: dict[str, object]) -> LinkClaims:
+    """Claims of the expected shape only: a genuine signature on odd claims is still refused."""
+    try:
+        claims = LinkClaims(**payload)  # type: ignore[arg-type]
+    except TypeError:
+        raise Refused("ce lien n'est pas valide", "malformed link claims") from None
+    typed = (
+        isinstance(claims.atelier, str)
+        and isinstance(claims.person_id, int)
+        and isinstance(claims.nonce, str)
+        and len(claims.nonce) <= 64
+    )
+    if claims.purpose == "decision":
+        typed = typed and isinstance(claims.gate, str) and isinstance(claims.round, int)
+    else:
+        typed = typed and claims.answer in ("confirm", "decline")
+    if not typed:
+        raise Refused("ce lien n'est pas valide", f"unexpected {claims.purpose} link claims")
+    return claims
 
 
 def use_link_once(*, session: Session, claims: LinkClaims, now: datetime) -> None:

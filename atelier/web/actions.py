@@ -1,4 +1,8 @@
-"""What a link does, shared by the web page and the demo's simulated members (same path)."""
+"""What a link shows and does, shared by the web page and the demo's simulated people (same path).
+
+Reading a page never writes (mail scanners open every link); only the actions below, behind a
+POST, record something, in one transaction that a refusal rolls back whole.
+"""
 
 from __future__ import annotations
 
@@ -12,16 +16,22 @@ from sqlmodel import Session, select
 
 from atelier.bootstrap import Runtime
 from atelier.db import transaction
-from atelier.errors import Refused
-from atelier.links import LinkClaims, LinkExpired, use_link_once
+from atelier.errors import AtelierError, NotFound, Refused
+from atelier.links import LinkClaims, LinkExpired, Purpose, use_link_once
 from atelier.services.ateliers import get_atelier
 from atelier.services.events import person_actor, record_event
-from atelier.services.gates import DecisionResult, decide, get_gate
+from atelier.services.gates import DecisionResult, decide, gate_members, get_gate
 from models import Atelier, Gate, InvitationAnswer, Person, UsedLink
 from models.enums import Answer, DecisionChannel, DecisionOutcome, GateStatus
 from models.types import pk
 
 log = logging.getLogger("atelier.links")
+
+COMMENT_MAX_LENGTH = 4000
+
+
+class BadInput(Refused):
+    """The form itself is wrong (missing choice, comment too long): the link stays usable."""
 
 
 @dataclass(frozen=True)
@@ -33,9 +43,23 @@ class DecisionPage:
     due_at: datetime
     member_name: str
     round: int
+    status: GateStatus
+    closed_at: datetime | None
 
 
-def _refuse_and_log(runtime: Runtime, error: Refused, *, now: datetime, claims: LinkClaims | None) -> None:
+@dataclass(frozen=True)
+class AnswerPage:
+    atelier_title: str
+    commanditaire: str
+    person_name: str
+    answer: Answer
+    current: Answer | None
+
+
+def log_refusal(
+    runtime: Runtime, error: AtelierError, *, now: datetime, claims: LinkClaims | None = None
+) -> None:
+    """Write a refused link in the event log (against its atelier when known); no personal data."""
     log.warning("link refused: %s", error)
     with transaction(runtime.engine) as session:
         atelier = (
@@ -44,10 +68,10 @@ def _refuse_and_log(runtime: Runtime, error: Refused, *, now: datetime, claims: 
         record_event(
             session=session,
             atelier_id=atelier.id if atelier else None,
-            actor=person_actor(claims.person_id) if claims else "anonymous",
+            actor=person_actor(claims.person_id) if claims and atelier else "anonymous",
             kind="link_refused",
             at=now,
-            reason=str(error),
+            reason=str(error)[:200],
             purpose=claims.purpose if claims else None,
         )
 
@@ -59,14 +83,29 @@ class _Seen:
 
 @contextmanager
 def _refusals_logged(runtime: Runtime, now: datetime) -> Iterator[_Seen]:
-    """Log every refused link in the event log (against its atelier when known), then re-raise."""
+    """Log every refused link, then re-raise it as a Refused (an unknown atelier or gate too)."""
     seen = _Seen()
     try:
         yield seen
-    except Refused as error:
+    except AtelierError as error:
         claims = error.claims if isinstance(error, LinkExpired) else seen.claims
-        _refuse_and_log(runtime, error, now=now, claims=claims)
+        log_refusal(runtime, error, now=now, claims=claims)
+        if isinstance(error, NotFound):
+            # A genuine signature on claims this database does not know: another installation
+            # sharing the key, or a restored database. Say so without listing what exists.
+            raise Refused(
+                "ce lien ne correspond à aucun atelier ni aucune décision en cours ici", str(error)
+            ) from None
         raise
+
+
+def refuse_input(runtime: Runtime, token: str, *, purpose: Purpose, error: BadInput, now: datetime) -> None:
+    """Log a bad form sent with a link (against its atelier when the link is genuine)."""
+    try:
+        claims: LinkClaims | None = runtime.signer.read(token, purpose=purpose, now=now)
+    except Refused:
+        claims = None
+    log_refusal(runtime, error, now=now, claims=claims)
 
 
 def _gate_for(session: Session, claims: LinkClaims) -> tuple[Atelier, Gate, Person]:
@@ -80,15 +119,23 @@ def _gate_for(session: Session, claims: LinkClaims) -> tuple[Atelier, Gate, Pers
             "ce lien concerne une version précédente : utilisez le lien du dernier message reçu",
             f"link for round {claims.round}, gate at round {gate.round}",
         )
+    if gate.status is not GateStatus.PENDING and pk(person) not in {
+        pk(m) for m in gate_members(session=session, gate=gate)
+    }:
+        raise Refused(
+            "ce lien ne vous permet pas de vous prononcer sur cette décision",
+            f"person {person.id} is not a member of gate {gate.key}",
+        )
     return atelier, gate, person
 
 
 def decision_page(runtime: Runtime, token: str, *, now: datetime) -> DecisionPage:
+    """What the member is asked, or how the decision ended; reads only."""
     with _refusals_logged(runtime, now) as seen:
         seen.claims = claims = runtime.signer.read(token, purpose="decision", now=now)
         with transaction(runtime.engine) as session:
             atelier, gate, person = _gate_for(session, claims)
-            if session.get(UsedLink, claims.nonce) is not None:
+            if gate.status is GateStatus.OPEN and session.get(UsedLink, claims.nonce) is not None:
                 raise Refused("ce lien a déjà été utilisé", "link reused (page)")
             return DecisionPage(
                 atelier.title,
@@ -98,7 +145,28 @@ def decision_page(runtime: Runtime, token: str, *, now: datetime) -> DecisionPag
                 gate.due_at,
                 person.full_name,
                 gate.round,
+                gate.status,
+                gate.closed_at,
             )
+
+
+def parse_outcome(value: str | None) -> DecisionOutcome:
+    try:
+        return DecisionOutcome(value or "")
+    except ValueError:
+        raise BadInput(
+            "choisissez « Approuver », « Renvoyer pour reprise » ou « Rejeter »",
+            "missing or unknown outcome",
+        ) from None
+
+
+def check_comment(comment: str | None) -> str | None:
+    if comment is not None and len(comment) > COMMENT_MAX_LENGTH:
+        raise BadInput(
+            f"le commentaire dépasse {COMMENT_MAX_LENGTH} caractères : raccourcissez-le",
+            f"comment of {len(comment)} characters",
+        )
+    return comment
 
 
 def decide_via_link(
@@ -107,6 +175,7 @@ def decide_via_link(
     """Record the decision behind a link; the link is spent in the same transaction."""
     with _refusals_logged(runtime, now) as seen:
         seen.claims = claims = runtime.signer.read(token, purpose="decision", now=now)
+        check_comment(comment)
         with transaction(runtime.engine) as session:
             atelier, gate, person = _gate_for(session, claims)
             use_link_once(session=session, claims=claims, now=now)
@@ -121,6 +190,31 @@ def decide_via_link(
                 now=now,
             )
             return atelier.slug, result
+
+
+def answer_page(runtime: Runtime, token: str, *, now: datetime) -> AnswerPage:
+    """The question behind an invitation link (confirm or decline); reads only."""
+    with _refusals_logged(runtime, now) as seen:
+        seen.claims = claims = runtime.signer.read(token, purpose="answer", now=now)
+        with transaction(runtime.engine) as session:
+            atelier = get_atelier(session=session, slug=claims.atelier)
+            person = session.get(Person, claims.person_id)
+            if person is None:
+                raise Refused("ce lien n'est pas valide", "answer link for an unknown person")
+            if session.get(UsedLink, claims.nonce) is not None:
+                raise Refused("ce lien a déjà été utilisé", "link reused (page)")
+            current = session.exec(
+                select(InvitationAnswer.answer).where(
+                    InvitationAnswer.atelier_id == pk(atelier), InvitationAnswer.person_id == pk(person)
+                )
+            ).first()
+            return AnswerPage(
+                atelier.title,
+                atelier.commanditaire,
+                person.full_name,
+                Answer(claims.answer or ""),
+                Answer(current) if current else None,
+            )
 
 
 def answer_via_link(runtime: Runtime, token: str, *, now: datetime) -> tuple[str, Answer]:

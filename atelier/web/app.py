@@ -1,23 +1,79 @@
-"""FastAPI app: the pages behind the links sent to COPIL members and citizens (French)."""
+"""FastAPI app: the pages behind the links sent to COPIL members and citizens (French).
+
+GET shows, POST acts: mail scanners and link prefetchers open every link of a message.
+Every answer is a French page; nothing the user sent is echoed back in an error.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated
+import logging
+from collections.abc import Awaitable, Callable
+from importlib import resources
+from urllib.parse import parse_qs
 
-from fastapi import FastAPI, Form
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from atelier.bootstrap import Runtime
 from atelier.errors import Refused
-from atelier.i18n import long_datetime
+from atelier.i18n import long_datetime, short_datetime
+from atelier.links import Purpose
 from atelier.services.gates import STATUS_LABELS
-from atelier.web.actions import answer_via_link, decide_via_link, decision_page
+from atelier.web.actions import (
+    BadInput,
+    answer_page,
+    answer_via_link,
+    check_comment,
+    decide_via_link,
+    decision_page,
+    parse_outcome,
+    refuse_input,
+)
 from models.enums import OUTCOME_LABELS, Answer, DecisionOutcome
+
+log = logging.getLogger("atelier.web")
 
 # Called with the atelier's slug after a recorded decision or answer, to advance it.
 Trigger = Callable[[str], None]
+
+# A form is a choice and a comment of at most 4,000 characters: 64 KiB is plenty.
+MAX_FORM_BYTES = 64 * 1024
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    # The token is in the path: never send it to another site.
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """The url-encoded form of a link page, read with a size cap; anything else is refused."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/x-www-form-urlencoded":
+        raise BadInput("la réponse doit être envoyée depuis le formulaire de la page", "not a form post")
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+        raise BadInput("la réponse envoyée est trop longue", f"form of {declared} bytes")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            raise BadInput("la réponse envoyée est trop longue", "form over the size cap")
+    try:
+        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+    except UnicodeDecodeError:
+        raise BadInput("la réponse envoyée est illisible", "form not in UTF-8") from None
+    return {name: values[0] for name, values in fields.items()}
 
 
 def create_app(runtime: Runtime, *, on_change: Trigger | None = None) -> FastAPI:
@@ -27,53 +83,137 @@ def create_app(runtime: Runtime, *, on_change: Trigger | None = None) -> FastAPI
         autoescape=select_autoescape(enabled_extensions=("html",)),
         undefined=StrictUndefined,
     )
+    app.mount("/static", StaticFiles(directory=str(resources.files("atelier.web") / "static")), "static")
 
-    def render(status: int = 200, **context: object) -> HTMLResponse:
-        values: dict[str, object] = {"error": None, "page": None, "message": None, "due_long": ""}
+    def render(template: str, status: int = 200, **context: object) -> HTMLResponse:
+        values: dict[str, object] = {"error": None, "message": None, "comment": ""}
         values.update(context)
-        return HTMLResponse(pages.get_template("page.html").render(**values), status_code=status)
+        return HTMLResponse(pages.get_template(template).render(**values), status_code=status)
+
+    def notice(
+        title: str, *, error: str | None = None, message: str | None = None, status: int = 200
+    ) -> HTMLResponse:
+        return render("notice.html", status, title=title, error=error, message=message)
+
+    def refused(error: Refused) -> HTMLResponse:
+        status = 400 if isinstance(error, BadInput) else 403
+        return notice(
+            "Lien refusé" if status == 403 else "Réponse refusée", error=error.message_fr, status=status
+        )
+
+    def bad_input(token: str, purpose: Purpose, error: BadInput) -> HTMLResponse:
+        refuse_input(runtime, token, purpose=purpose, error=error, now=runtime.clock.now())
+        return refused(error)
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, error: StarletteHTTPException) -> HTMLResponse:
+        if error.status_code == 405:
+            return notice("Action impossible", error="cette adresse ne permet pas cette action", status=405)
+        return notice("Page introuvable", error="cette page n'existe pas", status=error.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, _error: RequestValidationError) -> HTMLResponse:
+        log.warning("invalid request refused")
+        return notice("Réponse refusée", error="la réponse envoyée est incomplète ou illisible", status=400)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, error: Exception) -> HTMLResponse:
+        log.error("unexpected error on a link page: %s", type(error).__name__, exc_info=error)
+        return notice(
+            "Erreur",
+            error="une erreur inattendue est survenue ; rien n'a été enregistré. Réessayez plus tard "
+            "ou écrivez à l'équipe projet.",
+            status=500,
+        )
 
     @app.get("/sante")
     def health() -> dict[str, str]:
         return {"etat": "ok"}
 
+    def decision_view(
+        token: str, *, error: str | None = None, comment: str = "", status: int = 200
+    ) -> HTMLResponse:
+        page = decision_page(runtime, token, now=runtime.clock.now())
+        closed = short_datetime(page.closed_at) if page.closed_at else ""
+        closed_text = f"Cette décision est close : elle est {STATUS_LABELS[page.status]}" + (
+            f" depuis le {closed}." if closed else "."
+        )
+        return render(
+            "decision.html",
+            status,
+            title="Décision du comité de pilotage",
+            page=page,
+            due_long=long_datetime(page.due_at),
+            closed_text=closed_text,
+            error=error,
+            comment=comment,
+        )
+
     @app.get("/decision/{token}", response_class=HTMLResponse)
     def show_decision(token: str) -> HTMLResponse:
         try:
-            page = decision_page(runtime, token, now=runtime.clock.now())
+            return decision_view(token)
         except Refused as error:
-            return render(403, title="Lien refusé", error=error.message_fr)
-        return render(title="Décision du comité de pilotage", page=page, due_long=long_datetime(page.due_at))
+            return refused(error)
 
     @app.post("/decision/{token}", response_class=HTMLResponse)
-    def post_decision(
-        token: str,
-        outcome: Annotated[str, Form()],
-        comment: Annotated[str, Form(max_length=4000)] = "",
-    ) -> HTMLResponse:
+    async def post_decision(token: str, request: Request) -> HTMLResponse:
         try:
-            chosen = DecisionOutcome(outcome)
-        except ValueError:
-            return render(400, title="Décision invalide", error="choix inconnu")
+            form = await read_form(request)
+            chosen = parse_outcome(form.get("outcome"))
+            comment = check_comment(form.get("comment", ""))
+        except BadInput as error:
+            return bad_input(token, "decision", error)
         try:
+            if chosen is DecisionOutcome.REJECT and form.get("confirm") != "oui":
+                # A rejection halts the atelier: ask once more, writing nothing.
+                page = decision_page(runtime, token, now=runtime.clock.now())
+                return render("confirm_reject.html", title="Confirmer le rejet", page=page, comment=comment)
+            if chosen is DecisionOutcome.SEND_BACK and not (comment or "").strip():
+                missing = BadInput(
+                    "un renvoi pour reprise doit être motivé par un commentaire", "send back without comment"
+                )
+                refuse_input(runtime, token, purpose="decision", error=missing, now=runtime.clock.now())
+                return decision_view(token, error=missing.message_fr, status=400)
             slug, result = decide_via_link(
                 runtime, token, outcome=chosen, comment=comment, now=runtime.clock.now()
             )
         except Refused as error:
-            return render(403, title="Décision refusée", error=error.message_fr)
+            return refused(error)
         if on_change is not None:
             on_change(slug)
         text = f"Votre décision est enregistrée : {OUTCOME_LABELS[chosen]}."
         if result.closed_now:
             text += f" Le quorum est atteint : la décision est {STATUS_LABELS[result.gate_status]}."
-        return render(title="Merci", message=text)
+        return notice("Merci", message=text)
 
     @app.get("/reponse/{token}", response_class=HTMLResponse)
-    def answer(token: str) -> HTMLResponse:
+    def show_answer(token: str) -> HTMLResponse:
+        try:
+            page = answer_page(runtime, token, now=runtime.clock.now())
+        except Refused as error:
+            return refused(error)
+        current_text = (
+            "Vous avez déjà confirmé votre participation."
+            if page.current is Answer.CONFIRM
+            else "Vous nous avez déjà indiqué que vous ne participeriez pas."
+        )
+        return render("answer.html", title="Votre participation", page=page, current_text=current_text)
+
+    @app.post("/reponse/{token}", response_class=HTMLResponse)
+    def post_answer(token: str) -> HTMLResponse:
         try:
             slug, recorded = answer_via_link(runtime, token, now=runtime.clock.now())
         except Refused as error:
-            return render(403, title="Lien refusé", error=error.message_fr)
+            return refused(error)
         if on_change is not None:
             on_change(slug)
         text = (
@@ -81,6 +221,6 @@ def create_app(runtime: Runtime, *, on_change: Trigger | None = None) -> FastAPI
             if recorded is Answer.CONFIRM
             else "C'est noté : vous ne participerez pas. Merci de nous avoir prévenus."
         )
-        return render(title="Votre réponse", message=text)
+        return notice("Votre réponse", message=text)
 
     return app

@@ -188,3 +188,40 @@ def test_rejected_gate_halts_the_atelier(world: World) -> None:
     with transaction(world.runtime.engine) as session:
         gate = get_gate(session=session, atelier=get_atelier(session=session, slug=world.slug), key="copil_1")
         assert gate.closed_at is not None
+
+
+def test_refused_link_decision_writes_nothing_and_spends_no_link(world: World) -> None:
+    """A send-back without comment through a link is refused; the database is as before, the link usable."""
+    from tests.served import snapshot
+
+    _until_open(world, "copil_1")
+    runtime, now = world.runtime, world.clock.now()
+    token = _link_of(world, COPIL[0], "copil_1", 1)
+    before = snapshot(runtime.engine, skip=("event",))
+    with refused("motivé par un commentaire", Refused):
+        decide_via_link(runtime, token, outcome=DecisionOutcome.SEND_BACK, comment=" ", now=now)
+    assert snapshot(runtime.engine, skip=("event",)) == before
+    decide_via_link(runtime, token, outcome=DecisionOutcome.SEND_BACK, comment="À revoir", now=now)
+
+
+def test_decisive_vote_refused_leaves_no_decision_behind(world: World) -> None:
+    """A vote that reaches the quorum but cannot close the gate is refused whole: no orphan decision."""
+    from models import Step
+    from models.enums import StepStatus
+    from tests.served import snapshot
+
+    _until_open(world, "cahier_des_charges_valide")
+    for name in COPIL[:2]:
+        _decide(world, "cahier_des_charges_valide", name, DecisionOutcome.APPROVE)
+    # A restored database in which the gate's step was already recorded as done.
+    gate = _gate(world, "cahier_des_charges_valide")
+    with transaction(world.runtime.engine) as session:
+        step = session.get(Step, gate.step_id)
+        assert step is not None
+        step.status, step.actual_end = StepStatus.DONE, world.clock.now()
+        session.add(step)
+    before = snapshot(world.runtime.engine, skip=("event",))
+    with refused("déjà faite", Refused):
+        _decide(world, "cahier_des_charges_valide", COPIL[2], DecisionOutcome.APPROVE)
+    assert snapshot(world.runtime.engine, skip=("event",)) == before
+    assert _gate(world, "cahier_des_charges_valide").status is GateStatus.OPEN

@@ -1,45 +1,237 @@
-"""The page behind the links, over HTTP (FastAPI app on the real database)."""
+"""The pages behind the links, served by uvicorn and fetched over real HTTP."""
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
+import re
+from collections.abc import Iterator
 
-from atelier.demo.cast import COPIL
+import httpx
+import pytest
+from sqlmodel import select
+
+from atelier.db import transaction
+from atelier.demo.cast import CITIZENS, COPIL
+from atelier.demo.run import simulate
+from atelier.engine import advance_plain
+from atelier.links import LinkClaims
 from atelier.web.app import create_app
-from models.enums import GateStatus
+from models import Decision, Event, InvitationAnswer, OutboxMessage, Person
+from models.enums import Answer, DecisionOutcome, GateStatus, OutboxStatus
 from tests.integration.conftest import World
-from tests.integration.test_gates import _gate, _link_of, _until_open
+from tests.integration.test_gates import _decide, _gate, _link_of, _until_open
+from tests.served import served, snapshot
+
+GATE = "cahier_des_charges_valide"
 
 
-def test_member_decides_through_the_page(world: World) -> None:
+@pytest.fixture
+def client(world: World) -> Iterator[httpx.Client]:
+    """The link pages of the world's runtime, over HTTP."""
+    with served(create_app(world.runtime)) as url, httpx.Client(base_url=url, timeout=20) as http:
+        yield http
+
+
+def _refusals(world: World) -> list[dict[str, object]]:
+    with transaction(world.runtime.engine) as session:
+        events = session.exec(select(Event).where(Event.kind == "link_refused")).all()
+        return [e.detail for e in events]
+
+
+def _business(world: World) -> dict[str, list[tuple[object, ...]]]:
+    """Every table but the append-only event log, where refusals are written."""
+    return snapshot(world.runtime.engine, skip=("event",))
+
+
+def _answer_token(world: World, name: str, answer: str) -> str:
+    with transaction(world.runtime.engine) as session:
+        person = session.exec(select(Person).where(Person.full_name == name)).one()
+        row = session.exec(
+            select(OutboxMessage).where(
+                OutboxMessage.person_id == person.id, OutboxMessage.kind == "citizen_invitation"
+            )
+        ).first()
+        assert row is not None
+    for token in re.findall(r"/reponse/([A-Za-z0-9_.\-]+)", row.body_text):
+        claims = world.runtime.signer.read(token, purpose="answer", now=world.clock.now())
+        if claims.answer == answer:
+            return str(token)
+    raise AssertionError("no such link")
+
+
+def test_member_decides_through_the_page(world: World, client: httpx.Client) -> None:
     """GET shows what is decided; POST records it once; the link then no longer works."""
-    _until_open(world, "cahier_des_charges_valide")
-    triggered: list[str] = []
-    client = TestClient(create_app(world.runtime, on_change=triggered.append))
-    token = _link_of(world, COPIL[0], "cahier_des_charges_valide", 1)
-
+    _until_open(world, GATE)
+    token = _link_of(world, COPIL[0], GATE, 1)
     page = client.get(f"/decision/{token}")
     assert page.status_code == 200
     assert "Validation du cahier des charges" in page.text and COPIL[0] in page.text
     assert 'value="send_back"' in page.text
-
     done = client.post(f"/decision/{token}", data={"outcome": "approve", "comment": ""})
     assert done.status_code == 200 and "Votre décision est enregistrée : approuvé." in done.text
-    assert triggered == [world.slug]
-
-    again = client.post(f"/decision/{token}", data={"outcome": "reject", "comment": ""})
+    again = client.post(f"/decision/{token}", data={"outcome": "approve", "comment": ""})
     assert again.status_code == 403 and "ce lien a déjà été utilisé" in again.text
     assert client.get(f"/decision/{token}").status_code == 403
-    assert _gate(world, "cahier_des_charges_valide").status is GateStatus.OPEN
+    assert _gate(world, GATE).status is GateStatus.OPEN
 
 
-def test_forged_link_and_bad_choice_are_refused(world: World) -> None:
-    """A forged token gets a French refusal page; an unknown choice is a 400."""
-    _until_open(world, "cahier_des_charges_valide")
-    client = TestClient(create_app(world.runtime))
-    forged = client.get("/decision/not-a-real-token")
-    assert forged.status_code == 403 and "ce lien n&#39;est pas valide" in forged.text
-    token = _link_of(world, COPIL[1], "cahier_des_charges_valide", 1)
-    assert client.post(f"/decision/{token}", data={"outcome": "maybe"}).status_code == 400
-    send_back = client.post(f"/decision/{token}", data={"outcome": "send_back", "comment": ""})
-    assert send_back.status_code == 403 and "motivé par un commentaire" in send_back.text
+def test_every_page_carries_the_security_headers(world: World, client: httpx.Client) -> None:
+    """Pages, refusals and unknown paths are never framed, cached, or leak the token as referrer."""
+    _until_open(world, GATE)
+    token = _link_of(world, COPIL[0], GATE, 1)
+    for response in (client.get(f"/decision/{token}"), client.get("/decision/forged"), client.get("/nope")):
+        assert response.headers["referrer-policy"] == "no-referrer"
+        assert response.headers["cache-control"] == "no-store"
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+        assert response.headers["x-frame-options"] == "DENY"
+    assert "Page introuvable" in client.get("/nope").text
+
+
+def test_citizen_answer_link_shows_a_page_and_only_post_records(world: World, client: httpx.Client) -> None:
+    """A scanner opening both answer links records nothing; the citizen's own click still works."""
+    simulate(
+        world.runtime,
+        world.clock,
+        lambda s, n: advance_plain(world.runtime, s, n),
+        until=lambda: any(m.kind == "citizen_invitation" for m in _sent(world)),
+    )
+    name = CITIZENS[0]
+    confirm, decline = _answer_token(world, name, "confirm"), _answer_token(world, name, "decline")
+    before = _business(world)
+    for token in (confirm, decline, decline):
+        page = client.get(f"/reponse/{token}")
+        assert page.status_code == 200 and '<form method="post">' in page.text
+    assert _business(world) == before
+    assert "Je confirme ma participation" in client.get(f"/reponse/{confirm}").text
+    done = client.post(f"/reponse/{confirm}")
+    assert done.status_code == 200 and "votre participation est confirmée" in done.text
+    with transaction(world.runtime.engine) as session:
+        (answer,) = session.exec(select(InvitationAnswer)).all()
+        assert answer.answer is Answer.CONFIRM
+
+
+def _sent(world: World) -> list[OutboxMessage]:
+    with transaction(world.runtime.engine) as session:
+        return list(
+            session.exec(select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.SENT)).all()
+        )
+
+
+def test_scanner_fetching_every_link_changes_nothing(world: World, client: httpx.Client) -> None:
+    """Every link of every message sent so far, fetched with GET as a scanner does: nothing changes."""
+    simulate(
+        world.runtime,
+        world.clock,
+        lambda s, n: advance_plain(world.runtime, s, n),
+        until=lambda: any(m.kind == "citizen_invitation" for m in _sent(world)),
+    )
+    links = {
+        link
+        for message in _sent(world)
+        for link in re.findall(r"https?://[^\s\"'<>]+", message.body_text + message.body_html)
+        if link.startswith(world.runtime.settings.public_base_url)
+    }
+    assert len(links) > 20
+    before = _business(world)
+    for link in links:
+        assert client.get(link.removeprefix(world.runtime.settings.public_base_url)).status_code < 500
+    assert _business(world) == before
+    advance_plain(world.runtime, world.slug, world.clock.now())
+    assert _business(world) == before  # nothing recorded for the engine to act on either
+
+
+def test_refused_send_back_keeps_the_link_usable(world: World, client: httpx.Client) -> None:
+    """A send-back without comment is refused, writes nothing, and the same link then works."""
+    _until_open(world, GATE)
+    token = _link_of(world, COPIL[0], GATE, 1)
+    before = _business(world)
+    refused = client.post(f"/decision/{token}", data={"outcome": "send_back", "comment": "  "})
+    assert refused.status_code == 400 and "motivé par un commentaire" in refused.text
+    assert 'name="comment"' in refused.text  # the form is shown again
+    assert _business(world) == before
+    done = client.post(f"/decision/{token}", data={"outcome": "send_back", "comment": "Revoir le budget."})
+    assert done.status_code == 200 and "renvoyé pour reprise" in done.text
+
+
+def test_reject_asks_for_confirmation_first(world: World, client: httpx.Client) -> None:
+    """ "Rejeter" halts the atelier: a first POST only asks to confirm; the confirmed one records."""
+    _until_open(world, GATE)
+    token = _link_of(world, COPIL[0], GATE, 1)
+    before = _business(world)
+    ask = client.post(f"/decision/{token}", data={"outcome": "reject", "comment": "Hors sujet"})
+    assert ask.status_code == 200 and "Je confirme le rejet" in ask.text and 'value="Hors sujet"' in ask.text
+    assert _business(world) == before
+    done = client.post(
+        f"/decision/{token}", data={"outcome": "reject", "comment": "Hors sujet", "confirm": "oui"}
+    )
+    assert done.status_code == 200 and "rejeté" in done.text
+    with transaction(world.runtime.engine) as session:
+        (decision,) = session.exec(select(Decision)).all()
+        assert decision.comment == "Hors sujet"
+
+
+def test_bad_forms_get_french_pages_and_are_logged(world: World, client: httpx.Client) -> None:
+    """Missing choice, 1 MB comment, JSON body, over-long token: French 4xx, logged, never echoed."""
+    _until_open(world, GATE)
+    token = _link_of(world, COPIL[1], GATE, 1)
+    before = _business(world)
+    missing = client.post(f"/decision/{token}", data={"comment": "x"})
+    assert missing.status_code == 400 and "choisissez" in missing.text
+    huge = "é" * 1_000_000
+    too_long = client.post(f"/decision/{token}", data={"outcome": "approve", "comment": huge})
+    assert too_long.status_code == 400 and "trop longue" in too_long.text and len(too_long.text) < 5000
+    over = client.post(f"/decision/{token}", data={"outcome": "approve", "comment": "a" * 4001})
+    assert over.status_code == 400 and "4000 caractères" in over.text and "a" * 100 not in over.text
+    as_json = client.post(f"/decision/{token}", json={"outcome": "approve"})
+    assert as_json.status_code == 400 and "formulaire" in as_json.text
+    long_token = client.get("/decision/" + "A" * 5000)
+    assert long_token.status_code == 403 and "n&#39;est pas valide" in long_token.text
+    assert _business(world) == before
+    assert len(_refusals(world)) == 5
+    # The link still works after all of that.
+    assert client.post(f"/decision/{token}", data={"outcome": "approve"}).status_code == 200
+
+
+def test_genuine_links_to_unknown_things_are_refused_not_500(world: World, client: httpx.Client) -> None:
+    """Signed with our key but naming an unknown atelier, gate or shape: a French 403 and an event."""
+    _until_open(world, GATE)
+    signer, now = world.runtime.signer, world.clock.now()
+    tokens = [
+        signer.token(LinkClaims("decision", "ailleurs", 1, "n1", gate=GATE, round=1), now=now),
+        signer.token(LinkClaims("decision", world.slug, 1, "n2", gate="inconnue", round=1), now=now),
+        signer.token(LinkClaims("decision", world.slug, 99999, "n3", gate=GATE, round=1), now=now),
+        signer.token(LinkClaims("decision", world.slug, "x", "n4", gate=GATE, round=1), now=now),  # type: ignore[arg-type]
+        signer.token(LinkClaims("answer", "ailleurs", 1, "n5", answer="confirm"), now=now),
+        signer.token(LinkClaims("answer", world.slug, 1, "n6", answer="peut-être"), now=now),
+    ]
+    before = _business(world)
+    for token in tokens:
+        for response in (
+            client.get(f"/decision/{token}"),
+            client.post(f"/decision/{token}", data={"outcome": "approve"}),
+            client.get(f"/reponse/{token}"),
+            client.post(f"/reponse/{token}"),
+        ):
+            assert response.status_code in (403, 404), response.text
+            assert "Traceback" not in response.text
+    assert _business(world) == before
+    assert len(_refusals(world)) == 4 * len(tokens)
+
+
+def test_closed_gate_page_says_how_it_ended_and_non_member_is_refused(
+    world: World, client: httpx.Client
+) -> None:
+    """After the quorum the page says the decision is closed; a citizen's forged-for-them link is refused."""
+    _until_open(world, GATE)
+    token = _link_of(world, COPIL[4], GATE, 1)
+    for name in COPIL[:3]:
+        _decide(world, GATE, name, DecisionOutcome.APPROVE)
+    page = client.get(f"/decision/{token}")
+    assert page.status_code == 200
+    assert "Cette décision est close : elle est approuvée" in page.text and "<form" not in page.text
+    with transaction(world.runtime.engine) as session:
+        citizen = session.exec(select(Person).where(Person.full_name == CITIZENS[0])).one()
+    stranger = world.runtime.signer.token(
+        LinkClaims("decision", world.slug, citizen.id or 0, "n7", gate=GATE, round=1), now=world.clock.now()
+    )
+    refused = client.get(f"/decision/{stranger}")
+    assert refused.status_code == 403 and "ne vous permet pas" in refused.text and "<form" not in refused.text
