@@ -37,6 +37,8 @@ class Settings(BaseSettings):
 
     dispatch_interval_seconds: float = 1.0
     dispatch_batch_size: int = 100
+    # The team is alerted once when no message could be sent for this long, and once at recovery.
+    delivery_alert_after_minutes: int = 15
 
     @cached_property
     def resolved_database_url(self) -> str:

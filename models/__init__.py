@@ -11,6 +11,7 @@ from models.atelier import (
     Stage,
     Step,
 )
+from models.delivery import DeliveryState
 from models.event import Event
 from models.gate import Decision, Gate, GateMember
 from models.outbox import InvitationAnswer, OutboxMessage, UsedLink
@@ -20,6 +21,7 @@ __all__ = [
     "AtelierBase",
     "AtelierPublic",
     "Decision",
+    "DeliveryState",
     "Event",
     "Gate",
     "GateMember",

@@ -15,7 +15,8 @@ from atelier.config import Settings
 from atelier.db import transaction
 from models import Atelier, OutboxMessage
 from notifications.mime import build_email, envelope_recipients, serialise
-from notifications.outbox import claim_due, mark_failed_attempt, mark_sent, queue_team_alert
+from notifications.outage import note_failure, note_given_up, note_success
+from notifications.outbox import claim_due, mark_failed_attempt, mark_sent, queue_team_alert, renew_claim
 from notifications.transport import MailTransport, PermanentFailure
 
 log = logging.getLogger("atelier.dispatcher")
@@ -45,6 +46,7 @@ class DispatchStats:
     sent: int = 0
     failed_attempts: int = 0
     given_up: int = 0
+    lost: int = 0  # re-claimed by another dispatcher before we could send it
 
 
 class Dispatcher:
@@ -64,6 +66,9 @@ class Dispatcher:
         self.settings = settings
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
         self.lease = lease
+        # Whether delivery may be marked as failing (by us or another dispatcher): checked at the
+        # first success of each drain, so that a healthy run costs no extra write per message.
+        self._may_be_failing = True
 
     async def drain_once(self) -> DispatchStats:
         """Claim one batch of due messages and try each once."""
@@ -84,12 +89,14 @@ class Dispatcher:
     async def drain(self, *, max_batches: int = 1000) -> DispatchStats:
         """Send everything due now (bounded), batch after batch."""
         total = DispatchStats()
+        self._may_be_failing = True
         for _ in range(max_batches):
             stats = await self.drain_once()
             total.claimed += stats.claimed
             total.sent += stats.sent
             total.failed_attempts += stats.failed_attempts
             total.given_up += stats.given_up
+            total.lost += stats.lost
             if stats.claimed == 0 or stats.sent == 0:
                 break
         return total
@@ -98,16 +105,28 @@ class Dispatcher:
         if row.id is None:
             raise RuntimeError("claimed outbox row without id")
         now = self.clock.now()
+        if not renew_claim(engine=self.engine, message_id=row.id, worker=self.worker, now=now):
+            stats.lost += 1
+            return
         try:
             message = build_email(row, settings=self.settings, now=now)
-            await self.transport.send(self.settings.mail_from, envelope_recipients(row), serialise(message))
+            data = serialise(message)
+        except (ValueError, TypeError) as error:
+            # The message itself cannot be built: no retry will change that.
+            self._give_up(row, f"message could not be built: {type(error).__name__}", stats)
+            return
+        try:
+            await self.transport.send(self.settings.mail_from, envelope_recipients(row), data)
         except PermanentFailure as error:
             self._give_up(row, str(error), stats)
             return
         except Exception as error:
+            reason = f"{type(error).__name__}: {error}"
+            self._may_be_failing = True
+            note_failure(engine=self.engine, settings=self.settings, now=now, error=reason)
             delay = retry_delay(row.attempts)
             if delay is None:
-                self._give_up(row, f"{type(error).__name__}: {error}", stats)
+                self._give_up(row, reason, stats)
                 return
             log.warning(
                 "send failed (attempt %d) outbox=%s: %s", row.attempts + 1, row.id, type(error).__name__
@@ -117,7 +136,7 @@ class Dispatcher:
                 message=row,
                 worker=self.worker,
                 now=now,
-                error=f"{type(error).__name__}: {error}",
+                error=reason,
                 retry_at=now + delay,
             )
             stats.failed_attempts += 1
@@ -125,6 +144,9 @@ class Dispatcher:
         # Committed right after the server accepted it: a crash re-sends at most this one.
         mark_sent(engine=self.engine, message_id=row.id, worker=self.worker, now=self.clock.now())
         stats.sent += 1
+        if self._may_be_failing:
+            note_success(engine=self.engine, settings=self.settings, now=self.clock.now())
+            self._may_be_failing = False
 
     def _give_up(self, row: OutboxMessage, error: str, stats: DispatchStats) -> None:
         now = self.clock.now()
@@ -135,6 +157,8 @@ class Dispatcher:
         stats.given_up += 1
         if row.context.get("alert"):
             return  # never alert about an alert
+        if note_given_up(engine=self.engine):
+            return  # counted in the outage the team already knows of, reported at recovery
         with transaction(self.engine) as session:
             atelier = session.get(Atelier, row.atelier_id) if row.atelier_id is not None else None
             queue_team_alert(

@@ -35,4 +35,6 @@ def envelope_recipients(row: OutboxMessage) -> list[str]:
 
 def serialise(message: EmailMessage) -> bytes:
     # CRLF line endings: a plain as_bytes() uses LF and SMTP servers answer "line too long".
-    return message.as_bytes(policy=email.policy.SMTP)
+    # A non-ASCII address can only travel in UTF-8 headers (RFC 6532), sent with SMTPUTF8.
+    utf8 = not all(address.isascii() for _name, address in getaddresses([str(message["To"])]))
+    return message.as_bytes(policy=email.policy.SMTPUTF8 if utf8 else email.policy.SMTP)

@@ -271,14 +271,47 @@ def claim_due(
     return sorted((OutboxMessage.model_validate(dict(r)) for r in rows), key=lambda m: (m.due_at, m.id or 0))
 
 
-def mark_sent(*, engine: Engine, message_id: int, worker: str, now: datetime) -> None:
+def renew_claim(*, engine: Engine, message_id: int, worker: str, now: datetime) -> bool:
+    """Extend our lease on one row right before sending it; False if another dispatcher took it.
+
+    A batch may outlast the lease (a slow relay): renewing per message keeps each send inside
+    a fresh lease, so another dispatcher never re-claims a row that is about to leave.
+    """
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
     with engine.begin() as connection:
-        connection.execute(
+        result = connection.execute(
+            update(table)
+            .where(
+                and_(
+                    table.c.id == message_id,
+                    table.c.claimed_by == worker,
+                    table.c.status == OutboxStatus.PENDING.name,
+                )
+            )
+            .values(claimed_at=now)
+        )
+    return result.rowcount == 1
+
+
+def mark_sent(*, engine: Engine, message_id: int, worker: str, now: datetime) -> bool:
+    """Record a message as sent; False (and a warning) if our claim was lost while it was sending."""
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    with engine.begin() as connection:
+        ours = connection.execute(
             update(table)
             .where(and_(table.c.id == message_id, table.c.claimed_by == worker))
             .values(status=OutboxStatus.SENT.name, sent_at=now, claimed_at=None, last_error=None)
+        ).rowcount
+        if ours:
+            return True
+        # Sent all the same: record it unless someone did, so that nobody sends it again.
+        connection.execute(
+            update(table)
+            .where(and_(table.c.id == message_id, table.c.status == OutboxStatus.PENDING.name))
+            .values(status=OutboxStatus.SENT.name, sent_at=now, claimed_at=None, last_error=None)
         )
+    log.warning("outbox=%s was re-claimed by another dispatcher while it was being sent", message_id)
+    return False
 
 
 def mark_failed_attempt(

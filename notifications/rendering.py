@@ -24,6 +24,8 @@ MESSAGE_KINDS = (
     "gate_escalation",
     "team_risk_alert",
     "team_undeliverable_alert",
+    "team_delivery_outage",
+    "team_delivery_recovered",
     "avis_handover",
     "droit_de_suite_notice",
 )

@@ -13,7 +13,7 @@ log = logging.getLogger("atelier.smtp")
 
 
 class PermanentFailure(Exception):
-    """The server refused this message for good (5xx for its recipient)."""
+    """The server refused this message for good (5xx for its recipient, or an address it cannot take)."""
 
 
 class MailTransport(Protocol):
@@ -22,8 +22,27 @@ class MailTransport(Protocol):
     async def close(self) -> None: ...
 
 
+def ascii_envelope_address(address: str) -> str:
+    """An internationalised domain in its ASCII (IDNA) form; a non-ASCII local part stays as it is."""
+    local, _, domain = address.rpartition("@")
+    if not local or domain.isascii():
+        return address
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:
+        return address
+
+
+def needs_smtputf8(addresses: list[str]) -> bool:
+    return not all(address.isascii() for address in addresses)
+
+
 class SmtpTransport:
-    """Keeps one connection open across messages; reconnects after a failure."""
+    """Keeps one connection open across messages; after any failure the next message reconnects.
+
+    A failure in the middle of a transaction (after MAIL FROM) would otherwise leave the session
+    half-open, and the next message would be refused with "503 nested MAIL command".
+    """
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
@@ -42,21 +61,31 @@ class SmtpTransport:
             local_hostname="atelier.localdomain",  # avoids an FQDN lookup per connection
         )
         await client.connect()
+        await client.ehlo()  # the extensions (SMTPUTF8) are known before the first message
         if s.smtp_username and s.smtp_password:
             await client.login(s.smtp_username, s.smtp_password)
         self._client = client
         return client
 
     async def send(self, sender: str, recipients: list[str], data: bytes) -> None:
+        recipients = [ascii_envelope_address(r) for r in recipients]
         try:
             client = await self._connected()
-            await client.sendmail(sender, recipients, data)
+            options: list[str] = []
+            if needs_smtputf8([sender, *recipients]):
+                if not client.supports_extension("smtputf8"):
+                    raise PermanentFailure("non-ASCII address and the relay does not offer SMTPUTF8")
+                options = ["SMTPUTF8"]
+            await client.sendmail(sender, recipients, data, mail_options=options)
+        except PermanentFailure:
+            raise
         except aiosmtplib.SMTPRecipientsRefused as error:
+            await self.close()
             codes = [getattr(r, "code", 0) for r in error.recipients]
             if codes and all(code >= 500 for code in codes):
                 raise PermanentFailure(f"recipients refused: {codes}") from error
             raise
-        except (aiosmtplib.SMTPException, OSError):
+        except Exception:
             await self.close()
             raise
 

@@ -20,7 +20,6 @@ from atelier.config import Settings
 from atelier.db import transaction
 from atelier.engine import sync_messages
 from models import OutboxMessage
-from models.enums import OutboxStatus
 from notifications.catcher import MailboxHandler, MailCatcher
 from notifications.dispatcher import RETRY_DELAYS, Dispatcher
 from notifications.synthetic import insert_rows, synthetic_rows
@@ -129,30 +128,6 @@ def test_server_down_for_a_while(tmp_path: Path) -> None:
     finally:
         back.stop()
     assert sorted(Counter(m.data for m in handler.messages).values()) == [1] * 5
-
-
-def test_message_that_keeps_failing_alerts_the_team(tmp_path: Path, catcher: MailCatcher) -> None:
-    """After every retry fails the message is given up and the team gets an alert."""
-    clock = SimulatedClock(NOW)
-    runtime = _runtime(tmp_path, catcher.bound_port, clock)
-    insert_rows(
-        runtime.engine, synthetic_rows(1, first_due=NOW, spread=timedelta(0), settings=runtime.settings)
-    )
-    catcher.mailbox.refusing = True
-    for delay in (*RETRY_DELAYS, timedelta(0)):
-        _drain(_dispatcher(runtime))
-        clock.advance(delay + timedelta(seconds=1))
-    catcher.mailbox.refusing = False
-    _drain(_dispatcher(runtime))
-    with transaction(runtime.engine) as session:
-        rows = {r.kind: r for r in session.exec(select(OutboxMessage)).all()}
-    assert rows["synthetic"].status is OutboxStatus.FAILED
-    assert rows["synthetic"].attempts == len(RETRY_DELAYS) + 1
-    alert = rows["team_undeliverable_alert"]
-    assert alert.status is OutboxStatus.SENT
-    (received,) = [parse(m) for m in catcher.mailbox.messages]
-    assert "Message non distribué" in str(received["Subject"])
-    assert received["To"].addresses[0].addr_spec == runtime.settings.team_email
 
 
 def test_killed_mid_batch_loses_nothing(tmp_path: Path) -> None:

@@ -70,6 +70,14 @@ def sample_context(question: str = "Quelles mobilités ?") -> dict[str, Any]:
             "reasons": ["COPIL n°1 en retard"],
         },
         "failed": {"subject": "Invitation", "recipient": "x@example.org", "attempts": 8, "error": "550"},
+        "outage": {
+            "since_long": "lundi 1 mars 2027 à 09h00",
+            "recovered_long": "lundi 1 mars 2027 à 15h00",
+            "failures": 120,
+            "waiting": 40,
+            "given_up": 2,
+            "error": "ConnectionRefusedError",
+        },
     }
 
 
