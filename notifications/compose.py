@@ -200,7 +200,7 @@ def compose(
         key=planned.key,
         kind=kind,
         person_id=recipient.person_id,
-        recipient=formataddr((recipient.full_name, recipient.email)),
+        recipient=formataddr((" ".join(recipient.full_name.split()), recipient.email)),
         subject=rendered.subject,
         body_text=rendered.text,
         body_html=rendered.html,

@@ -39,7 +39,8 @@ from atelier.services.gates import (
     outcome_label,
     round_decisions,
 )
-from atelier.services.people import add_people, parse_people_csv, validate_person
+from atelier.services.people import add_people, parse_people_sheet, validate_person
+from atelier.services.spreadsheet import read_sheet
 from atelier.services.timeline import (
     cancel_event,
     current_timeline,
@@ -298,21 +299,34 @@ def person_add_command(
 def person_import_command(
     ctx: typer.Context,
     slug: Annotated[str, typer.Argument(help="Identifiant de l'atelier.")],
-    csv_file: Annotated[Path, typer.Argument(help="Fichier CSV : nom, email, role[, organisation].")],
+    sheet_file: Annotated[
+        Path,
+        typer.Argument(
+            help="Fichier CSV ou Excel (.xlsx) : nom (ou prénom et nom), email, rôle[, organisation]."
+        ),
+    ],
 ) -> None:
-    """Importe des personnes depuis un fichier CSV (tout ou rien)."""
+    """Importe des personnes depuis un tableur, CSV ou Excel (tout ou rien)."""
     app_ctx = _ctx(ctx)
     try:
-        text = csv_file.read_text(encoding="utf-8-sig")
+        data = sheet_file.read_bytes()
     except FileNotFoundError:
-        raise Refused(f"fichier introuvable : {csv_file}") from None
-    except UnicodeDecodeError:
-        raise Refused(f"le fichier {csv_file} n'est pas en UTF-8") from None
-    people = parse_people_csv(text)
+        raise Refused(f"fichier introuvable : {sheet_file}") from None
+    except OSError:
+        raise Refused(f"le fichier {sheet_file} ne peut pas être lu") from None
+    imported = parse_people_sheet(read_sheet(data, name=sheet_file.name))
     with transaction(app_ctx.engine) as session:
         atelier = get_atelier(session=session, slug=slug)
-        add_people(session=session, atelier=atelier, people=people, now=app_ctx.now())
-    typer.echo(f"{len(people)} personne(s) importée(s) dans l'atelier {slug}.")
+        add_people(session=session, atelier=atelier, people=imported.people, now=app_ctx.now())
+    if imported.ignored_columns:
+        typer.echo("Colonnes ignorées : " + ", ".join(f"« {c} »" for c in imported.ignored_columns) + ".")
+    typer.echo(f"{len(imported.people)} personne(s) importée(s) dans l'atelier {slug}.")
+    international = [p.email for p in imported.people if not p.email.isascii()]
+    if international:
+        typer.echo(
+            f"Attention : {len(international)} adresse(s) contiennent des caractères accentués ; elles ne "
+            "seront remises que si le serveur d'envoi accepte les adresses internationalisées (SMTPUTF8)."
+        )
 
 
 @gate_app.command("list")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
-import csv
-import io
+import re
+import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -21,11 +21,21 @@ from sqlmodel import Session, col, select
 
 from atelier.errors import Refused, french_validation_message
 from atelier.services.events import record_event
+from atelier.services.spreadsheet import Sheet
 from models import Atelier, Membership, Person
 from models.enums import ROLE_ALIASES, ROLE_LABELS, Role
 from models.types import pk
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+def clean_text(value: str) -> str:
+    """One line of printable text: line breaks, tabs and control characters become single spaces.
+
+    A name goes into e-mail headers: a line break there would make every message to that person fail.
+    """
+    printable = "".join(" " if unicodedata.category(ch).startswith("C") else ch for ch in value)
+    return " ".join(printable.split())
 
 
 def parse_role(value: str) -> Role:
@@ -54,6 +64,16 @@ class PersonIn(BaseModel):
         if isinstance(value, list):
             return [parse_role(v) if isinstance(v, str) else v for v in value]
         return value
+
+    @field_validator("full_name", "organisation", mode="before")
+    @classmethod
+    def _one_line(cls, value: Any) -> Any:
+        return clean_text(value) if isinstance(value, str) else value
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def _trimmed(cls, value: Any) -> Any:
+        return value.strip() if isinstance(value, str) else value
 
     @field_validator("email")
     @classmethod
@@ -135,57 +155,106 @@ def add_people(
     return added
 
 
-# Accepted CSV headers (French first) for each field.
-CSV_COLUMNS: dict[str, tuple[str, ...]] = {
-    "full_name": ("nom", "nom complet", "full_name", "name"),
-    "email": ("email", "e-mail", "courriel", "mail"),
-    "roles": ("role", "rôle", "roles", "rôles"),
-    "organisation": ("organisation", "organization", "structure"),
+def _normal_header(header: str) -> str:
+    """« Adresse e-mail » → « adresse e mail »: no accents, no capitals, no punctuation."""
+    plain = unicodedata.normalize("NFKD", header).encode("ascii", "ignore").decode().lower()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
+
+
+# Accepted headers, as ``_normal_header`` leaves them, for each field.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "full_name": (
+        "nom complet",
+        "nom et prenom",
+        "prenom et nom",
+        "prenom nom",
+        "nom prenom",
+        "full name",
+        "name",
+    ),
+    "last_name": ("nom", "nom de famille", "last name"),
+    "first_name": ("prenom", "first name"),
+    "email": (
+        "email",
+        "e mail",
+        "courriel",
+        "mail",
+        "adresse e mail",
+        "adresse email",
+        "adresse mail",
+        "adresse courriel",
+        "adresse electronique",
+    ),
+    "roles": ("role", "roles", "role s"),
+    "organisation": ("organisation", "organization", "organisme", "structure"),
 }
-REQUIRED_CSV = ("full_name", "email", "roles")
 
 
-def parse_people_csv(text: str) -> list[PersonIn]:
-    """Rows of a CSV (comma or semicolon separated); any bad row refuses the whole file."""
-    sample = text[:2048]
-    dialect: type[csv.Dialect] | csv.Dialect = csv.excel
-    # A single column or an empty file cannot be sniffed: the header check below explains.
-    with contextlib.suppress(csv.Error):
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;")
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    headers = {(h or "").strip().lower(): h for h in (reader.fieldnames or [])}
-    mapping: dict[str, str] = {}
-    for field, names in CSV_COLUMNS.items():
-        for name in names:
-            if name in headers:
-                mapping[field] = headers[name]
-                break
-    missing = [CSV_COLUMNS[f][0] for f in REQUIRED_CSV if f not in mapping]
+@dataclass(frozen=True)
+class PeopleImport:
+    people: list[PersonIn]
+    ignored_columns: list[str]
+
+
+def parse_people_sheet(sheet: Sheet) -> PeopleImport:
+    """People from a spreadsheet; any bad row refuses the whole file, naming its line."""
+    found: dict[str, int] = {}
+    ignored: list[str] = []
+    for index, header in enumerate(sheet.headers):
+        normal = _normal_header(header)
+        field = next((f for f, names in COLUMNS.items() if normal in names), None)
+        if field is None or field in found:
+            if header.strip():
+                ignored.append(header.strip())
+            continue
+        found[field] = index
+    if "full_name" not in found and "last_name" in found and "first_name" not in found:
+        found["full_name"] = found.pop("last_name")  # a lone « Nom » column holds the whole name
+    has_name = "full_name" in found or "last_name" in found
+    missing = [
+        label
+        for label, ok in (("nom", has_name), ("email", "email" in found), ("role", "roles" in found))
+        if not ok
+    ]
     if missing:
         raise Refused(
-            "colonne(s) manquante(s) dans le fichier CSV : "
+            "colonne(s) manquante(s) dans le fichier : "
             + ", ".join(missing)
-            + " (colonnes attendues : nom, email, role[, organisation])",
-            "CSV missing columns",
+            + " (colonnes attendues : nom — ou prénom et nom —, email, rôle[, organisation])",
+            "spreadsheet missing columns",
         )
+
+    def cell(cells: list[str], field: str) -> str:
+        index = found.get(field)
+        return cells[index].strip() if index is not None and index < len(cells) else ""
+
     people: list[PersonIn] = []
-    for line, row in enumerate(reader, start=2):
-        data = {field: (row.get(header) or "").strip() for field, header in mapping.items()}
-        if not any(data.values()):
+    emails: dict[str, int] = {}
+    for line, cells in sheet.rows:
+        if not any(c.strip() for c in cells):
             continue
-        if not data.get("organisation"):
-            data.pop("organisation", None)
-        people.append(validate_person(data, where=f"ligne {line}"))
-    if not people:
-        raise Refused("le fichier CSV ne contient aucune personne", "empty CSV")
-    emails = [p.email for p in people]
-    for index, email in enumerate(emails):
-        if email in emails[:index]:
+        name = cell(cells, "full_name") or " ".join(
+            part for part in (cell(cells, "first_name"), cell(cells, "last_name")) if part
+        )
+        data: dict[str, Any] = {
+            "full_name": name,
+            "email": cell(cells, "email"),
+            "roles": cell(cells, "roles"),
+        }
+        if cell(cells, "organisation"):
+            data["organisation"] = cell(cells, "organisation")
+        person = validate_person(data, where=f"ligne {line}")
+        if person.email in emails:
             raise Refused(
-                f"ligne {index + 2} : {email} apparaît deux fois dans le fichier",
-                "duplicate person in CSV",
+                f"ligne {line} : {person.email} apparaît deux fois dans le fichier "
+                f"(aussi ligne {emails[person.email]})",
+                "duplicate person in spreadsheet",
             )
-    return people
+        emails[person.email] = line
+        people.append(person)
+    if not people:
+        raise Refused("le fichier ne contient aucune personne", "empty spreadsheet")
+    return PeopleImport(people, ignored)
 
 
 def people_with_role(*, session: Session, atelier: Atelier, role: Role | str) -> list[Person]:

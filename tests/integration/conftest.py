@@ -52,3 +52,14 @@ def world(tmp_path: Path, catcher: MailCatcher) -> Iterator[World]:
     runtime, clock = prepare(tmp_path / "data", tmp_path / "mailbox", DECISION, catcher.bound_port)
     yield World(runtime, clock, catcher)
     runtime.engine.dispose()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """A data folder holding the example atelier, created with the command line."""
+    from tests.integration.cli_helpers import EXAMPLE, run
+
+    code, out, err = run(tmp_path, "create", "--file", str(EXAMPLE))
+    assert code == 0, err
+    assert "Remise de l'avis prévue le 25/04/2027" in out
+    return tmp_path

@@ -3,43 +3,8 @@
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func
-from sqlmodel import Session, select
-from typer.testing import CliRunner
 
-from atelier.cli.main import app
-from atelier.db import make_engine
-from models import Atelier, Membership, Person
-
-EXAMPLE = Path(__file__).parents[2] / "examples" / "atelier.yaml"
-SLUG = "mobilites-rurales-2027"
-
-runner = CliRunner()
-
-
-def run(data_dir: Path, *args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, ["--data-dir", str(data_dir), "--now", "2027-01-11T10:00", *args])
-    return result.exit_code, result.stdout, result.stderr
-
-
-def counts(data_dir: Path) -> tuple[int, int, int]:
-    engine = make_engine(f"sqlite:///{data_dir / 'atelier.db'}")
-    with Session(engine) as session:
-        result = (
-            session.exec(select(func.count()).select_from(Atelier)).one(),
-            session.exec(select(func.count()).select_from(Person)).one(),
-            session.exec(select(func.count()).select_from(Membership)).one(),
-        )
-    engine.dispose()
-    return result
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    code, out, err = run(tmp_path, "create", "--file", str(EXAMPLE))
-    assert code == 0, err
-    assert "Remise de l'avis prévue le 25/04/2027" in out
-    return tmp_path
+from tests.integration.cli_helpers import SLUG, counts, run
 
 
 def test_create_list_and_show(data_dir: Path) -> None:

@@ -1,0 +1,33 @@
+"""Running the ``atelier`` command in-process against a data folder, and counting what it wrote."""
+
+from pathlib import Path
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+from typer.testing import CliRunner
+
+from atelier.cli.main import app
+from atelier.db import make_engine
+from models import Atelier, Membership, Person
+
+EXAMPLE = Path(__file__).parents[2] / "examples" / "atelier.yaml"
+SLUG = "mobilites-rurales-2027"
+
+runner = CliRunner()
+
+
+def run(data_dir: Path, *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["--data-dir", str(data_dir), "--now", "2027-01-11T10:00", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def counts(data_dir: Path) -> tuple[int, int, int]:
+    engine = make_engine(f"sqlite:///{data_dir / 'atelier.db'}")
+    with Session(engine) as session:
+        result = (
+            session.exec(select(func.count()).select_from(Atelier)).one(),
+            session.exec(select(func.count()).select_from(Person)).one(),
+            session.exec(select(func.count()).select_from(Membership)).one(),
+        )
+    engine.dispose()
+    return result
