@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import logging
 from collections.abc import Callable
@@ -58,8 +59,27 @@ def french_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise fail(error.message_fr) from None
         except ValidationError as error:
             raise fail(french_validation_message(error)) from None
+        except OSError as error:
+            log.info("system error: %s", error)
+            raise fail(french_os_error(error)) from None
 
     return wrapper
+
+
+_ERRNO_FR = {
+    errno.EACCES: "droits insuffisants",
+    errno.EPERM: "droits insuffisants",
+    errno.EROFS: "système de fichiers en lecture seule",
+    errno.ENOSPC: "disque plein",
+    errno.EADDRINUSE: "adresse déjà utilisée",
+}
+
+
+def french_os_error(error: OSError) -> str:
+    """One French line for a file-system or network error (the path, not the traceback)."""
+    reason = _ERRNO_FR.get(error.errno or 0, "erreur du système")
+    where = f" : {error.filename}" if error.filename else ""
+    return f"opération impossible ({reason}){where}"
 
 
 def parse_date(value: str, *, label: str = "date") -> date:

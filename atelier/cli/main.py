@@ -11,6 +11,7 @@ import typer
 import yaml
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from atelier.cli.context import (
     AppContext,
@@ -19,7 +20,7 @@ from atelier.cli.context import (
     parse_now,
     parse_paris_datetime,
 )
-from atelier.cli.views import print_timeline
+from atelier.cli.views import WIDE_LAYOUT_MIN_COLUMNS, print_timeline
 from atelier.clock import PARIS, SimulatedClock
 from atelier.config import Settings
 from atelier.db import transaction
@@ -40,12 +41,13 @@ from atelier.services.gates import (
     round_decisions,
 )
 from atelier.services.people import add_people, parse_people_sheet, validate_person
-from atelier.services.spreadsheet import read_sheet
+from atelier.services.spreadsheet import decode_text, read_sheet
 from atelier.services.timeline import (
     cancel_event,
     current_timeline,
     get_step,
     record_step_done,
+    refresh_forecast,
     stages_of,
     steps_of,
 )
@@ -65,7 +67,9 @@ gate_app = typer.Typer(help="Décisions du COPIL (et validation de l'avis).", no
 app.add_typer(person_app, name="person")
 app.add_typer(gate_app, name="gate")
 
-console = Console(width=160)
+def terminal() -> Console:
+    """The terminal at its own width (80 when not a terminal; COLUMNS overrides)."""
+    return Console(highlight=False)
 
 
 def _ctx(ctx: typer.Context) -> AppContext:
@@ -130,6 +134,9 @@ def create_command(
         str | None, typer.Option("--decision-date", help="Date de décision (AAAA-MM-JJ).")
     ] = None,
     slug: Annotated[str | None, typer.Option(help="Identifiant court.")] = None,
+    past: Annotated[
+        bool, typer.Option("--passe", help="Accepter une date de décision passée (atelier déjà engagé).")
+    ] = False,
 ) -> None:
     """Crée un atelier et planifie son calendrier."""
     app_ctx = _ctx(ctx)
@@ -149,7 +156,12 @@ def create_command(
         data["decision_date"] = parse_date(decision_date, label="date de décision")
     atelier_in = AtelierCreate.model_validate(data)
     with transaction(app_ctx.engine) as session:
-        atelier, timeline = create_atelier(session=session, atelier_in=atelier_in, now=app_ctx.now())
+        atelier, timeline = create_atelier(
+            session=session, atelier_in=atelier_in, now=app_ctx.now(), allow_past=past
+        )
+        if past:
+            # Started in the past: what is not recorded as done is late, and the forecast says so.
+            timeline = refresh_forecast(session=session, atelier=atelier, now=app_ctx.now())
     typer.echo(f"Atelier « {atelier.title} » créé (identifiant : {atelier.slug}).")
     typer.echo(
         f"Remise de l'avis prévue le {short_date(timeline.avis_end)} "
@@ -163,11 +175,16 @@ def create_command(
 
 def _read_yaml(file: Path) -> dict[str, Any]:
     try:
-        loaded = yaml.safe_load(file.read_text(encoding="utf-8"))
+        # Notepad and older editors on Windows save in Windows-1252: read what they write.
+        loaded = yaml.safe_load(decode_text(file.read_bytes()))
     except FileNotFoundError:
         raise AtelierError(f"fichier introuvable : {file}") from None
+    except OSError:
+        raise AtelierError(f"le fichier {file} ne peut pas être lu") from None
     except yaml.YAMLError as error:
-        raise AtelierError(f"fichier YAML illisible : {file} ({error})") from None
+        where = getattr(error, "problem_mark", None)
+        line = f" (ligne {where.line + 1})" if where is not None else ""
+        raise AtelierError(f"fichier YAML illisible : {file}{line}") from None
     if not isinstance(loaded, dict):
         raise AtelierError(f"le fichier {file} doit décrire un atelier (clé : valeur)")
     return loaded
@@ -183,14 +200,30 @@ def list_command(ctx: typer.Context) -> None:
     if not ateliers:
         typer.echo("Aucun atelier. Créez-en un avec « atelier create ».")
         return
+    console = terminal()
+    if console.width < WIDE_LAYOUT_MIN_COLUMNS:
+        for atelier in ateliers:
+            forecast = short_date(atelier.forecast_avis_at) if atelier.forecast_avis_at else "—"
+            console.print(Text(f"{atelier.slug} — {atelier.title}", style="bold"))
+            console.print(
+                Text(
+                    f"  {atelier.commanditaire} · décision {short_date(atelier.decision_date)} · "
+                    f"avis prévu {forecast} · {RISK_LABELS[Risk(atelier.risk)]}"
+                )
+            )
+        return
     table = Table(title="Ateliers")
-    for column in ("Identifiant", "Titre", "Commanditaire", "Décision", "Avis prévu", "État"):
-        table.add_column(column)
+    table.add_column("Identifiant", no_wrap=True)
+    table.add_column("Titre", overflow="fold")
+    table.add_column("Commanditaire", overflow="fold")
+    for column in ("Décision", "Avis prévu"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("État", overflow="fold")
     for atelier in ateliers:
         table.add_row(
-            atelier.slug,
-            atelier.title,
-            atelier.commanditaire,
+            Text(atelier.slug),
+            Text(atelier.title),
+            Text(atelier.commanditaire),
             short_date(atelier.decision_date),
             short_date(atelier.forecast_avis_at) if atelier.forecast_avis_at else "",
             RISK_LABELS[Risk(atelier.risk)],
@@ -217,7 +250,7 @@ def show_command(
             step.forecast_start, step.forecast_end = dates.start, dates.end
             step.on_critical_path = step.key in path
         session.expunge_all()
-    print_timeline(console, atelier, stages, steps, timeline)
+    print_timeline(terminal(), atelier, stages, steps, timeline)
 
 
 @step_app.command("done")
@@ -421,7 +454,7 @@ def demo_command(
     typer.echo(f"Démonstration : atelier citoyen décidé le {short_date(day)} (données : {data_dir}).")
     typer.echo("Démarrage du serveur Prefect local et du serveur SMTP local…")
     result = run_demo(data_dir, target, day)
-    failures = print_report(console, result.runtime, result.slug, result.mailbox)
+    failures = print_report(terminal(), result.runtime, result.slug, result.mailbox)
     typer.echo(
         f"Terminé en {result.wall_seconds:.0f} s ({result.advances} exécutions du cycle de vie Prefect)."
     )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from atelier.i18n import hour, short_date, short_datetime
 from atelier.planning.timeline import RISK_LABELS, Risk, Timeline
@@ -38,9 +40,16 @@ def _gap_days(step: Step) -> str:
     return f"{days:+d} j"
 
 
-def timeline_table(atelier: Atelier, stages: list[Stage], steps: list[Step]) -> Table:
-    table = Table(title=f"{atelier.title} — calendrier", show_lines=False, expand=False)
-    table.add_column("Étape", max_width=44)
+# Below this width the eight columns do not fit: one column per date instead.
+WIDE_LAYOUT_MIN_COLUMNS = 120
+
+
+def timeline_table(atelier: Atelier, stages: list[Stage], steps: list[Step], *, width: int = 200) -> Table:
+    """The calendar by stage; names are data (never markup) and wrap rather than collapse."""
+    if width < WIDE_LAYOUT_MIN_COLUMNS:
+        return _compact_table(atelier, stages, steps)
+    table = Table(title=Text(f"{atelier.title} — calendrier"), show_lines=False, expand=False)
+    table.add_column("Étape", max_width=44, overflow="fold")
     table.add_column("Clé", no_wrap=True)
     table.add_column("Type", no_wrap=True)
     table.add_column("Prévu", no_wrap=True)
@@ -48,14 +57,12 @@ def timeline_table(atelier: Atelier, stages: list[Stage], steps: list[Step]) -> 
     table.add_column("Réalisé", no_wrap=True)
     table.add_column("Écart", justify="right")
     table.add_column("Critique", justify="center", no_wrap=True)
-    for stage in stages:
-        stage_steps = [s for s in steps if s.stage_id == stage.id]
-        done = sum(1 for s in stage_steps if s.status is StepStatus.DONE)
+    for stage, stage_steps in _by_stage(stages, steps):
         table.add_section()
-        table.add_row(f"[bold]{stage.name}[/bold] ({done}/{len(stage_steps)} faites)")
+        table.add_row(_stage_title(stage, stage_steps))
         for step in stage_steps:
             table.add_row(
-                f"  {step.name}",
+                Text(f"  {step.name}"),
                 step.key,
                 KIND_LABELS[step.kind],
                 _when(step, "planned"),
@@ -67,6 +74,38 @@ def timeline_table(atelier: Atelier, stages: list[Stage], steps: list[Step]) -> 
     return table
 
 
+def _compact_table(atelier: Atelier, stages: list[Stage], steps: list[Step]) -> Table:
+    """80 columns: the name wraps over the key and type; planned and forecast or done side by side."""
+    table = Table(title=Text(f"{atelier.title} — calendrier"), expand=True)
+    table.add_column("Étape (● chemin critique)", ratio=3, overflow="fold")
+    table.add_column("Prévu", ratio=2)
+    table.add_column("Prévision / réalisé", ratio=2)
+    table.add_column("Écart", justify="right", no_wrap=True)
+    for stage, stage_steps in _by_stage(stages, steps):
+        table.add_section()
+        table.add_row(_stage_title(stage, stage_steps))
+        for step in stage_steps:
+            name = Text(("● " if step.on_critical_path else "") + step.name)
+            name.append(f"\n{step.key} · {KIND_LABELS[step.kind]}", style="dim")
+            if step.actual_end:
+                latest = "fait " + short_datetime(step.actual_end)
+            else:
+                latest = _when(step, "forecast") if step.status is StepStatus.PENDING else ""
+            table.add_row(name, _when(step, "planned"), latest, _gap_days(step))
+    return table
+
+
+def _by_stage(stages: list[Stage], steps: list[Step]) -> list[tuple[Stage, list[Step]]]:
+    return [(stage, [s for s in steps if s.stage_id == stage.id]) for stage in stages]
+
+
+def _stage_title(stage: Stage, stage_steps: list[Step]) -> Text:
+    done = sum(1 for s in stage_steps if s.status is StepStatus.DONE)
+    title = Text(stage.name, style="bold")
+    title.append(f" ({done}/{len(stage_steps)} faites)")
+    return title
+
+
 def print_timeline(
     console: Console,
     atelier: Atelier,
@@ -74,14 +113,14 @@ def print_timeline(
     steps: list[Step],
     timeline: Timeline,
 ) -> None:
-    console.print(f"[bold]{atelier.title}[/bold] ({atelier.slug})")
-    console.print(f"Commanditaire : {atelier.commanditaire}")
-    console.print(f"Question : {atelier.question}")
+    console.print(f"[bold]{escape(atelier.title)}[/bold] ({escape(atelier.slug)})")
+    console.print(Text(f"Commanditaire : {atelier.commanditaire}"))
+    console.print(Text(f"Question : {atelier.question}"))
     console.print(f"Forme de l'avis : {AVIS_FORM_LABELS[atelier.avis_form]}")
     console.print(f"Décision : {short_date(atelier.decision_date)}")
-    console.print(timeline_table(atelier, stages, steps))
+    console.print(timeline_table(atelier, stages, steps, width=console.width))
     names = {s.key: s.name for s in steps}
-    console.print("Chemin critique : " + " → ".join(names[k] for k in timeline.critical_path))
+    console.print(Text("Chemin critique : " + " → ".join(names[k] for k in timeline.critical_path)))
     console.print(
         f"Échéance de l'avis : {short_date(timeline.target_avis_date)} ; "
         f"prévision : {short_date(timeline.avis_end)} ; "
@@ -90,4 +129,4 @@ def print_timeline(
     )
     style = "red" if timeline.risk is Risk.AT_RISK else "yellow"
     for reason in timeline.reasons:
-        console.print(f"[{style}]⚠ {reason}[/{style}]")
+        console.print(Text(f"⚠ {reason}", style=style))

@@ -6,7 +6,9 @@ from collections import Counter
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 from sqlmodel import col, select
 
 from atelier.bootstrap import Runtime
@@ -43,18 +45,20 @@ def print_report(console: Console, runtime: Runtime, slug: str, mailbox: Path) -
         outbox = session.exec(select(OutboxMessage).where(OutboxMessage.atelier_id == atelier.id)).all()
         session.expunge_all()
 
-    console.rule(f"[bold]{atelier.title}")
-    console.print(timeline_table(atelier, stages, steps))
+    console.rule(Text(atelier.title, style="bold"))
+    console.print(timeline_table(atelier, stages, steps, width=console.width))
 
     console.rule("Décisions")
     for gate in gates:
-        console.print(f"[bold]{gate.name}[/bold] — {STATUS_LABELS[gate.status]} (tour {gate.round})")
+        console.print(f"[bold]{escape(gate.name)}[/bold] — {STATUS_LABELS[gate.status]} (tour {gate.round})")
         for decision in (d for d in decisions if d.gate_id == gate.id):
             comment = f" — « {decision.comment} »" if decision.comment else ""
             console.print(
-                f"   tour {decision.round} · {short_datetime(decision.decided_at)} · "
-                f"{names.get(decision.person_id, '?')} : {OUTCOME_LABELS[decision.outcome]} "
-                f"({CHANNEL_LABELS.get(decision.channel.value, decision.channel.value)}){comment}"
+                Text(
+                    f"   tour {decision.round} · {short_datetime(decision.decided_at)} · "
+                    f"{names.get(decision.person_id, '?')} : {OUTCOME_LABELS[decision.outcome]} "
+                    f"({CHANNEL_LABELS.get(decision.channel.value, decision.channel.value)}){comment}"
+                )
             )
 
     console.rule("Messages")
@@ -75,9 +79,11 @@ def print_report(console: Console, runtime: Runtime, slug: str, mailbox: Path) -
     status_counts = Counter(row.status.value for row in outbox)
     files = sorted(mailbox.glob("*.eml"))
     console.print(
-        f"Boîte aux lettres : {mailbox} — {len(files)} fichier(s) .eml ; "
-        f"envoyés {status_counts['sent']}, annulés {status_counts['cancelled']}, "
-        f"en attente {status_counts['pending']}, en échec {status_counts['failed']}."
+        Text(
+            f"Boîte aux lettres : {mailbox} — {len(files)} fichier(s) .eml ; "
+            f"envoyés {status_counts['sent']}, annulés {status_counts['cancelled']}, "
+            f"en attente {status_counts['pending']}, en échec {status_counts['failed']}."
+        )
     )
 
     console.rule("Vérifications")
@@ -99,7 +105,7 @@ def print_report(console: Console, runtime: Runtime, slug: str, mailbox: Path) -
         (atelier.completed_at is not None, "droit de suite mené à son terme"),
     ]
     for ok, label in checks:
-        console.print(("✔ " if ok else "✘ ") + label)
+        console.print(Text(("✔ " if ok else "✘ ") + label))
         if not ok:
             failures.append(label)
     return failures

@@ -10,7 +10,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from sqlmodel import Session, col, select
 
+from atelier.clock import PARIS
 from atelier.errors import NotFound, Refused
+from atelier.i18n import short_date
 from atelier.planning.template import DEFAULT_TEMPLATE_KEY, ProcessTemplate, get_template
 from atelier.planning.timeline import Timeline, gate_due_at, plan_timeline
 from atelier.services.events import record_event
@@ -78,8 +80,36 @@ def template_of(atelier: Atelier) -> ProcessTemplate:
     return get_template(atelier.template_key)
 
 
-def create_atelier(*, session: Session, atelier_in: AtelierCreate, now: datetime) -> tuple[Atelier, Timeline]:
+# Beyond these years the calendar arithmetic (holidays, weekends) means nothing for an atelier.
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+
+
+def check_decision_date(atelier_in: AtelierCreate, *, now: datetime, allow_past: bool) -> None:
+    """A decision date in a sensible range, and not in the past unless said on purpose."""
+    for label, day in (
+        ("date de décision", atelier_in.decision_date),
+        ("date cible de l'avis", atelier_in.target_avis_date),
+    ):
+        if day is not None and not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+            raise Refused(
+                f"{label} : « {day.isoformat()} » est hors de la période acceptée "
+                f"({EARLIEST_YEAR}–{LATEST_YEAR})",
+                f"{label} out of range",
+            )
+    today = now.astimezone(PARIS).date()
+    if atelier_in.decision_date < today and not allow_past:
+        raise Refused(
+            f"la date de décision ({short_date(atelier_in.decision_date)}) est passée : "
+            "pour reprendre un atelier déjà engagé, confirmez avec l'option --passe",
+            "decision date in the past",
+        )
+
+
+def create_atelier(
+    *, session: Session, atelier_in: AtelierCreate, now: datetime, allow_past: bool = False
+) -> tuple[Atelier, Timeline]:
     """Write the atelier, its stages, steps (planned = forecast) and pending gates."""
+    check_decision_date(atelier_in, now=now, allow_past=allow_past)
     try:
         template = get_template(atelier_in.template)
     except KeyError:

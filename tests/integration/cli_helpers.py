@@ -16,8 +16,11 @@ SLUG = "mobilites-rurales-2027"
 runner = CliRunner()
 
 
-def run(data_dir: Path, *args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, ["--data-dir", str(data_dir), "--now", "2027-01-11T10:00", *args])
+def run(data_dir: Path, *args: str, columns: int = 200) -> tuple[int, str, str]:
+    """The command as typed in a terminal ``columns`` wide, at 10:00 on the decision day."""
+    result = runner.invoke(
+        app, ["--data-dir", str(data_dir), "--now", "2027-01-11T10:00", *args], env={"COLUMNS": str(columns)}
+    )
     return result.exit_code, result.stdout, result.stderr
 
 
