@@ -10,8 +10,10 @@ before the server stops or the process hangs at exit.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -21,7 +23,31 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from atelier.errors import AtelierError
+
 log = logging.getLogger("atelier.prefect")
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:  # pragma: no cover — runs in the child before exec
+    """Linux: the kernel sends SIGTERM to the Prefect server when its parent dies, even by SIGKILL."""
+    parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # the parent died before the call above
+        os._exit(1)
+
+
+def _is_our_server(pid: int, home: Path) -> bool:
+    """A live ``prefect server`` process whose PREFECT_HOME is ``home`` (read from /proc)."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return b"prefect" in command and b"server" in command and f"PREFECT_HOME={home}".encode() in environ
+
 
 QUIET_ENV = {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
 
@@ -45,8 +71,39 @@ class LocalPrefectServer:
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/api"
 
+    @property
+    def pid_file(self) -> Path:
+        return self.home / "server.pid"
+
+    def stop_stale(self) -> bool:
+        """Stop a server a previous run of ours left behind (same PREFECT_HOME); True if one was."""
+        try:
+            pid = int(self.pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return False
+        if not _is_our_server(pid, self.home):
+            return False
+        log.warning("stopping a Prefect server left behind by an earlier run (pid %d)", pid)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        while _is_our_server(pid, self.home) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+        return True
+
     def start(self, *, timeout: float = 120.0) -> str:
-        self.home.mkdir(parents=True, exist_ok=True)
+        try:
+            self.home.mkdir(parents=True, exist_ok=True)
+            (self.home / "server.log").open("ab").close()
+        except OSError as error:
+            raise AtelierError(
+                f"le dossier Prefect {self.home} est inutilisable "
+                "(droits, lecture seule ou fichier du même nom)",
+                f"Prefect home unusable: {error}",
+            ) from None
+        self.stop_stale()
         env = {
             **os.environ,
             **QUIET_ENV,
@@ -69,9 +126,17 @@ class LocalPrefectServer:
             "--ui" if self.ui else "--no-ui",
         ]
         log_file = (self.home / "server.log").open("ab")
+        # Its own process group (a Ctrl+C to ours is not delivered twice; stop() ends the whole
+        # group), and on Linux it dies with us even if we are killed.
         self._process = subprocess.Popen(  # noqa: S603 — our own interpreter and arguments
-            command, env=env, stdout=log_file, stderr=subprocess.STDOUT
+            command,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
+        self.pid_file.write_text(str(self._process.pid))
         self._wait_healthy(timeout)
         log.info("Prefect server ready at %s", self.api_url)
         return self.api_url
@@ -80,7 +145,10 @@ class LocalPrefectServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process is not None and self._process.poll() is not None:
-                raise RuntimeError(f"Prefect server exited early; see {self.home / 'server.log'}")
+                raise AtelierError(
+                    f"le serveur Prefect local n'a pas démarré : voir {self.home / 'server.log'}",
+                    "Prefect server exited early",
+                )
             try:
                 with urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as response:  # noqa: S310
                     if response.status == 200:
@@ -89,18 +157,25 @@ class LocalPrefectServer:
                 pass
             time.sleep(0.25)
         self.stop()
-        raise RuntimeError(f"Prefect server not healthy after {timeout:.0f} s")
+        raise AtelierError(
+            f"le serveur Prefect local ne répond pas après {timeout:.0f} s : voir {self.home / 'server.log'}",
+            "Prefect server not healthy",
+        )
 
     def stop(self) -> None:
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
+        if process is None:
             return
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=5)
+        self.pid_file.unlink(missing_ok=True)
 
 
 def drain_prefect_workers() -> None:

@@ -12,6 +12,7 @@ from typing import ParamSpec, TypeVar
 
 import typer
 from pydantic import ValidationError
+from rich.console import Console
 from sqlalchemy.engine import Engine
 
 from atelier.clock import PARIS, Clock, SystemClock
@@ -40,6 +41,19 @@ class AppContext:
 
     def now(self) -> datetime:
         return self.clock.now()
+
+
+def app_context(ctx: typer.Context) -> AppContext:
+    """The settings, engine and clock the root command set up."""
+    obj = ctx.find_root().obj
+    if not isinstance(obj, AppContext):
+        raise RuntimeError("CLI context missing")
+    return obj
+
+
+def terminal() -> Console:
+    """The terminal at its own width (80 when not a terminal; COLUMNS overrides)."""
+    return Console(highlight=False)
 
 
 def fail(message_fr: str) -> typer.Exit:

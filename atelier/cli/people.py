@@ -1,0 +1,74 @@
+"""``atelier person``: people and their roles, one by one or from a spreadsheet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from atelier.cli.context import app_context, french_errors
+from atelier.db import transaction
+from atelier.errors import Refused
+from atelier.services.ateliers import get_atelier
+from atelier.services.people import add_people, parse_people_sheet, validate_person
+from atelier.services.spreadsheet import read_sheet
+
+person_app = typer.Typer(help="Personnes et rôles.", no_args_is_help=True)
+
+
+@person_app.command("add")
+@french_errors
+def person_add_command(
+    ctx: typer.Context,
+    slug: Annotated[str, typer.Argument(help="Identifiant de l'atelier.")],
+    name: Annotated[str, typer.Option("--name", help="Nom complet.")],
+    email: Annotated[str, typer.Option("--email", help="Adresse e-mail.")],
+    role: Annotated[str, typer.Option("--role", help="Rôle(s), séparés par « ; » (citoyen, expert…).")],
+    organisation: Annotated[str | None, typer.Option(help="Organisation.")] = None,
+) -> None:
+    """Ajoute une personne à un atelier avec son ou ses rôles."""
+    app_ctx = app_context(ctx)
+    data: dict[str, Any] = {"full_name": name, "email": email, "roles": role}
+    if organisation:
+        data["organisation"] = organisation
+    person_in = validate_person(data)
+    with transaction(app_ctx.engine) as session:
+        atelier = get_atelier(session=session, slug=slug)
+        add_people(session=session, atelier=atelier, people=[person_in], now=app_ctx.now())
+    typer.echo(f"{person_in.full_name} ajouté(e) à l'atelier {slug}.")
+
+
+@person_app.command("import")
+@french_errors
+def person_import_command(
+    ctx: typer.Context,
+    slug: Annotated[str, typer.Argument(help="Identifiant de l'atelier.")],
+    sheet_file: Annotated[
+        Path,
+        typer.Argument(
+            help="Fichier CSV ou Excel (.xlsx) : nom (ou prénom et nom), email, rôle[, organisation]."
+        ),
+    ],
+) -> None:
+    """Importe des personnes depuis un tableur, CSV ou Excel (tout ou rien)."""
+    app_ctx = app_context(ctx)
+    try:
+        data = sheet_file.read_bytes()
+    except FileNotFoundError:
+        raise Refused(f"fichier introuvable : {sheet_file}") from None
+    except OSError:
+        raise Refused(f"le fichier {sheet_file} ne peut pas être lu") from None
+    imported = parse_people_sheet(read_sheet(data, name=sheet_file.name))
+    with transaction(app_ctx.engine) as session:
+        atelier = get_atelier(session=session, slug=slug)
+        add_people(session=session, atelier=atelier, people=imported.people, now=app_ctx.now())
+    if imported.ignored_columns:
+        typer.echo("Colonnes ignorées : " + ", ".join(f"« {c} »" for c in imported.ignored_columns) + ".")
+    typer.echo(f"{len(imported.people)} personne(s) importée(s) dans l'atelier {slug}.")
+    international = [p.email for p in imported.people if not p.email.isascii()]
+    if international:
+        typer.echo(
+            f"Attention : {len(international)} adresse(s) contiennent des caractères accentués ; elles ne "
+            "seront remises que si le serveur d'envoi accepte les adresses internationalisées (SMTPUTF8)."
+        )

@@ -1,0 +1,109 @@
+"""`atelier serve` as a real process: one per data folder, ports checked first, no Prefect server left."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+from atelier.prefect_runtime import free_port
+
+ATELIER = [sys.executable, "-m", "atelier.cli.main"]
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API_URL", "ATELIER_"))}
+    return {**env, "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+
+
+def _serve(data_dir: Path, port: int, smtp_port: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [*ATELIER, "--data-dir", str(data_dir), "serve", "--port", str(port)],
+        env={**_env(), "ATELIER_SMTP_PORT": str(smtp_port)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parents[2],
+    )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().split(")")[-1].split()[0] == "Z")
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)  # polling a real process, not waiting for simulated time
+    return False
+
+
+def _healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/sante", timeout=1) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def test_second_engine_is_refused_and_a_killed_engine_leaves_no_prefect_server(tmp_path: Path) -> None:
+    """Second serve on one folder: one French line; SIGKILL of the first: its Prefect server dies too."""
+    data_dir, port, smtp_port = tmp_path / "data", free_port(), free_port()
+    first = _serve(data_dir, port, smtp_port)
+    try:
+        assert _wait_for(lambda: _healthy(port), 180), "serve did not start"
+        second = subprocess.run(
+            [*ATELIER, "--data-dir", str(data_dir), "serve", "--port", str(free_port())],
+            env={**_env(), "ATELIER_SMTP_PORT": str(free_port())},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=Path(__file__).parents[2],
+        )
+        assert second.returncode == 1
+        assert second.stderr.startswith("Erreur : un moteur (atelier serve) fonctionne déjà")
+        assert second.stderr.count("\n") == 1
+        prefect_pid = int((data_dir / "prefect" / "server.pid").read_text())
+        assert _alive(prefect_pid)
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        assert _wait_for(lambda: not _alive(prefect_pid), 20), "Prefect server left behind"
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait(timeout=10)
+
+
+def test_taken_port_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    """A web port already in use: one French line at once, no Prefect server started."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [*ATELIER, "--data-dir", str(tmp_path / "data"), "serve", "--port", str(port)],
+            env={**_env(), "ATELIER_SMTP_PORT": str(free_port())},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=Path(__file__).parents[2],
+        )
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"Erreur : le port {port} (page des liens) est déjà utilisé par un autre programme : "
+        "choisissez-en un autre avec --port\n"
+    )
+    assert not (tmp_path / "data" / "prefect").exists()
