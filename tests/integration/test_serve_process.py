@@ -107,3 +107,21 @@ def test_taken_port_is_refused_before_anything_starts(tmp_path: Path) -> None:
         "choisissez-en un autre avec --port\n"
     )
     assert not (tmp_path / "data" / "prefect").exists()
+
+
+def test_unusable_prefect_folder_gets_a_french_line(tmp_path: Path) -> None:
+    """A file where the Prefect folder should be: one French line, the engine does not start."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / "prefect").write_text("not a folder")
+    result = subprocess.run(
+        [*ATELIER, "--data-dir", str(data_dir), "serve", "--port", str(free_port()), "--no-catcher"],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).parents[2],
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("Erreur : le dossier Prefect") and "inutilisable" in result.stderr
+    assert result.stderr.count("\n") == 1
