@@ -16,7 +16,7 @@ from atelier.db import transaction
 from models import Atelier, OutboxMessage
 from notifications.mime import build_email, envelope_recipients, serialise
 from notifications.outage import note_failure, note_given_up, note_success
-from notifications.outbox import claim_due, mark_failed_attempt, mark_sent, queue_team_alert, renew_claim
+from notifications.outbox import claim_due, mark_failed_attempt, mark_sent, queue_team_alert, renew_claims
 from notifications.transport import MailTransport, PermanentFailure
 
 log = logging.getLogger("atelier.dispatcher")
@@ -82,7 +82,20 @@ class Dispatcher:
             lease=self.lease,
         )
         stats.claimed = len(batch)
-        for row in batch:
+        # A slow relay can make a batch outlast the lease: the rest of the batch is renewed each
+        # third of the lease, so no row is re-claimed by another dispatcher while still queued
+        # here (safe while one send lasts under two thirds of the lease: the SMTP timeout is 30 s).
+        ours = {row.id for row in batch}
+        renewed_at = now
+        for index, row in enumerate(batch):
+            now = self.clock.now()
+            if now - renewed_at >= self.lease / 3:
+                ids = [r.id for r in batch[index:] if r.id is not None]
+                ours = set(renew_claims(engine=self.engine, message_ids=ids, worker=self.worker, now=now))
+                renewed_at = now
+            if row.id not in ours:
+                stats.lost += 1
+                continue
             await self._send_one(row, stats)
         return stats
 
@@ -105,9 +118,6 @@ class Dispatcher:
         if row.id is None:
             raise RuntimeError("claimed outbox row without id")
         now = self.clock.now()
-        if not renew_claim(engine=self.engine, message_id=row.id, worker=self.worker, now=now):
-            stats.lost += 1
-            return
         try:
             message = build_email(row, settings=self.settings, now=now)
             data = serialise(message)

@@ -271,26 +271,26 @@ def claim_due(
     return sorted((OutboxMessage.model_validate(dict(r)) for r in rows), key=lambda m: (m.due_at, m.id or 0))
 
 
-def renew_claim(*, engine: Engine, message_id: int, worker: str, now: datetime) -> bool:
-    """Extend our lease on one row right before sending it; False if another dispatcher took it.
-
-    A batch may outlast the lease (a slow relay): renewing per message keeps each send inside
-    a fresh lease, so another dispatcher never re-claims a row that is about to leave.
-    """
+def renew_claims(*, engine: Engine, message_ids: list[int], worker: str, now: datetime) -> set[int]:
+    """Extend our lease on rows not sent yet; returns those still ours (another dispatcher may have
+    re-claimed some after our lease ran out)."""
+    if not message_ids:
+        return set()
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
     with engine.begin() as connection:
-        result = connection.execute(
+        rows = connection.execute(
             update(table)
             .where(
                 and_(
-                    table.c.id == message_id,
+                    table.c.id.in_(message_ids),
                     table.c.claimed_by == worker,
                     table.c.status == OutboxStatus.PENDING.name,
                 )
             )
             .values(claimed_at=now)
-        )
-    return result.rowcount == 1
+            .returning(table.c.id)
+        ).all()
+    return {row[0] for row in rows}
 
 
 def mark_sent(*, engine: Engine, message_id: int, worker: str, now: datetime) -> bool:
