@@ -27,12 +27,23 @@ def _state(session: Session) -> DeliveryState:
     return session.get(DeliveryState, 1) or DeliveryState(id=1)
 
 
-def _context(settings: Settings, outage: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "atelier": {"title": "Ateliers citoyens", "commanditaire": "—"},
-        "team": {"name": settings.mail_from_name, "email": settings.team_email},
-        "outage": outage,
-    }
+def _alert(
+    session: Session, *, kind: str, since: datetime, settings: Settings, now: datetime, **outage: Any
+) -> None:
+    """One alert per outage and kind: its key names the outage by its start."""
+    queue_team_alert(
+        session=session,
+        atelier_id=None,
+        key=f"team|{kind}|{since.isoformat()}",
+        kind=kind,
+        subject_context={
+            "atelier": {"title": "Ateliers citoyens", "commanditaire": "—"},
+            "team": {"name": settings.mail_from_name, "email": settings.team_email},
+            "outage": {"since_long": long_datetime(since), **outage},
+        },
+        settings=settings,
+        now=now,
+    )
 
 
 def note_failure(*, engine: Engine, settings: Settings, now: datetime, error: str) -> None:
@@ -57,22 +68,15 @@ def note_failure(*, engine: Engine, settings: Settings, now: datetime, error: st
                 state.failures,
                 waiting,
             )
-            queue_team_alert(
-                session=session,
-                atelier_id=None,
-                key=f"team|delivery_outage|{state.failing_since.isoformat()}",
+            _alert(
+                session,
                 kind="team_delivery_outage",
-                subject_context=_context(
-                    settings,
-                    {
-                        "since_long": long_datetime(state.failing_since),
-                        "failures": state.failures,
-                        "waiting": waiting,
-                        "error": state.last_error,
-                    },
-                ),
+                since=state.failing_since,
                 settings=settings,
                 now=now,
+                failures=state.failures,
+                waiting=waiting,
+                error=state.last_error,
             )
         session.add(state)
 
@@ -96,21 +100,14 @@ def note_success(*, engine: Engine, settings: Settings, now: datetime) -> None:
             return
         if state.alerted_at is not None:
             log.warning("delivery recovered after failing since %s", state.failing_since.isoformat())
-            queue_team_alert(
-                session=session,
-                atelier_id=None,
-                key=f"team|delivery_recovered|{state.failing_since.isoformat()}",
+            _alert(
+                session,
                 kind="team_delivery_recovered",
-                subject_context=_context(
-                    settings,
-                    {
-                        "since_long": long_datetime(state.failing_since),
-                        "recovered_long": long_datetime(now),
-                        "given_up": state.given_up,
-                    },
-                ),
+                since=state.failing_since,
                 settings=settings,
                 now=now,
+                recovered_long=long_datetime(now),
+                given_up=state.given_up,
             )
         state.failing_since, state.failures, state.given_up, state.alerted_at = None, 0, 0, None
         state.last_error = None

@@ -13,47 +13,18 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from atelier.bootstrap import Runtime, bootstrap
+from atelier.bootstrap import Runtime
 from atelier.clock import SimulatedClock, SystemClock
-from atelier.config import Settings
 from atelier.db import transaction
 from models import OutboxMessage
 from models.enums import OutboxStatus
 from notifications.catcher import MailboxHandler, MailCatcher
-from notifications.dispatcher import RETRY_DELAYS, Dispatcher
+from notifications.dispatcher import RETRY_DELAYS
 from notifications.synthetic import insert_rows, synthetic_rows
-from notifications.transport import SmtpTransport
 from tests.integration.conftest import parse
+from tests.integration.dispatch_helpers import dispatcher_for, drain, runtime_for
 
 NOW = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
-
-
-def _runtime(tmp_path: Path, port: int, clock: SimulatedClock | SystemClock) -> Runtime:
-    settings = Settings(data_dir=tmp_path / "data", smtp_port=port, secret_key="test", dispatch_batch_size=50)
-    return bootstrap(settings, clock=clock)
-
-
-def _dispatcher(
-    runtime: Runtime, worker: str = "test", lease: timedelta = timedelta(seconds=60)
-) -> Dispatcher:
-    return Dispatcher(
-        engine=runtime.engine,
-        transport=SmtpTransport(runtime.settings),
-        clock=runtime.clock,
-        settings=runtime.settings,
-        worker=worker,
-        lease=lease,
-    )
-
-
-def _drain(dispatcher: Dispatcher) -> int:
-    async def run() -> int:
-        try:
-            return (await dispatcher.drain()).sent
-        finally:
-            await dispatcher.transport.close()
-
-    return asyncio.run(run())
 
 
 def _rows(runtime: Runtime) -> list[OutboxMessage]:
@@ -84,10 +55,10 @@ def test_non_ascii_address_fails_alone_and_does_not_poison_the_next(tmp_path: Pa
     server = MailCatcher(handler, smtputf8=False)
     server.start()
     try:
-        runtime = _runtime(tmp_path, server.bound_port, SimulatedClock(NOW))
+        runtime = runtime_for(tmp_path, server.bound_port, SimulatedClock(NOW))
         rows = synthetic_rows(3, first_due=NOW, spread=timedelta(0), settings=runtime.settings)
         insert_rows(runtime.engine, _with_recipients(rows, "José <josé@example.org>"))
-        assert _drain(_dispatcher(runtime)) == 3  # the two others, then the team's alert
+        assert drain(dispatcher_for(runtime)) == 3  # the two others, then the team's alert
     finally:
         server.stop()
     by_key = {r.key: r for r in _rows(runtime)}
@@ -102,10 +73,10 @@ def test_non_ascii_address_fails_alone_and_does_not_poison_the_next(tmp_path: Pa
 
 def test_internationalised_address_is_sent_with_smtputf8(tmp_path: Path, catcher: MailCatcher) -> None:
     """A relay offering SMTPUTF8 receives josé@ and an IDN domain, with readable headers."""
-    runtime = _runtime(tmp_path, catcher.bound_port, SimulatedClock(NOW))
+    runtime = runtime_for(tmp_path, catcher.bound_port, SimulatedClock(NOW))
     rows = synthetic_rows(2, first_due=NOW, spread=timedelta(0), settings=runtime.settings)
     insert_rows(runtime.engine, _with_recipients(rows, "José <josé@example.org>", "Zoé <zoe@élysée.example>"))
-    assert _drain(_dispatcher(runtime)) == 2
+    assert drain(dispatcher_for(runtime)) == 2
     envelopes = sorted(r for m in catcher.mailbox.messages for r in m.recipients)
     assert envelopes == ["josé@example.org", "zoe@" + "élysée".encode("idna").decode() + ".example"]
     assert "josé@example.org" in str(parse(catcher.mailbox.messages[0])["To"])
@@ -113,12 +84,12 @@ def test_internationalised_address_is_sent_with_smtputf8(tmp_path: Path, catcher
 
 def test_permanently_refused_recipient_alerts_the_team_once(tmp_path: Path, catcher: MailCatcher) -> None:
     """A 550 for one address: given up at once, one alert naming it; the others are delivered."""
-    runtime = _runtime(tmp_path, catcher.bound_port, SimulatedClock(NOW))
+    runtime = runtime_for(tmp_path, catcher.bound_port, SimulatedClock(NOW))
     insert_rows(
         runtime.engine, synthetic_rows(3, first_due=NOW, spread=timedelta(0), settings=runtime.settings)
     )
     catcher.mailbox.unknown_recipients = {"personne1@example.org"}
-    _drain(_dispatcher(runtime))
+    drain(dispatcher_for(runtime))
     statuses = {r.key: r.status for r in _rows(runtime)}
     assert statuses["s|1"] is OutboxStatus.FAILED
     assert statuses["s|0"] is statuses["s|2"] is OutboxStatus.SENT
@@ -131,14 +102,14 @@ def test_outage_is_announced_once_after_a_while_and_its_end_once(
 ) -> None:
     """50 messages refused for 20 h: one outage alert past 15 min, one at recovery, none per message."""
     clock = SimulatedClock(NOW)
-    runtime = _runtime(tmp_path, catcher.bound_port, clock)
+    runtime = runtime_for(tmp_path, catcher.bound_port, clock)
     insert_rows(
         runtime.engine, synthetic_rows(50, first_due=NOW, spread=timedelta(0), settings=runtime.settings)
     )
     catcher.mailbox.refusing = True
     elapsed = timedelta(0)
     while elapsed < timedelta(hours=20):
-        _drain(_dispatcher(runtime))
+        drain(dispatcher_for(runtime))
         clock.advance(timedelta(minutes=1))
         elapsed += timedelta(minutes=1)
         kinds = Counter(r.kind for r in _rows(runtime))
@@ -152,7 +123,7 @@ def test_outage_is_announced_once_after_a_while_and_its_end_once(
     assert "50 message(s) sont en attente" in outage.body_text
     catcher.mailbox.refusing = False
     clock.advance(timedelta(hours=3))  # past every message's next retry (the last one, at 22 h 21)
-    _drain(_dispatcher(runtime))
+    drain(dispatcher_for(runtime))
     team = _team_subjects(catcher.mailbox, runtime)
     assert len(team) == 2
     assert sum("en échec depuis" in s for s in team) == 1 and sum("a repris" in s for s in team) == 1
@@ -166,7 +137,7 @@ def test_batch_outlasting_the_lease_is_not_sent_twice(tmp_path: Path) -> None:
     server.start()
     try:
         now = datetime.now(UTC)
-        runtime = _runtime(tmp_path, server.bound_port, SystemClock())
+        runtime = runtime_for(tmp_path, server.bound_port, SystemClock())
         total = 120
         insert_rows(
             runtime.engine,
@@ -175,7 +146,7 @@ def test_batch_outlasting_the_lease_is_not_sent_twice(tmp_path: Path) -> None:
             ),
         )
         lease = timedelta(seconds=0.5)  # a batch of 50 at 0.05 s each lasts 2.5 s
-        first, second = _dispatcher(runtime, "one", lease), _dispatcher(runtime, "two", lease)
+        first, second = dispatcher_for(runtime, "one", lease), dispatcher_for(runtime, "two", lease)
 
         async def both() -> None:
             await asyncio.gather(first.drain(), second.drain())
@@ -198,12 +169,12 @@ def test_catcher_restart_keeps_earlier_mail(tmp_path: Path) -> None:
         server = MailCatcher(MailboxHandler(folder=folder))
         server.start()
         try:
-            runtime = _runtime(tmp_path / str(_round), server.bound_port, SimulatedClock(NOW))
+            runtime = runtime_for(tmp_path / str(_round), server.bound_port, SimulatedClock(NOW))
             insert_rows(
                 runtime.engine,
                 synthetic_rows(3, first_due=NOW, spread=timedelta(0), settings=runtime.settings),
             )
-            _drain(_dispatcher(runtime))
+            drain(dispatcher_for(runtime))
         finally:
             server.stop()
     assert len(list(folder.glob("*.eml"))) == 6
@@ -241,7 +212,7 @@ def test_two_dispatchers_killed_repeatedly_lose_nothing(tmp_path: Path) -> None:
     workers: list[subprocess.Popen[bytes]] = []
     try:
         now = datetime.now(UTC)
-        runtime = _runtime(tmp_path, server.bound_port, SystemClock())
+        runtime = runtime_for(tmp_path, server.bound_port, SystemClock())
         insert_rows(
             runtime.engine,
             synthetic_rows(

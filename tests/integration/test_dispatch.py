@@ -14,44 +14,18 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from atelier.bootstrap import Runtime, bootstrap
+from atelier.bootstrap import Runtime
 from atelier.clock import SimulatedClock
-from atelier.config import Settings
 from atelier.db import transaction
 from atelier.engine import sync_messages
 from models import OutboxMessage
 from notifications.catcher import MailboxHandler, MailCatcher
-from notifications.dispatcher import RETRY_DELAYS, Dispatcher
+from notifications.dispatcher import RETRY_DELAYS
 from notifications.synthetic import insert_rows, synthetic_rows
-from notifications.transport import SmtpTransport
 from tests.integration.conftest import World, parse
+from tests.integration.dispatch_helpers import dispatcher_for, drain, runtime_for
 
 NOW = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
-
-
-def _runtime(tmp_path: Path, port: int, clock: SimulatedClock) -> Runtime:
-    settings = Settings(data_dir=tmp_path / "data", smtp_port=port, secret_key="test", dispatch_batch_size=50)
-    return bootstrap(settings, clock=clock)
-
-
-def _dispatcher(runtime: Runtime, worker: str = "test") -> Dispatcher:
-    return Dispatcher(
-        engine=runtime.engine,
-        transport=SmtpTransport(runtime.settings),
-        clock=runtime.clock,
-        settings=runtime.settings,
-        worker=worker,
-    )
-
-
-def _drain(dispatcher: Dispatcher) -> int:
-    async def run() -> int:
-        try:
-            return (await dispatcher.drain()).sent
-        finally:
-            await dispatcher.transport.close()
-
-    return asyncio.run(run())
 
 
 def _statuses(runtime: Runtime) -> Counter[str]:
@@ -79,7 +53,7 @@ def test_queuing_twice_sends_once(world: World) -> None:
         report = sync_messages(world.runtime, world.slug, world.clock.now())
         assert report.queued == 0
     assert _statuses(world.runtime) == before
-    _drain(_dispatcher(world.runtime))
+    drain(dispatcher_for(world.runtime))
     ids = _received_ids(world.catcher)
     assert ids and max(ids.values()) == 1
 
@@ -87,21 +61,21 @@ def test_queuing_twice_sends_once(world: World) -> None:
 def test_refusing_server_delays_without_losing(tmp_path: Path, catcher: MailCatcher) -> None:
     """A server answering 451 for a while: retried with backoff, then every message once."""
     clock = SimulatedClock(NOW)
-    runtime = _runtime(tmp_path, catcher.bound_port, clock)
+    runtime = runtime_for(tmp_path, catcher.bound_port, clock)
     insert_rows(
         runtime.engine, synthetic_rows(20, first_due=NOW, spread=timedelta(0), settings=runtime.settings)
     )
     catcher.mailbox.refusing = True
-    assert _drain(_dispatcher(runtime)) == 0
+    assert drain(dispatcher_for(runtime)) == 0
     with transaction(runtime.engine) as session:
         rows = session.exec(select(OutboxMessage)).all()
         assert all(r.attempts == 1 and r.next_attempt_at == NOW + RETRY_DELAYS[0] for r in rows)
         assert all("451" in (r.last_error or "") for r in rows)
     clock.advance(timedelta(seconds=30))
-    assert _drain(_dispatcher(runtime)) == 0  # not yet time to retry
+    assert drain(dispatcher_for(runtime)) == 0  # not yet time to retry
     clock.advance(RETRY_DELAYS[0])
     catcher.mailbox.refusing = False
-    assert _drain(_dispatcher(runtime)) == 20
+    assert drain(dispatcher_for(runtime)) == 20
     assert _statuses(runtime) == Counter({"sent": 20})
     assert sorted(_received_ids(catcher).values()) == [1] * 20
 
@@ -114,17 +88,17 @@ def test_server_down_for_a_while(tmp_path: Path) -> None:
     port = first.bound_port
     first.stop()
     clock = SimulatedClock(NOW)
-    runtime = _runtime(tmp_path, port, clock)
+    runtime = runtime_for(tmp_path, port, clock)
     insert_rows(
         runtime.engine, synthetic_rows(5, first_due=NOW, spread=timedelta(0), settings=runtime.settings)
     )
-    assert _drain(_dispatcher(runtime)) == 0
+    assert drain(dispatcher_for(runtime)) == 0
     assert _statuses(runtime) == Counter({"pending": 5})
     back = MailCatcher(handler, port=port)
     back.start()
     try:
         clock.advance(RETRY_DELAYS[0] + timedelta(seconds=1))
-        assert _drain(_dispatcher(runtime)) == 5
+        assert drain(dispatcher_for(runtime)) == 5
     finally:
         back.stop()
     assert sorted(Counter(m.data for m in handler.messages).values()) == [1] * 5
@@ -137,7 +111,7 @@ def test_killed_mid_batch_loses_nothing(tmp_path: Path) -> None:
     server.start()
     try:
         now = datetime.now(UTC)
-        runtime = _runtime(tmp_path, server.bound_port, SimulatedClock(now))
+        runtime = runtime_for(tmp_path, server.bound_port, SimulatedClock(now))
         total = 200
         insert_rows(
             runtime.engine,
@@ -169,7 +143,7 @@ def test_killed_mid_batch_loses_nothing(tmp_path: Path) -> None:
         # Restart after the lease of the dead worker's claims has expired.
         handler.delay_seconds = 0
         runtime.clock = SimulatedClock(now + timedelta(minutes=2))
-        _drain(_dispatcher(runtime, worker="restarted"))
+        drain(dispatcher_for(runtime, worker="restarted"))
     finally:
         server.stop()
     counts = Counter(str(parse(m)["Message-ID"]) for m in handler.messages)
@@ -181,11 +155,11 @@ def test_killed_mid_batch_loses_nothing(tmp_path: Path) -> None:
 def test_two_dispatchers_never_send_the_same_message(tmp_path: Path, catcher: MailCatcher) -> None:
     """Two dispatchers draining one outbox at once: every message leaves exactly once."""
     clock = SimulatedClock(NOW)
-    runtime = _runtime(tmp_path, catcher.bound_port, clock)
+    runtime = runtime_for(tmp_path, catcher.bound_port, clock)
     insert_rows(
         runtime.engine, synthetic_rows(300, first_due=NOW, spread=timedelta(0), settings=runtime.settings)
     )
-    first, second = _dispatcher(runtime, "one"), _dispatcher(runtime, "two")
+    first, second = dispatcher_for(runtime, "one"), dispatcher_for(runtime, "two")
 
     async def both() -> tuple[int, int]:
         results = await asyncio.gather(first.drain(), second.drain())

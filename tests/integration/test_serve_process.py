@@ -33,6 +33,18 @@ def _serve(data_dir: Path, port: int, smtp_port: int) -> subprocess.Popen[str]:
     )
 
 
+def _atelier(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The command run to its end, as an operator would type it."""
+    return subprocess.run(
+        [*ATELIER, *args],
+        env=env or _env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).parents[2],
+    )
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -65,13 +77,13 @@ def test_second_engine_is_refused_and_a_killed_engine_leaves_no_prefect_server(t
     first = _serve(data_dir, port, smtp_port)
     try:
         assert _wait_for(lambda: _healthy(port), 180), "serve did not start"
-        second = subprocess.run(
-            [*ATELIER, "--data-dir", str(data_dir), "serve", "--port", str(free_port())],
+        second = _atelier(
+            "--data-dir",
+            str(data_dir),
+            "serve",
+            "--port",
+            str(free_port()),
             env={**_env(), "ATELIER_SMTP_PORT": str(free_port())},
-            capture_output=True,
-            text=True,
-            timeout=60,
-            cwd=Path(__file__).parents[2],
         )
         assert second.returncode == 1
         assert second.stderr.startswith("Erreur : un moteur (atelier serve) fonctionne déjà")
@@ -93,13 +105,13 @@ def test_taken_port_is_refused_before_anything_starts(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = subprocess.run(
-            [*ATELIER, "--data-dir", str(tmp_path / "data"), "serve", "--port", str(port)],
+        result = _atelier(
+            "--data-dir",
+            str(tmp_path / "data"),
+            "serve",
+            "--port",
+            str(port),
             env={**_env(), "ATELIER_SMTP_PORT": str(free_port())},
-            capture_output=True,
-            text=True,
-            timeout=60,
-            cwd=Path(__file__).parents[2],
         )
     assert result.returncode == 1
     assert result.stderr == (
@@ -114,14 +126,7 @@ def test_unusable_prefect_folder_gets_a_french_line(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     (data_dir / "prefect").write_text("not a folder")
-    result = subprocess.run(
-        [*ATELIER, "--data-dir", str(data_dir), "serve", "--port", str(free_port()), "--no-catcher"],
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=Path(__file__).parents[2],
-    )
+    result = _atelier("--data-dir", str(data_dir), "serve", "--port", str(free_port()), "--no-catcher")
     assert result.returncode == 1
     assert result.stderr.startswith("Erreur : le dossier Prefect") and "inutilisable" in result.stderr
     assert result.stderr.count("\n") == 1

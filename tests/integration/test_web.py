@@ -88,12 +88,7 @@ def test_every_page_carries_the_security_headers(world: World, client: httpx.Cli
 
 def test_citizen_answer_link_shows_a_page_and_only_post_records(world: World, client: httpx.Client) -> None:
     """A scanner opening both answer links records nothing; the citizen's own click still works."""
-    simulate(
-        world.runtime,
-        world.clock,
-        lambda s, n: advance_plain(world.runtime, s, n),
-        until=lambda: any(m.kind == "citizen_invitation" for m in _sent(world)),
-    )
+    _until_citizens_invited(world)
     name = CITIZENS[0]
     confirm, decline = _answer_token(world, name, "confirm"), _answer_token(world, name, "decline")
     before = _business(world)
@@ -109,6 +104,16 @@ def test_citizen_answer_link_shows_a_page_and_only_post_records(world: World, cl
         assert answer.answer is Answer.CONFIRM
 
 
+def _until_citizens_invited(world: World) -> None:
+    """Run the simulated atelier until the citizens' invitations (with their answer links) are sent."""
+    simulate(
+        world.runtime,
+        world.clock,
+        lambda s, n: advance_plain(world.runtime, s, n),
+        until=lambda: any(m.kind == "citizen_invitation" for m in _sent(world)),
+    )
+
+
 def _sent(world: World) -> list[OutboxMessage]:
     with transaction(world.runtime.engine) as session:
         return list(
@@ -118,12 +123,7 @@ def _sent(world: World) -> list[OutboxMessage]:
 
 def test_scanner_fetching_every_link_changes_nothing(world: World, client: httpx.Client) -> None:
     """Every link of every message sent so far, fetched with GET as a scanner does: nothing changes."""
-    simulate(
-        world.runtime,
-        world.clock,
-        lambda s, n: advance_plain(world.runtime, s, n),
-        until=lambda: any(m.kind == "citizen_invitation" for m in _sent(world)),
-    )
+    _until_citizens_invited(world)
     links = {
         link
         for message in _sent(world)
