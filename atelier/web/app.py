@@ -88,7 +88,10 @@ def create_app(runtime: Runtime, *, on_change: Trigger | None = None) -> FastAPI
     def render(template: str, status: int = 200, **context: object) -> HTMLResponse:
         values: dict[str, object] = {"error": None, "message": None, "comment": ""}
         values.update(context)
-        return HTMLResponse(pages.get_template(template).render(**values), status_code=status)
+        # Headers set here too: a 500 page is produced outside the middleware below.
+        return HTMLResponse(
+            pages.get_template(template).render(**values), status_code=status, headers=SECURITY_HEADERS
+        )
 
     def notice(
         title: str, *, error: str | None = None, message: str | None = None, status: int = 200
@@ -115,9 +118,13 @@ def create_app(runtime: Runtime, *, on_change: Trigger | None = None) -> FastAPI
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, error: StarletteHTTPException) -> HTMLResponse:
+        if error.status_code == 404:
+            return notice("Page introuvable", error="cette page n'existe pas", status=404)
         if error.status_code == 405:
             return notice("Action impossible", error="cette adresse ne permet pas cette action", status=405)
-        return notice("Page introuvable", error="cette page n'existe pas", status=error.status_code)
+        return notice(
+            "Requête refusée", error="cette demande ne peut pas être traitée", status=error.status_code
+        )
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, _error: RequestValidationError) -> HTMLResponse:

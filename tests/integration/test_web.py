@@ -235,3 +235,18 @@ def test_closed_gate_page_says_how_it_ended_and_non_member_is_refused(
     )
     refused = client.get(f"/decision/{stranger}")
     assert refused.status_code == 403 and "ne vous permet pas" in refused.text and "<form" not in refused.text
+
+
+def test_unexpected_failure_is_a_french_page_without_traceback(world: World, client: httpx.Client) -> None:
+    """A database that breaks under a genuine link: a French 500 page, its headers, no traceback."""
+    from sqlalchemy import text
+
+    _until_open(world, GATE)
+    token = _link_of(world, COPIL[0], GATE, 1)
+    with world.runtime.engine.begin() as connection:
+        connection.execute(text("ALTER TABLE gate RENAME TO gate_moved"))
+    page = client.get(f"/decision/{token}")
+    assert page.status_code == 500
+    assert "une erreur inattendue est survenue ; rien n&#39;a été enregistré" in page.text
+    assert "Traceback" not in page.text and "gate_moved" not in page.text
+    assert page.headers["referrer-policy"] == "no-referrer"
