@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     mail_from: str = "atelier-citoyen@participation.example.gouv.fr"
     mail_from_name: str = "Équipe de l'atelier citoyen"
     team_email: str = "equipe-projet@participation.example.gouv.fr"
+    # ORGANIZER of calendar invites: calendar answers (RSVP) go there; the team's address by default.
+    calendar_organizer_email: str | None = None
 
     public_base_url: str = "http://127.0.0.1:8000"
     secret_key: str | None = Field(default=None, description="signs decision links")

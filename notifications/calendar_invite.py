@@ -33,6 +33,8 @@ class Invite:
     attendee_email: str
     attendee_name: str
     stamp: datetime
+    # RFC 5546 §3.2.5: a CANCEL sent to one attendee uninvites them; the event itself goes on.
+    attendee_only: bool = False
 
 
 def build_invite(invite: Invite) -> bytes:
@@ -60,7 +62,7 @@ def build_invite(invite: Invite) -> bytes:
         attendee.params["partstat"] = vText("NEEDS-ACTION")
         attendee.params["rsvp"] = vText("TRUE")
         event.add("status", "CONFIRMED")
-    else:
+    elif not invite.attendee_only:
         event.add("status", "CANCELLED")
     event.add("attendee", attendee)
     calendar.add_component(event)

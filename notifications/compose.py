@@ -13,7 +13,7 @@ from atelier.i18n import hour, long_date, long_datetime
 from atelier.links import LinkSigner
 from atelier.planning.timeline import EVENT_KINDS
 from models import Atelier, OutboxMessage
-from models.enums import AVIS_FORM_LABELS, ROLE_LABELS, Role, StepKind
+from models.enums import AVIS_FORM_LABELS, ROLE_LABELS, Role, StepKind, StepStatus
 from notifications.calendar_invite import Invite, InviteMethod, build_invite
 from notifications.planner import AtelierSnapshot, PersonView, PlannedMessage, StepView, gate_counts
 from notifications.rendering import render_message
@@ -116,9 +116,17 @@ def compose(
     signer: LinkSigner,
     now: datetime,
     extra: dict[str, Any] | None = None,
+    received_earlier: bool = False,
 ) -> OutboxMessage:
-    """Render the planned message for its recipient into an outbox row."""
+    """Render the planned message for its recipient into an outbox row.
+
+    ``received_earlier``: this recipient already received an invitation to this event, so a new
+    one is worded as a change; a first invitation never is, whatever the event's revision.
+    """
     kind = "event_cancelled" if planned.cancel else planned.kind
+    step = snapshot.steps.get(planned.step_key or "")
+    # A cancellation for one person (they declined) is not the event's cancellation.
+    attendee_only = planned.cancel and step is not None and step.status is not StepStatus.CANCELLED
     context: dict[str, Any] = {
         "atelier": _atelier_context(atelier, snapshot),
         "team": {"name": settings.mail_from_name, "email": settings.team_email},
@@ -127,6 +135,8 @@ def compose(
             "is_citizen": Role.CITIZEN in recipient.roles,
         },
         "revision": planned.revision or 0,
+        "is_update": received_earlier and not planned.cancel,
+        "attendee_only": attendee_only,
         "days_before": planned.days_before,
         "role_label": ", ".join(
             sorted(ROLE_LABELS[r] for r in recipient.roles if r in (Role.EXPERT, Role.TRAINER))
@@ -140,7 +150,6 @@ def compose(
     ]
     context["events"] = events
     context["first_event"] = events[0] if events else {"start_long": "à préciser"}
-    step = snapshot.steps.get(planned.step_key or "")
     if step is not None:
         context["event"] = _event(atelier, step)
         spec = snapshot.template.step(step.key)
@@ -188,11 +197,12 @@ def compose(
                 location=_location(atelier, step),
                 start=step.start,
                 end=step.end,
-                organizer_email=settings.mail_from,
+                organizer_email=settings.calendar_organizer_email or settings.team_email,
                 organizer_name=settings.mail_from_name,
                 attendee_email=recipient.email,
                 attendee_name=recipient.full_name,
                 stamp=now,
+                attendee_only=attendee_only,
             )
         )
     return OutboxMessage(

@@ -173,10 +173,21 @@ def sync_outbox(
             row.cancelled_at = now
             session.add(row)
             cancelled += 1
+    # Who already holds an invitation to which event (sent, not merely queued): their next
+    # message about it is a change; for anyone else it is a first invitation, and a cancellation
+    # is pointless (nothing to remove from their calendar).
+    invited = {
+        (row.person_id, row.context.get("step"))
+        for row in existing.values()
+        if row.status is OutboxStatus.SENT and row.ics_method == "REQUEST"
+    }
     queued = 0
     extra: dict[str, Any] | None = None
     for key, (message, recipient) in wanted.items():
         if key in existing:
+            continue
+        received_earlier = (recipient.person_id, message.step_key) in invited
+        if message.cancel and not received_earlier:
             continue
         rule = rules[message.rule]
         if message.reminder and message.due_at < now - LATE_GRACE and not rule.catch_up:
@@ -192,6 +203,7 @@ def sync_outbox(
             signer=signer,
             now=now,
             extra=extra if message.kind == "team_risk_alert" else None,
+            received_earlier=received_earlier,
         )
         session.add(row)
         queued += 1

@@ -29,7 +29,8 @@ def _read(path: Path) -> EmailMessage:
 
 
 def _calendars(message: EmailMessage) -> list[Any]:
-    parts = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    # The inline part calendar clients act on; the attachment (same bytes) is for people.
+    parts = [p for p in message.walk() if p.get_content_type() == "text/calendar" and not p.is_attachment()]
     return [Calendar.from_ical(bytes(p.get_payload(decode=True))) for p in parts]
 
 

@@ -21,8 +21,8 @@ from tests.integration.conftest import World
 
 
 def _calendar_parts(message: EmailMessage) -> list[Any]:
-    """The text/calendar parts, parsed (icalendar's own types are too loose to check)."""
-    parts = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    """The inline text/calendar parts, parsed (the attachment carries the same bytes)."""
+    parts = [p for p in message.walk() if p.get_content_type() == "text/calendar" and not p.is_attachment()]
     return [Calendar.from_ical(bytes(p.get_payload(decode=True))) for p in parts]
 
 

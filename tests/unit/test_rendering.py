@@ -48,6 +48,8 @@ def sample_context(question: str = "Quelles mobilités ?") -> dict[str, Any]:
         "team": {"name": "Équipe", "email": "equipe@example.gouv.fr"},
         "person": {"full_name": "Amina Benali", "is_citizen": True},
         "revision": 0,
+        "is_update": False,
+        "attendee_only": False,
         "days_before": 7,
         "role_label": "expert",
         "events": [EVENT],
