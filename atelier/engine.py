@@ -16,7 +16,7 @@ from atelier.bootstrap import Runtime
 from atelier.db import transaction
 from atelier.services.ateliers import get_atelier, template_of
 from atelier.services.events import record_event
-from atelier.services.gates import gate_is_ready, get_gate, open_gate
+from atelier.services.gates import gate_asked_from, gate_is_ready, get_gate, open_gate
 from atelier.services.timeline import record_step_done, refresh_forecast, stages_of, steps_of
 from models import Atelier, Gate, Stage, Step
 from models.enums import GateStatus, StageStatus, StepKind, StepStatus
@@ -100,7 +100,9 @@ def ask_gate(runtime: Runtime, slug: str, gate_key: str, now: datetime) -> GateS
         if gate.status in (GateStatus.PENDING, GateStatus.SENT_BACK) and gate_is_ready(
             session=session, gate=gate
         ):
-            open_gate(session=session, atelier=atelier, gate=gate, now=now)
+            asked_from = gate_asked_from(session=session, atelier=atelier, gate=gate)
+            if asked_from is None or now >= asked_from:
+                open_gate(session=session, atelier=atelier, gate=gate, now=now)
         return GateState(gate.key, gate.status, gate.round)
 
 

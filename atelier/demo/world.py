@@ -19,10 +19,10 @@ from atelier.clock import PARIS, SimulatedClock
 from atelier.db import transaction
 from atelier.errors import Refused
 from atelier.services.ateliers import get_atelier
-from atelier.services.gates import gate_members, round_decisions
+from atelier.services.gates import gate_asked_from, gate_members, gates_of, round_decisions
 from atelier.services.timeline import record_step_done, steps_of
 from atelier.web.actions import answer_via_link, decide_via_link
-from models import Gate, InvitationAnswer, OutboxMessage, Person, Step
+from models import Atelier, Gate, InvitationAnswer, OutboxMessage, Person, Step
 from models.enums import DecisionOutcome, GateStatus, OutboxStatus, StepKind, StepStatus
 from models.types import pk
 
@@ -61,7 +61,21 @@ class SimulatedWorld:
             intents = self._team_intents(session, pk(atelier))
             intents += self._member_intents(session, pk(atelier))
             intents += self._citizen_intents(session, pk(atelier))
+            intents += self._engine_wake_ups(session, atelier)
         return [i for i in intents if i.label not in self._done_intents]
+
+    def _engine_wake_ups(self, session: Session, atelier: Atelier) -> list[Intent]:
+        """Times the engine has something to do although nobody acted: a meeting's gate to ask
+        a week ahead (`atelier serve` finds it at its daily check)."""
+        wake_ups = []
+        for gate in gates_of(session=session, atelier=atelier):
+            if gate.status is not GateStatus.PENDING:
+                continue
+            asked_from = gate_asked_from(session=session, atelier=atelier, gate=gate)
+            if asked_from is not None:
+                label = f"engine:ask:{gate.key}:{asked_from.isoformat()}"
+                wake_ups.append(Intent(asked_from, lambda: True, label))
+        return wake_ups
 
     def next_time(self, now: datetime) -> datetime | None:
         times = [i.at for i in self.intents()]

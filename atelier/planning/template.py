@@ -66,6 +66,8 @@ class GateSpec(_Strict):
     decides: str
     members: Role = Role.COPIL_MEMBER
     quorum: QuorumSpec | None = None  # None: the template's default quorum
+    # For a meeting: ask its members this many days before it (None: as soon as the step is ready).
+    ask_days_before: int | None = Field(default=None, ge=0, le=60)
 
 
 class StageSpec(_Strict):

@@ -80,6 +80,17 @@ def gate_due_at(kind: StepKind, dates: StepDates) -> datetime:
     return dates.start if kind is StepKind.MEETING else dates.end
 
 
+def meeting_gate_asked_from(
+    kind: StepKind, meeting_start: datetime, days_before: int | None
+) -> datetime | None:
+    """A meeting's decision is asked ``days_before`` days ahead (from midnight, Paris), not weeks
+    earlier when its step happens to be ready: members would get a reminder every few days."""
+    if days_before is None or kind is not StepKind.MEETING:
+        return None
+    day = ensure_utc(meeting_start).astimezone(PARIS).date() - timedelta(days=days_before)
+    return datetime.combine(day, time(0), tzinfo=PARIS).astimezone(UTC)
+
+
 def add_months(day: date, months: int) -> date:
     """Calendar months, the last day of the month when the day does not exist."""
     month_index = day.month - 1 + months

@@ -11,6 +11,8 @@ from sqlmodel import Session, col, select
 from atelier.errors import NotFound, Refused
 from atelier.i18n import short_datetime
 from atelier.planning.quorum import gate_outcome, votes_needed
+from atelier.planning.timeline import meeting_gate_asked_from
+from atelier.services.ateliers import template_of
 from atelier.services.events import person_actor, record_event
 from atelier.services.people import people_with_role
 from atelier.services.timeline import record_step_done
@@ -79,6 +81,15 @@ def gate_is_ready(*, session: Session, gate: Gate) -> bool:
         select(Step).where(Step.atelier_id == gate.atelier_id, col(Step.key).in_(step.depends_on))
     ).all()
     return all(d.status is StepStatus.DONE for d in deps)
+
+
+def gate_asked_from(*, session: Session, atelier: Atelier, gate: Gate) -> datetime | None:
+    """When the gate may be asked at the earliest (None: as soon as its step is ready)."""
+    step = session.get(Step, gate.step_id)
+    if step is None:
+        raise RuntimeError(f"gate {gate.key} without its step")
+    spec = template_of(atelier).step(step.key).gate
+    return meeting_gate_asked_from(step.kind, step.forecast_start, spec.ask_days_before if spec else None)
 
 
 def open_gate(*, session: Session, atelier: Atelier, gate: Gate, now: datetime) -> bool:

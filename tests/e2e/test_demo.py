@@ -73,3 +73,15 @@ def test_demo_runs_a_whole_atelier_and_fills_the_mailbox(tmp_path: Path, prefect
             assert any(s.startswith("Convocation") and meeting in s for s in subjects), (member, meeting)
         assert any(s.startswith("Décision attendue : COPIL n°1") for s in subjects)
         assert any("nouvelle version" in s for s in subjects)  # asked again after the send back
+
+    # COPIL members are asked a week before each meeting: far fewer reminders than the 40 of
+    # asking as soon as a meeting's step was ready.
+    reminders = [m for m in messages if str(m["Subject"]).startswith("Rappel : décision attendue")]
+    assert 0 < len(reminders) <= 20
+    # Nobody's first message about an event is worded as a change.
+    first_seen: dict[tuple[str, str], str] = {}
+    for message in messages:
+        for calendar in _calendars(message):
+            uid = str(calendar.walk("VEVENT")[0]["uid"])
+            first_seen.setdefault((message["To"].addresses[0].addr_spec, uid), str(message["Subject"]))
+    assert first_seen and not any(s.startswith("Modification") for s in first_seen.values())

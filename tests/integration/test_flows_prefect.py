@@ -21,7 +21,7 @@ from atelier.engine import advance_plain
 from models import Decision, Gate, OutboxMessage, Stage
 from models.enums import DecisionOutcome, GateStatus, StageStatus
 from tests.integration.conftest import World, parse
-from tests.integration.test_gates import _decide, _gate, _link_of, _until_open
+from tests.integration.test_gates import _decide, _gate, _link_of, _to_asking_time, _until_open
 
 pytestmark = pytest.mark.prefect
 
@@ -55,6 +55,7 @@ def test_lifecycle_flow_does_not_pass_a_gate_before_quorum(world: World, prefect
     assert getattr(report, "waiting_on") == ["cahier_des_charges_valide"]
     assert _gate(world, "copil_1").status is GateStatus.PENDING
     _decide(world, "cahier_des_charges_valide", COPIL[2], DecisionOutcome.APPROVE)
+    _to_asking_time(world, "copil_1")
     report = _advance_with_prefect(world)
     assert getattr(report, "waiting_on") == ["copil_1"]
     assert _gate(world, "copil_1").status is GateStatus.OPEN
@@ -128,6 +129,7 @@ def test_killed_engine_loses_no_approval_and_resends_nothing(
         world.runtime, token, outcome=DecisionOutcome.APPROVE, comment=None, now=world.clock.now()
     )
 
+    _to_asking_time(world, "copil_1")  # the engine comes back when COPIL n°1 is to be asked
     engine = _start_engine(world, tmp_path)
     try:
         _wait_cycles(engine, 3)

@@ -13,7 +13,7 @@ from atelier.serve import EngineWorker, EventWatcher
 from models import Decision
 from models.enums import DecisionChannel, GateStatus
 from tests.integration.conftest import World
-from tests.integration.test_gates import _gate, _until_open
+from tests.integration.test_gates import _gate, _to_asking_time, _until_open
 
 runner = CliRunner()
 
@@ -87,6 +87,7 @@ def test_running_engine_picks_up_cli_decisions(world: World) -> None:
                 )[0]
                 == 0
             )
+        _to_asking_time(world, "copil_1")  # the engine then finds COPIL n°1 to ask
         assert watcher.check() == [world.slug]
     finally:
         worker.stop()  # processes what is queued, then ends

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from atelier.db import transaction
 from atelier.demo.cast import CITIZENS, COPIL
@@ -13,7 +13,7 @@ from atelier.engine import advance_plain
 from atelier.errors import Refused
 from atelier.services.ateliers import get_atelier
 from atelier.services.events import list_events
-from atelier.services.gates import decide, get_gate
+from atelier.services.gates import decide, gate_asked_from, get_gate
 from atelier.web.actions import decide_via_link
 from models import Gate, OutboxMessage, Person, Stage
 from models.enums import DecisionChannel, DecisionOutcome, GateStatus, OutboxStatus, StageStatus
@@ -35,6 +35,17 @@ def _until_open(world: World, key: str) -> None:
         lambda s, n: advance_plain(world.runtime, s, n),
         until=lambda: _gate(world, key).status is GateStatus.OPEN,
     )
+
+
+def _to_asking_time(world: World, key: str) -> None:
+    """Move the clock to when the gate may be asked (a meeting's gate: a week before it)."""
+    with transaction(world.runtime.engine) as session:
+        atelier = get_atelier(session=session, slug=world.slug)
+        asked_from = gate_asked_from(
+            session=session, atelier=atelier, gate=get_gate(session=session, atelier=atelier, key=key)
+        )
+    if asked_from is not None and asked_from > world.clock.now():
+        world.clock.set(asked_from)
 
 
 def _decide(
@@ -70,6 +81,7 @@ def test_gate_holds_until_quorum(world: World) -> None:
     assert _gate(world, "copil_1").status is GateStatus.PENDING
     assert _stage(world, "cadrage") is StageStatus.PENDING
     _decide(world, "cahier_des_charges_valide", COPIL[2], DecisionOutcome.APPROVE)
+    _to_asking_time(world, "copil_1")
     advance_plain(world.runtime, world.slug, world.clock.now())
     assert _gate(world, "cahier_des_charges_valide").status is GateStatus.APPROVED
     assert _gate(world, "copil_1").status is GateStatus.OPEN
@@ -225,3 +237,30 @@ def test_decisive_vote_refused_leaves_no_decision_behind(world: World) -> None:
         _decide(world, "cahier_des_charges_valide", COPIL[2], DecisionOutcome.APPROVE)
     assert snapshot(world.runtime.engine, skip=("event",)) == before
     assert _gate(world, "cahier_des_charges_valide").status is GateStatus.OPEN
+
+
+def test_meeting_gate_is_asked_a_week_before_its_meeting(world: World) -> None:
+    """COPIL n°2 is ready two weeks ahead; members are asked a week before, and reminded twice at most."""
+    from datetime import time
+
+    from atelier.clock import PARIS
+
+    _until_open(world, "copil_2")
+    gate = _gate(world, "copil_2")
+    with transaction(world.runtime.engine) as session:
+        copil_1 = session.exec(select(Gate).where(Gate.key == "copil_1")).one()
+        requests = session.exec(
+            select(OutboxMessage).where(
+                col(OutboxMessage.kind).in_(["decision_request", "decision_reminder"])
+            )
+        ).all()
+    assert copil_1.closed_at is not None and gate.opened_at is not None
+    assert (gate.opened_at - copil_1.closed_at).days >= 5  # not asked as soon as it was ready
+    asked_day = (gate.due_at.astimezone(PARIS) - timedelta(days=7)).date()
+    assert gate.opened_at.astimezone(PARIS).date() == asked_day
+    assert gate.opened_at.astimezone(PARIS).time() == time(0, 0)
+    per_member = [r for r in requests if r.context.get("gate") == "copil_2" and r.person_id is not None]
+    by_person: dict[int, int] = {}
+    for row in per_member:
+        by_person[row.person_id or 0] = by_person.get(row.person_id or 0, 0) + 1
+    assert by_person and max(by_person.values()) <= 3  # the request and at most two reminders
