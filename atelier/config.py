@@ -33,6 +33,14 @@ class Settings(BaseSettings):
     # ORGANIZER of calendar invites: calendar answers (RSVP) go there; the team's address by default.
     calendar_organizer_email: str | None = None
 
+    # What citizens are told at collection about their personal data (RGPD, art. 13).
+    data_controller: str = (
+        "la direction interministérielle de la transformation publique (Centre interministériel "
+        "de la participation citoyenne)"
+    )
+    data_retention_months: int = 12
+    data_protection_email: str | None = None  # the team's address when unset
+
     public_base_url: str = "http://127.0.0.1:8000"
     secret_key: str | None = Field(default=None, description="signs decision links")
     link_max_age_days: int = 21

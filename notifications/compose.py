@@ -106,6 +106,19 @@ def _gate_context(snapshot: AtelierSnapshot, gate_key: str) -> dict[str, Any]:
     }
 
 
+def privacy_notice(settings: Settings) -> str:
+    """What citizens are told about their personal data when it is collected (RGPD, art. 13)."""
+    contact = settings.data_protection_email or settings.team_email
+    return (
+        "Vos nom, adresse électronique et réponses sont utilisés uniquement pour organiser l'atelier "
+        "citoyen et vous informer des suites données à l'avis ; ils ne sont transmis à aucun tiers. "
+        f"Ils sont conservés jusqu'à la fin du droit de suite, et au plus {settings.data_retention_months} "
+        f"mois après la remise de l'avis. Responsable du traitement : {settings.data_controller}. "
+        f"Pour accéder à vos données, les rectifier ou les faire effacer, écrivez à {contact} ; vous "
+        "pouvez aussi saisir la CNIL (www.cnil.fr)."
+    )
+
+
 def compose(
     planned: PlannedMessage,
     *,
@@ -130,6 +143,7 @@ def compose(
     context: dict[str, Any] = {
         "atelier": _atelier_context(atelier, snapshot),
         "team": {"name": settings.mail_from_name, "email": settings.team_email},
+        "privacy": {"text": privacy_notice(settings)},
         "person": {
             "full_name": recipient.full_name,
             "is_citizen": Role.CITIZEN in recipient.roles,

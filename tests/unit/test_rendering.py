@@ -1,5 +1,6 @@
 """Every message kind renders in French; HTML is escaped; a missing variable is an error."""
 
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -72,6 +73,9 @@ def sample_context(question: str = "Quelles mobilités ?") -> dict[str, Any]:
             "reasons": ["COPIL n°1 en retard"],
         },
         "failed": {"subject": "Invitation", "recipient": "x@example.org", "attempts": 8, "error": "550"},
+        "privacy": {
+            "text": "Vos données sont utilisées uniquement pour l'atelier ; écrivez à dpo@example.gouv.fr."
+        },
         "outage": {
             "since_long": "lundi 1 mars 2027 à 09h00",
             "recovered_long": "lundi 1 mars 2027 à 15h00",
@@ -128,3 +132,60 @@ def test_missing_variable_is_an_error() -> None:
     del context["gate"]
     with pytest.raises(UndefinedError):
         render_message("decision_request", context)
+
+
+def _html_as_text(html_body: str) -> str:
+    import html
+    import re
+
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", html_body)).split())
+
+
+@pytest.mark.parametrize("kind", MESSAGE_KINDS)
+def test_html_part_carries_the_links_and_dates_of_the_text_part(kind: str) -> None:
+    """Whoever reads the HTML part sees every link and every date the text part gives."""
+    import re
+
+    message = render_message(kind, sample_context())
+    facts = re.findall(r"https?://\S+", message.text) + re.findall(
+        r"\w+ \d{1,2} \w+ \d{4}(?: à \d{2}h\d{2})?", message.text
+    )
+    visible = _html_as_text(message.html)
+    for fact in facts:
+        assert fact in visible or fact in message.html, (kind, fact)
+
+
+def test_html_invitation_and_reminder_keep_what_the_text_says() -> None:
+    """The criteria of diversity, the calendar sentence, the privacy notice, how to join a session."""
+    invitation = _html_as_text(render_message("citizen_invitation", sample_context()).html)
+    for expected in (
+        "(âge, genre, lieu de résidence, catégorie socio-professionnelle, niveau d'études)",
+        "Vous recevrez une invitation de calendrier pour chaque rendez-vous",
+        "Vos données personnelles",
+        "dpo@example.gouv.fr",
+    ):
+        assert expected in invitation
+    reminder = _html_as_text(render_message("online_session_reminder", sample_context()).html)
+    assert "Pour rejoindre la session :" in reminder
+
+
+def test_droit_de_suite_notice_speaks_to_each_audience() -> None:
+    """Citizens read about « l'avis que vous avez rédigé »; COPIL members are not thanked for it."""
+    citizen = render_message("droit_de_suite_notice", sample_context())
+    member_context = sample_context()
+    member_context["person"] = {"full_name": "Claire Dumont", "is_citizen": False}
+    member = render_message("droit_de_suite_notice", member_context)
+    assert "l'avis que vous avez rédigé" in citizen.text and "votre avis" in citizen.subject
+    for part in (member.subject, member.text, member.html):
+        assert "vous avez rédigé" not in part and "votre avis" not in part
+    assert "l'avis des citoyens" in member.text and "Vous recevrez une invitation" not in member.text
+
+
+@pytest.mark.parametrize("kind", MESSAGE_KINDS)
+def test_html_headings_start_at_h1_and_skip_no_level(kind: str) -> None:
+    """Screen readers navigate by headings: one h1 (the atelier), then h2, never a jump to h3."""
+    import re
+
+    levels = [int(level) for level in re.findall(r"<h([1-6])", render_message(kind, sample_context()).html)]
+    assert levels[0] == 1 and levels.count(1) == 1
+    assert all(b - a <= 1 for a, b in pairwise(levels))
