@@ -8,6 +8,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from atelier.french import of, sentence, to, with_article
+
 MESSAGE_KINDS = (
     "citizen_invitation",
     "confirmation_reminder",
@@ -42,13 +44,16 @@ class RenderedMessage:
 def template_environment() -> Environment:
     # Templates are named <kind>.html so that autoescaping (decided by the last extension)
     # applies; their subject and text blocks turn it off explicitly.
-    return Environment(
+    environment = Environment(
         loader=PackageLoader("notifications", "templates"),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=False,
         keep_trailing_newline=True,
     )
+    # « {{ atelier.commanditaire|de }} » → « du ministère … »; see atelier/french.py.
+    environment.filters.update({"le": with_article, "de": of, "a": to, "phrase": sentence})
+    return environment
 
 
 def render_message(kind: str, context: dict[str, Any]) -> RenderedMessage:

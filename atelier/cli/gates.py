@@ -9,6 +9,7 @@ import typer
 from atelier.cli.context import app_context, french_errors
 from atelier.db import transaction
 from atelier.errors import Refused
+from atelier.french import of
 from atelier.i18n import short_date
 from atelier.services.ateliers import get_atelier
 from atelier.services.gates import (
@@ -85,7 +86,7 @@ def gate_decide_command(
             now=app_ctx.now(),
         )
         name = person.full_name
-    typer.echo(f"Décision de {name} enregistrée : {outcome_label(chosen)}.")
+    typer.echo(f"Décision {of(name)} enregistrée : {outcome_label(chosen)}.")
     if result.closed_now:
         typer.echo(f"Le quorum est atteint : la décision est {STATUS_LABELS[result.gate_status]}.")
     typer.echo("Le moteur (atelier serve) en tient compte dans les secondes qui suivent.")

@@ -189,3 +189,20 @@ def test_html_headings_start_at_h1_and_skip_no_level(kind: str) -> None:
     levels = [int(level) for level in re.findall(r"<h([1-6])", render_message(kind, sample_context()).html)]
     assert levels[0] == 1 and levels.count(1) == 1
     assert all(b - a <= 1 for a, b in pairwise(levels))
+
+
+def test_commanditaire_reads_as_french_in_every_sentence() -> None:
+    """« à la demande du ministère », « Le ministère … souhaite », « remis au ministère »."""
+    context = sample_context()
+    context["atelier"] = {**context["atelier"], "commanditaire": "Ministère chargé des Transports"}
+    invitation = render_message("citizen_invitation", context).text
+    assert "organisé à la demande du ministère chargé des Transports." in invitation
+    assert "Le ministère chargé des Transports souhaite recueillir" in invitation
+    handover = render_message("avis_handover", context).text
+    assert "remis au ministère chargé des Transports le" in handover
+    notice = render_message("droit_de_suite_notice", context)
+    assert notice.subject.startswith("Droit de suite : la réponse du ministère chargé des Transports")
+    for kind in MESSAGE_KINDS:
+        message = render_message(kind, context)
+        for part in (message.subject, message.text):
+            assert "de Ministère" not in part and "à Ministère" not in part and "par Ministère" not in part

@@ -1,0 +1,39 @@
+"""Names in French sentences: the commanditaire with its article, contractions and elision."""
+
+import pytest
+
+from atelier.french import of, sentence, to, with_article
+
+MINISTERE = "Ministère chargé des Transports"
+
+
+@pytest.mark.parametrize(
+    ("name", "article", "de", "a"),
+    [
+        (MINISTERE, "le ministère chargé des Transports", "du ministère chargé des Transports",
+         "au ministère chargé des Transports"),
+        ("ADEME", "l'ADEME", "de l'ADEME", "à l'ADEME"),
+        ("Direction générale de la santé", "la Direction générale de la santé",
+         "de la Direction générale de la santé", "à la Direction générale de la santé"),
+        ("Agence du numérique", "l'Agence du numérique", "de l'Agence du numérique",
+         "à l'Agence du numérique"),
+        ("les ministères sociaux", "les ministères sociaux", "des ministères sociaux",
+         "aux ministères sociaux"),
+        ("Secrétariat général à la mer", "le Secrétariat général à la mer", "du Secrétariat général à la mer",
+         "au Secrétariat général à la mer"),
+    ],
+)  # fmt: skip
+def test_commanditaire_takes_its_article_and_contractions(name: str, article: str, de: str, a: str) -> None:
+    """« à la demande du ministère », « remis à l'ADEME », « la réponse de la direction »."""
+    assert (with_article(name), of(name), to(name)) == (article, de, a)
+
+
+def test_a_person_is_named_without_article_and_with_elision() -> None:
+    """« Décision d'Olivier Renaud », « Décision de Claire Dumont »."""
+    assert (with_article("Olivier Renaud"), of("Olivier Renaud")) == ("Olivier Renaud", "d'Olivier Renaud")
+    assert of("Claire Dumont") == "de Claire Dumont"
+
+
+def test_sentence_starts_with_a_capital_and_keeps_the_rest() -> None:
+    """« le ministère … souhaite » opens a sentence as « Le ministère … »."""
+    assert sentence("le ministère chargé des Transports") == "Le ministère chargé des Transports"
