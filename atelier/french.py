@@ -69,3 +69,8 @@ def to(name: str) -> str:
 def sentence(text: str) -> str:
     """The first letter in upper case, the rest as it is (Jinja's capitalize lowers the rest)."""
     return text[:1].upper() + text[1:]
+
+
+def count(number: int, singular: str, plural: str | None = None) -> str:
+    """« 1 jour », « 3 jours », « 0 message »: French takes the singular below two."""
+    return f"{number} {singular if abs(number) < 2 else (plural or singular + 's')}"

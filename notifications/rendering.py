@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from atelier.french import of, sentence, to, with_article
+from atelier.french import count, of, sentence, to, with_article
 
 MESSAGE_KINDS = (
     "citizen_invitation",
@@ -52,7 +52,7 @@ def template_environment() -> Environment:
         keep_trailing_newline=True,
     )
     # « {{ atelier.commanditaire|de }} » → « du ministère … »; see atelier/french.py.
-    environment.filters.update({"le": with_article, "de": of, "a": to, "phrase": sentence})
+    environment.filters.update({"le": with_article, "de": of, "a": to, "phrase": sentence, "nombre": count})
     return environment
 
 

@@ -120,7 +120,7 @@ def test_outage_is_announced_once_after_a_while_and_its_end_once(
     outage = next(r for r in _rows(runtime) if r.kind == "team_delivery_outage")
     # Detected at the first failed attempt past 15 min (retries come after 1, 6 and 21 min).
     assert outage.created_at <= NOW + timedelta(minutes=21)
-    assert "50 message(s) sont en attente" in outage.body_text
+    assert "50 messages en attente seront envoyés automatiquement" in outage.body_text
     catcher.mailbox.refusing = False
     clock.advance(timedelta(hours=3))  # past every message's next retry (the last one, at 22 h 21)
     drain(dispatcher_for(runtime))

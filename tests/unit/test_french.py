@@ -2,7 +2,7 @@
 
 import pytest
 
-from atelier.french import of, sentence, to, with_article
+from atelier.french import count, of, sentence, to, with_article
 
 MINISTERE = "Ministère chargé des Transports"
 
@@ -37,3 +37,13 @@ def test_a_person_is_named_without_article_and_with_elision() -> None:
 def test_sentence_starts_with_a_capital_and_keeps_the_rest() -> None:
     """« le ministère … souhaite » opens a sentence as « Le ministère … »."""
     assert sentence("le ministère chargé des Transports") == "Le ministère chargé des Transports"
+
+
+def test_counts_take_the_french_plural() -> None:
+    """« 1 jour », « 0 message », « 3 jours », « -2 jours »."""
+    assert (count(1, "jour"), count(0, "message"), count(3, "jour"), count(-2, "jour")) == (
+        "1 jour",
+        "0 message",
+        "3 jours",
+        "-2 jours",
+    )

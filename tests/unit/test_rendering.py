@@ -206,3 +206,14 @@ def test_commanditaire_reads_as_french_in_every_sentence() -> None:
         message = render_message(kind, context)
         for part in (message.subject, message.text):
             assert "de Ministère" not in part and "à Ministère" not in part and "par Ministère" not in part
+
+
+def test_no_plural_left_to_the_reader() -> None:
+    """No « jour(s) », « message(s) » or « tentative(s) »; « dans 1 jours » never appears."""
+    context = sample_context()
+    context["days_before"] = 1
+    for kind in MESSAGE_KINDS:
+        message = render_message(kind, context)
+        for part in (message.subject, message.text):
+            assert "jour(s)" not in part and "message(s)" not in part and "tentative(s)" not in part
+            assert "dans 1 jours" not in part
