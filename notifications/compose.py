@@ -82,6 +82,8 @@ def _atelier_context(atelier: Atelier, snapshot: AtelierSnapshot) -> dict[str, A
         "avis_form": AVIS_FORM_LABELS[atelier.avis_form],
         "citizens": snapshot.template.citizens,
         "venue": _unknown(atelier.venue),
+        "venue_access": _unknown(atelier.venue_access),
+        "day_phone": _unknown(atelier.day_phone),
         "hotel": _unknown(atelier.hotel),
         "online_url": _unknown(atelier.online_meeting_url),
         "indemnisation": indemnisation,

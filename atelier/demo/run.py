@@ -56,6 +56,10 @@ def demo_atelier(decision_date: date) -> AtelierCreate:
         avis_form=AvisForm.PROPOSALS,
         decision_date=decision_date,
         venue="Salle des conférences, 20 avenue de Ségur, 75007 Paris",
+        venue_access=(
+            "Métro ligne 10, station Ségur ; entrée par le 20 avenue de Ségur, accueil au rez-de-chaussée"
+        ),
+        day_phone="01 23 45 67 89",
         hotel="Hôtel du Parc, 12 rue Éblé, 75007 Paris (nuit du samedi au dimanche)",
         online_meeting_url="https://visio.example.gouv.fr/atelier-mobilites",
         copil_meeting_place="Ministère, salle 204, ou en visioconférence",

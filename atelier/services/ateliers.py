@@ -42,6 +42,8 @@ class AtelierCreate(BaseModel):
     decision_date: date
     target_avis_date: date | None = None
     venue: str | None = None
+    venue_access: str | None = None
+    day_phone: Annotated[str, Field(max_length=40, pattern=r"^[0-9+ ().-]{6,40}$")] | None = None
     hotel: str | None = None
     online_meeting_url: str | None = None
     copil_meeting_place: str | None = None
@@ -131,6 +133,8 @@ def create_atelier(
         risk=timeline.risk.value,
         forecast_avis_at=timeline.avis_end,
         venue=atelier_in.venue,
+        venue_access=atelier_in.venue_access,
+        day_phone=atelier_in.day_phone,
         hotel=atelier_in.hotel,
         online_meeting_url=atelier_in.online_meeting_url,
         copil_meeting_place=atelier_in.copil_meeting_place,

@@ -42,6 +42,8 @@ def sample_context(question: str = "Quelles mobilités ?") -> dict[str, Any]:
             "avis_form": "propositions de solutions",
             "citizens": 15,
             "venue": "Salle",
+            "venue_access": "Métro Ségur",
+            "day_phone": "01 23 45 67 89",
             "hotel": "Hôtel",
             "online_url": "https://visio.example/a",
             "indemnisation": "80 € par journée de présence",
@@ -217,3 +219,11 @@ def test_no_plural_left_to_the_reader() -> None:
         for part in (message.subject, message.text):
             assert "jour(s)" not in part and "message(s)" not in part and "tentative(s)" not in part
             assert "dans 1 jours" not in part
+
+
+def test_weekend_practical_details_say_how_to_come_and_whom_to_call() -> None:
+    """Before a weekend: how to reach the venue and the team's phone for the day, in both parts."""
+    message = render_message("weekend_practical", sample_context())
+    for part in (message.text, _html_as_text(message.html)):
+        assert "Pour venir : Métro Ségur." in part and "01 23 45 67 89" in part
+    assert 'href="tel:0123456789"' in message.html
