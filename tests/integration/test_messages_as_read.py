@@ -19,9 +19,9 @@ from atelier.services.ateliers import get_atelier
 from atelier.services.timeline import get_step, record_step_done
 from atelier.web.actions import answer_via_link
 from models import OutboxMessage, Person, Step
-from models.enums import OutboxStatus
 from tests.integration.conftest import World
 from tests.integration.dispatch_helpers import dispatcher_for, drain
+from tests.integration.test_web import _answer_token
 
 
 def _calendar(message: EmailMessage) -> Any | None:
@@ -110,18 +110,7 @@ def test_decline_uninvites_that_citizen_only(world: World) -> None:
     before_others = {name: len(_received_by(world, name)) for name in CITIZENS[1:3]}
     with transaction(world.runtime.engine) as session:
         person = session.exec(select(Person).where(Person.full_name == CITIZENS[0])).one()
-        invitation = session.exec(
-            select(OutboxMessage).where(
-                OutboxMessage.person_id == person.id,
-                OutboxMessage.kind == "citizen_invitation",
-                OutboxMessage.status == OutboxStatus.SENT,
-            )
-        ).one()
-    decline = next(
-        token
-        for token in re.findall(r"/reponse/([A-Za-z0-9_.\-]+)", invitation.body_text)
-        if world.runtime.signer.read(token, purpose="answer", now=world.clock.now()).answer == "decline"
-    )
+    decline = _answer_token(world, CITIZENS[0], "decline")
     answer_via_link(world.runtime, decline, now=world.clock.now())
     advance_plain(world.runtime, world.slug, world.clock.now())
     drain(dispatcher_for(world.runtime))
