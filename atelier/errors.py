@@ -21,6 +21,10 @@ class Refused(AtelierError):
     pass
 
 
+class InvalidValue(ValueError):
+    """A validator's refusal worded in French, to follow « champ : « valeur » »."""
+
+
 _FIELD_LABELS = {
     "slug": "identifiant",
     "title": "titre",
@@ -34,6 +38,7 @@ _FIELD_LABELS = {
     "email": "e-mail",
     "role": "rôle",
     "organisation": "organisation",
+    "venue_departement": "département du lieu",
 }
 
 
@@ -51,6 +56,8 @@ def french_validation_message(error: ValidationError, *, where: str = "") -> str
             text = f"{label} : « {value} » n'est pas une date valide (format attendu AAAA-MM-JJ)"
         elif kind == "value_error" and "email" in str(item.get("msg", "")).lower():
             text = f"{label} : « {value} » n'est pas une adresse e-mail valide"
+        elif kind == "value_error" and isinstance(cause := item.get("ctx", {}).get("error"), InvalidValue):
+            text = f"{label} : « {value} » {cause}"
         elif kind == "enum":
             expected = item.get("ctx", {}).get("expected", "")
             text = f"{label} : valeur inconnue « {value} » (valeurs possibles : {expected})"

@@ -23,6 +23,8 @@ class AtelierBase(SQLModel):
     target_avis_date: date
     # Practical details the invitations carry; None until the team knows them.
     venue: str | None = None
+    # Its département ("75", "2A", "974"): public and school holidays depend on it.
+    venue_departement: str | None = Field(default=None, max_length=3)
     venue_access: str | None = None  # how to get there (transport, entrance)
     day_phone: str | None = Field(default=None, max_length=40)  # reachable on the weekend days
     hotel: str | None = None

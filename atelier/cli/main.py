@@ -23,13 +23,13 @@ from atelier.cli.context import (
 from atelier.cli.engine import demo_command, serve_command
 from atelier.cli.gates import gate_app
 from atelier.cli.people import person_app
-from atelier.cli.views import WIDE_LAYOUT_MIN_COLUMNS, print_timeline
+from atelier.cli.views import WIDE_LAYOUT_MIN_COLUMNS, date_notes, print_timeline
 from atelier.clock import PARIS, SimulatedClock
 from atelier.config import Settings
 from atelier.db import transaction
 from atelier.errors import AtelierError
 from atelier.i18n import short_date
-from atelier.planning.template import builtin_templates
+from atelier.planning.template import builtin_templates, get_template
 from atelier.planning.timeline import RISK_LABELS, Risk
 from atelier.services.ateliers import AtelierCreate, create_atelier, get_atelier, list_ateliers
 from atelier.services.spreadsheet import decode_text
@@ -42,7 +42,7 @@ from atelier.services.timeline import (
     stages_of,
     steps_of,
 )
-from models.enums import AVIS_FORM_LABELS
+from models.enums import AVIS_FORM_LABELS, StepKind
 
 app = typer.Typer(
     help="Atelier citoyen : du cadrage au droit de suite.",
@@ -113,6 +113,12 @@ def create_command(
         str | None, typer.Option("--decision-date", help="Date de décision (AAAA-MM-JJ).")
     ] = None,
     slug: Annotated[str | None, typer.Option(help="Identifiant court.")] = None,
+    departement: Annotated[
+        str | None,
+        typer.Option(
+            "--departement", help="Département du lieu (75, 2A, 974…) : jours fériés et vacances scolaires."
+        ),
+    ] = None,
     past: Annotated[
         bool, typer.Option("--passe", help="Accepter une date de décision passée (atelier déjà engagé).")
     ] = False,
@@ -129,6 +135,7 @@ def create_command(
         "avis_form": avis_form,
         "template": template,
         "slug": slug,
+        "venue_departement": departement,
     }
     data.update({k: v for k, v in options.items() if v is not None})
     if decision_date is not None:
@@ -150,6 +157,9 @@ def create_command(
         typer.echo(f"Attention : {RISK_LABELS[timeline.risk]}.")
         for reason in timeline.reasons:
             typer.echo(f"  - {reason}")
+    weekends = {s.key: s.name for s in get_template(atelier.template_key).steps if s.kind is StepKind.WEEKEND}
+    for line in date_notes(timeline, weekends):
+        typer.echo(f"Week-end : {line}")
 
 
 def _read_yaml(file: Path) -> dict[str, Any]:

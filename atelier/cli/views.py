@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from atelier.i18n import hour, short_date, short_datetime
+from atelier.planning.french_calendar import VenueCalendar
 from atelier.planning.timeline import RISK_LABELS, Risk, Timeline
 from models import Atelier, Stage, Step
 from models.enums import AVIS_FORM_LABELS, StepKind, StepStatus
@@ -118,6 +119,10 @@ def print_timeline(
     console.print(Text(f"Question : {atelier.question}"))
     console.print(f"Forme de l'avis : {AVIS_FORM_LABELS[atelier.avis_form]}")
     console.print(f"Décision : {short_date(atelier.decision_date)}")
+    if atelier.venue_departement:
+        venue = VenueCalendar(atelier.venue_departement)
+        zone = f", {venue.zone_label}" if venue.school_zone else ""
+        console.print(Text(f"Lieu : département {atelier.venue_departement}{zone}"))
     console.print(timeline_table(atelier, stages, steps, width=console.width))
     names = {s.key: s.name for s in steps}
     console.print(Text("Chemin critique : " + " → ".join(names[k] for k in timeline.critical_path)))
@@ -130,3 +135,17 @@ def print_timeline(
     style = "red" if timeline.risk is Risk.AT_RISK else "yellow"
     for reason in timeline.reasons:
         console.print(Text(f"⚠ {reason}", style=style))
+    notes = date_notes(timeline, {s.key: s.name for s in steps if s.status is not StepStatus.DONE})
+    if notes:
+        console.print("Remarques sur les dates :")
+        for line in notes:
+            console.print(Text(f"  - {line}"))
+
+
+def date_notes(timeline: Timeline, names: dict[str, str]) -> list[str]:
+    """Why steps sit where they do (holidays avoided or kept), for the steps in ``names``."""
+    return [
+        f"« {name} » : {note}"
+        for key, name in names.items()
+        if (note := timeline.steps[key].note) and not note.startswith("décalé par")
+    ]

@@ -56,6 +56,7 @@ def demo_atelier(decision_date: date) -> AtelierCreate:
         avis_form=AvisForm.PROPOSALS,
         decision_date=decision_date,
         venue="Salle des conférences, 20 avenue de Ségur, 75007 Paris",
+        venue_departement="75",
         venue_access=(
             "Métro ligne 10, station Ségur ; entrée par le 20 avenue de Ségur, accueil au rez-de-chaussée"
         ),

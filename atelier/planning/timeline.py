@@ -7,18 +7,14 @@ actual dates recorded so far. Neither rewrites the other: both are kept side by 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from itertools import combinations
 
 from atelier.clock import PARIS, ensure_utc
-from atelier.planning.holidays import (
-    french_public_holidays,
-    is_working_day,
-    next_free_saturday,
-    next_working_day,
-)
+from atelier.planning.french_calendar import VenueCalendar
 from atelier.planning.template import ProcessTemplate, StepSpec
 from models.enums import StepKind
 
@@ -106,50 +102,82 @@ def _at(day: date, clock_time: time) -> datetime:
     return datetime.combine(day, clock_time, tzinfo=PARIS).astimezone(UTC)
 
 
-def _holiday_note(saturday_wanted: date, saturday_found: date) -> str | None:
-    if saturday_found == saturday_wanted:
+def _lower_first(name: str) -> str:
+    """« Vacances de la Toussaint » → « vacances de la Toussaint »."""
+    return name[:1].lower() + name[1:]
+
+
+def _holiday_note(venue: VenueCalendar, wanted: date, found: date) -> str | None:
+    if found == wanted:
         return None
-    touching = []
-    day = saturday_wanted
-    while day < saturday_found:
-        for offset in (-1, 0, 1, 2):
-            d = day + timedelta(days=offset)
-            name = french_public_holidays(d.year).get(d)
-            if name:
-                touching.append(f"{name} ({d.strftime('%d/%m/%Y')})")
-        day += timedelta(days=7)
-    return "week-end décalé : jour férié proche — " + ", ".join(dict.fromkeys(touching))
+    public: list[str] = []
+    school: list[str] = []
+    for week in range((found - wanted).days // 7):
+        saturday = wanted + timedelta(days=7 * week)
+        public += [f"{name} ({day:%d/%m/%Y})" for day, name in venue.holidays_near_weekend(saturday)]
+        if not venue.holidays_near_weekend(saturday) and (name := venue.school_break_on_weekend(saturday)):
+            school.append(f"{_lower_first(name)} ({venue.zone_label})")
+    reasons = []
+    if public:
+        reasons.append("jour férié proche — " + ", ".join(dict.fromkeys(public)))
+    if school:
+        reasons.append(", ".join(dict.fromkeys(school)))
+    return "week-end décalé : " + " ; ".join(reasons)
+
+
+@dataclass(frozen=True)
+class Placing:
+    """What a step's date must avoid: the venue's days off, and for the weekends listed in
+    ``out_of_school``, its school holidays."""
+
+    venue: VenueCalendar
+    out_of_school: frozenset[str]
+
+
+def _place_weekend(
+    step: StepSpec, template: ProcessTemplate, earliest: datetime, placing: Placing
+) -> tuple[datetime, datetime, str | None]:
+    venue, weekend = placing.venue, template.weekend_hours
+    local = ensure_utc(earliest).astimezone(PARIS)
+    wanted = local.date() + timedelta(days=(5 - local.weekday()) % 7)
+    if _at(wanted, weekend.start) < earliest:
+        wanted += timedelta(days=7)
+    saturday = venue.next_weekend_without_holiday(wanted)
+    note = _holiday_note(venue, wanted, saturday)
+    if step.key in placing.out_of_school:
+        out_of_school = venue.next_weekend_out_of_school(saturday)
+        if out_of_school is not None:
+            saturday, note = out_of_school, _holiday_note(venue, wanted, out_of_school)
+    elif (gap := venue.school_calendar_gap) is not None:
+        note = " ; ".join(filter(None, [note, f"vacances scolaires non vérifiées ({gap})"]))
+    start = _at(saturday, weekend.start)
+    return start, _at(saturday + timedelta(days=1), weekend.end), note
 
 
 def place(
-    step: StepSpec, template: ProcessTemplate, earliest: datetime
+    step: StepSpec, template: ProcessTemplate, earliest: datetime, placing: Placing | None = None
 ) -> tuple[datetime, datetime, str | None]:
     """Place one step at the first slot its kind allows on or after ``earliest``."""
+    placing = placing or Placing(VenueCalendar(), frozenset())
+    venue = placing.venue
     local = ensure_utc(earliest).astimezone(PARIS)
     if step.kind is StepKind.MILESTONE:
         return earliest, earliest, None
     if step.kind in (StepKind.TASK, StepKind.DECISION):
-        day = next_working_day((local + timedelta(days=step.duration_days)).date())
+        day = venue.next_working_day((local + timedelta(days=step.duration_days)).date())
         end = _at(day, template.task_deadline)
         if end < earliest:
-            end = _at(next_working_day(day + timedelta(days=1)), template.task_deadline)
+            end = _at(venue.next_working_day(day + timedelta(days=1)), template.task_deadline)
         return earliest, end, None
     if step.kind in (StepKind.MEETING, StepKind.ONLINE_SESSION):
         hours = template.meeting_hours if step.kind is StepKind.MEETING else template.online_session_hours
         day = local.date()
-        while not is_working_day(day) or _at(day, hours.start) < earliest:
+        while not venue.is_working_day(day) or _at(day, hours.start) < earliest:
             day += timedelta(days=1)
         start = _at(day, hours.start)
         return start, start + timedelta(minutes=hours.minutes), None
     if step.kind is StepKind.WEEKEND:
-        weekend = template.weekend_hours
-        wanted = local.date() + timedelta(days=(5 - local.weekday()) % 7)
-        if _at(wanted, weekend.start) < earliest:
-            wanted += timedelta(days=7)
-        saturday = next_free_saturday(wanted)
-        start = _at(saturday, weekend.start)
-        end = _at(saturday + timedelta(days=1), weekend.end)
-        return start, end, _holiday_note(wanted, saturday)
+        return _place_weekend(step, template, earliest, placing)
     raise ValueError(f"unknown step kind {step.kind}")
 
 
@@ -160,6 +188,7 @@ def _schedule(
     actuals: Mapping[str, datetime],
     floors: Mapping[str, datetime],
     now: datetime | None,
+    placing: Placing,
 ) -> dict[str, StepDates]:
     result: dict[str, StepDates] = {}
     origin = _at(decision_date, DAY_START)
@@ -177,14 +206,14 @@ def _schedule(
             earliest = floor
         actual = actuals.get(step.key)
         if actual is not None:
-            start, _end, _ = place(step, template, earliest)
+            start, _end, _ = place(step, template, earliest, placing)
             result[step.key] = StepDates(step.key, min(start, actual), actual, binding)
             continue
-        start, end, note = place(step, template, earliest)
+        start, end, note = place(step, template, earliest, placing)
         if now is not None and end < now:
             # Not recorded although its date has passed: it cannot end before now.
             overdue = step.model_copy(update={"duration_days": 0})
-            start, end, note = place(overdue, template, max(earliest, now))
+            start, end, note = place(overdue, template, max(earliest, now), placing)
             note = "en retard : non enregistré à la date prévue"
         elif late_dep and binding is not None:
             note = note or f"décalé par « {template.step(binding).name} »"
@@ -192,11 +221,66 @@ def _schedule(
     return result
 
 
+def _school_choices(weekends: list[str]) -> Iterator[frozenset[str]]:
+    """Which weekends to keep out of school holidays, most first, earlier weekends first."""
+    for size in range(len(weekends), -1, -1):
+        for chosen in combinations(weekends, size):
+            yield frozenset(chosen)
+
+
+def _schedule_around_school_holidays(
+    template: ProcessTemplate,
+    decision_date: date,
+    target: date,
+    venue: VenueCalendar,
+    *,
+    actuals: Mapping[str, datetime],
+    floors: Mapping[str, datetime],
+    now: datetime | None,
+) -> dict[str, StepDates]:
+    """Weekends avoid school holidays unless that would make the avis late; a weekend kept
+    in the holidays says why. Public holidays are always avoided."""
+    # A weekend already held is where it was: no choice left to make about it.
+    weekends = [s.key for s in template.steps if s.kind is StepKind.WEEKEND and s.key not in actuals]
+    if venue.school_zone is None:
+        weekends = []
+    best: tuple[int, dict[str, StepDates]] | None = None
+    for out_of_school in _school_choices(weekends):
+        placing = Placing(venue, out_of_school)
+        steps = _schedule(template, decision_date, actuals=actuals, floors=floors, now=now, placing=placing)
+        slack = (target - steps[template.avis_step].end.astimezone(PARIS).date()).days
+        if slack >= 0:
+            best = (slack, steps)
+            break
+        if best is None or slack > best[0]:
+            best = (slack, steps)
+    if best is None:  # the empty choice is always tried
+        raise ValueError("no schedule was tried")
+    slack, steps = best
+    why = (
+        f"les éviter repousserait l'avis au-delà du {target:%d/%m/%Y}"
+        if slack >= 0
+        else "les éviter retarderait encore l'avis"
+    )
+    for key in weekends:
+        dates = steps[key]
+        name = venue.school_break_on_weekend(dates.start.astimezone(PARIS).date())
+        if name is not None:
+            kept = f"maintenu pendant les {_lower_first(name)} ({venue.zone_label}) : {why}"
+            note = " ; ".join(filter(None, [dates.note, kept]))
+            steps[key] = StepDates(key, dates.start, dates.end, dates.binding, note)
+    return steps
+
+
 def _critical_path(steps: Mapping[str, StepDates], avis_key: str) -> list[str]:
     path = [avis_key]
     while (binding := steps[path[-1]].binding) is not None:
         path.append(binding)
     return list(reversed(path))
+
+
+# Notes that explain a delay (a note saying a step followed a late one points elsewhere).
+_CAUSE_NOTES = ("week-end décalé", "maintenu pendant", "en retard")
 
 
 def _causes(
@@ -217,7 +301,7 @@ def _causes(
                 f"« {name} » réalisé le {actual.astimezone(PARIS):%d/%m/%Y}, prévu le "
                 f"{planned_end.astimezone(PARIS):%d/%m/%Y} ({days} jour(s) de retard)."
             )
-        elif actual is None and (note := steps[key].note) and not note.startswith("décalé par"):
+        elif actual is None and (note := steps[key].note) and note.startswith(_CAUSE_NOTES):
             causes.append(f"« {name} » : {note}.")
     return causes
 
@@ -258,10 +342,19 @@ def _assess(
     )
 
 
-def plan_timeline(template: ProcessTemplate, decision_date: date, *, target: date | None = None) -> Timeline:
+def plan_timeline(
+    template: ProcessTemplate,
+    decision_date: date,
+    *,
+    target: date | None = None,
+    venue: VenueCalendar | None = None,
+) -> Timeline:
     """The planned timeline: every milestone from the decision date along its dependencies."""
-    steps = _schedule(template, decision_date, actuals={}, floors={}, now=None)
-    return _assess(template, decision_date, target or target_avis_date(template, decision_date), steps)
+    target = target or target_avis_date(template, decision_date)
+    steps = _schedule_around_school_holidays(
+        template, decision_date, target, venue or VenueCalendar(), actuals={}, floors={}, now=None
+    )
+    return _assess(template, decision_date, target, steps)
 
 
 def forecast_timeline(
@@ -272,23 +365,20 @@ def forecast_timeline(
     actuals: Mapping[str, datetime],
     now: datetime | None = None,
     target: date | None = None,
+    venue: VenueCalendar | None = None,
 ) -> Timeline:
     """The forecast: actual dates where recorded, the rest pushed by them, never before plan."""
+    target = target or target_avis_date(template, decision_date)
     actuals = {k: ensure_utc(v) for k, v in actuals.items()}
     floors = {k: ensure_utc(start) for k, (start, _end) in planned.items()}
     planned_ends = {k: ensure_utc(end) for k, (_start, end) in planned.items()}
-    steps = _schedule(
+    steps = _schedule_around_school_holidays(
         template,
         decision_date,
+        target,
+        venue or VenueCalendar(),
         actuals=actuals,
         floors=floors,
         now=ensure_utc(now) if now else None,
     )
-    return _assess(
-        template,
-        decision_date,
-        target or target_avis_date(template, decision_date),
-        steps,
-        planned_ends,
-        actuals,
-    )
+    return _assess(template, decision_date, target, steps, planned_ends, actuals)

@@ -11,8 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from sqlmodel import Session, col, select
 
 from atelier.clock import PARIS
-from atelier.errors import NotFound, Refused
+from atelier.errors import InvalidValue, NotFound, Refused
 from atelier.i18n import short_date
+from atelier.planning.french_calendar import DEPARTEMENT_HINT, VenueCalendar, normalise_departement
 from atelier.planning.template import DEFAULT_TEMPLATE_KEY, ProcessTemplate, get_template
 from atelier.planning.timeline import Timeline, gate_due_at, plan_timeline
 from atelier.services.events import record_event
@@ -42,6 +43,7 @@ class AtelierCreate(BaseModel):
     decision_date: date
     target_avis_date: date | None = None
     venue: str | None = None
+    venue_departement: str | None = None
     venue_access: str | None = None
     day_phone: Annotated[str, Field(max_length=40, pattern=r"^[0-9+ ().-]{6,40}$")] | None = None
     hotel: str | None = None
@@ -58,12 +60,23 @@ class AtelierCreate(BaseModel):
                     return form
         return value
 
+    @field_validator("venue_departement", mode="before")
+    @classmethod
+    def _known_departement(cls, value: Any) -> Any:
+        # YAML reads 75 as a number and 01 as 1.
+        if value is None:
+            return None
+        code = normalise_departement(str(value))
+        if code is None:
+            raise InvalidValue(f"n'est pas un département français (attendu : {DEPARTEMENT_HINT})")
+        return code
+
     @field_validator("decision_date", "target_avis_date", mode="before")
     @classmethod
     def _only_iso_dates(cls, value: Any) -> Any:
         # pydantic would take an integer as a Unix timestamp: refuse anything but a date.
         if isinstance(value, int | float):
-            raise ValueError("not a date")
+            raise InvalidValue("n'est pas une date valide (format attendu AAAA-MM-JJ)")
         return value
 
 
@@ -80,6 +93,10 @@ def list_ateliers(*, session: Session) -> list[Atelier]:
 
 def template_of(atelier: Atelier) -> ProcessTemplate:
     return get_template(atelier.template_key)
+
+
+def venue_calendar_of(atelier: Atelier) -> VenueCalendar:
+    return VenueCalendar(atelier.venue_departement)
 
 
 # Beyond these years the calendar arithmetic (holidays, weekends) means nothing for an atelier.
@@ -119,7 +136,12 @@ def create_atelier(
     slug = atelier_in.slug or slugify(atelier_in.title)
     if session.exec(select(Atelier.id).where(Atelier.slug == slug)).first() is not None:
         raise Refused(f"un atelier « {slug} » existe déjà", f"duplicate atelier slug {slug!r}")
-    timeline = plan_timeline(template, atelier_in.decision_date, target=atelier_in.target_avis_date)
+    timeline = plan_timeline(
+        template,
+        atelier_in.decision_date,
+        target=atelier_in.target_avis_date,
+        venue=VenueCalendar(atelier_in.venue_departement),
+    )
     atelier = Atelier(
         slug=slug,
         title=atelier_in.title,
@@ -133,6 +155,7 @@ def create_atelier(
         risk=timeline.risk.value,
         forecast_avis_at=timeline.avis_end,
         venue=atelier_in.venue,
+        venue_departement=atelier_in.venue_departement,
         venue_access=atelier_in.venue_access,
         day_phone=atelier_in.day_phone,
         hotel=atelier_in.hotel,

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from atelier.errors import NotFound, Refused
 from atelier.i18n import short_date, short_datetime
 from atelier.planning.timeline import EVENT_KINDS, Risk, Timeline, forecast_timeline, gate_due_at
-from atelier.services.ateliers import template_of
+from atelier.services.ateliers import template_of, venue_calendar_of
 from atelier.services.events import record_event
 from models import Atelier, Gate, Stage, Step
 from models.enums import StageStatus, StepKind, StepStatus
@@ -47,6 +47,7 @@ def _forecast(atelier: Atelier, steps: list[Step], now: datetime) -> Timeline:
         actuals={s.key: s.actual_end for s in steps if s.actual_end is not None},
         now=now,
         target=atelier.target_avis_date,
+        venue=venue_calendar_of(atelier),
     )
 
 

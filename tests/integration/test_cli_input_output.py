@@ -86,3 +86,18 @@ def test_corrupted_database_file_gets_a_french_line(tmp_path: Path) -> None:
     code, _out, err = run(tmp_path, "list")
     assert code == 1 and err.startswith("Erreur : ") and "n'est pas une base de données" in err
     assert err.count("\n") == 1
+
+
+def test_venue_departement_decides_the_holidays_shown(tmp_path: Path) -> None:
+    """Paris (75) keeps weekend 1 in its spring break and says why; 99 is refused, nothing written."""
+    code, out, err = run(tmp_path, "create", "--file", str(_example_with(tmp_path, venue_departement="99")))
+    assert code == 1 and err.count("\n") == 1, err
+    assert "département du lieu : « 99 » n'est pas un département français" in err
+    assert "Aucun atelier" in run(tmp_path, "list")[1]
+    code, out, err = run(tmp_path, "create", "--file", str(EXAMPLE))
+    assert code == 0, err
+    assert "« Premier week-end » : maintenu pendant les vacances de printemps (zone C)" in out
+    code, out, err = run(tmp_path, "show", SLUG, columns=200)
+    assert code == 0, err
+    assert "Lieu : département 75, zone C" in out
+    assert "les éviter repousserait l'avis au-delà du 11/05/2027" in out

@@ -1,11 +1,11 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from holidays import country_holidays
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from atelier.clock import PARIS
-from atelier.planning.holidays import is_public_holiday
 from atelier.planning.template import get_template
 from atelier.planning.timeline import (
     Risk,
@@ -16,6 +16,10 @@ from atelier.planning.timeline import (
 from models.enums import StepKind
 
 DECISION = date(2027, 1, 11)
+
+
+def is_public_holiday(day: date) -> bool:
+    return day in country_holidays("FR", years=day.year)
 
 
 def _local(value: datetime) -> datetime:
