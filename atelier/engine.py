@@ -89,7 +89,8 @@ def open_stage(runtime: Runtime, slug: str, stage_key: str, now: datetime) -> bo
 
 
 def ask_gate(runtime: Runtime, slug: str, gate_key: str, now: datetime) -> GateState:
-    """Ask the gate if its step is ready (or again if it was sent back); return its state.
+    """Ask the gate if its step is ready, or again once its revised version is recorded; return
+    its state.
 
     Opening is a compare-and-set on the gate's status and round: a replayed or duplicated
     run finds the gate already open and asks nobody twice.
@@ -100,7 +101,12 @@ def ask_gate(runtime: Runtime, slug: str, gate_key: str, now: datetime) -> GateS
         if gate.status in (GateStatus.PENDING, GateStatus.SENT_BACK) and gate_is_ready(
             session=session, gate=gate
         ):
-            asked_from = gate_asked_from(session=session, atelier=atelier, gate=gate)
+            # A meeting's gate waits for its week before; a revised version is asked at once.
+            asked_from = (
+                gate_asked_from(session=session, atelier=atelier, gate=gate)
+                if gate.status is GateStatus.PENDING
+                else None
+            )
             if asked_from is None or now >= asked_from:
                 open_gate(session=session, atelier=atelier, gate=gate, now=now)
         return GateState(gate.key, gate.status, gate.round)
@@ -142,7 +148,8 @@ def stage_has_work(runtime: Runtime, slug: str, stage_key: str) -> bool:
         for gate in gates:
             step = by_id[gate.step_id]
             if step.stage_id == stage.id and (
-                gate.status is GateStatus.SENT_BACK or (gate.status is GateStatus.PENDING and ready(step))
+                (gate.status is GateStatus.SENT_BACK and gate.revised_at is not None)
+                or (gate.status is GateStatus.PENDING and ready(step))
             ):
                 return True
         return any(

@@ -28,6 +28,9 @@ class Gate(SQLModel, table=True):
     due_at: datetime = Field(sa_type=UTCDateTime)
     opened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # After a send back, the team records the revised version; only then are members asked again.
+    revised_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revision_note: str | None = None  # what changed, quoted in the new decision request
 
 
 class GateMember(SQLModel, table=True):

@@ -71,12 +71,11 @@ def load_snapshot(*, session: Session, atelier: Atelier) -> AtelierSnapshot:
         members = tuple(
             session.exec(select(GateMember.person_id).where(GateMember.gate_id == pk(gate))).all()
         )
-        decisions = {
-            d.person_id: d.outcome
-            for d in session.exec(
-                select(Decision).where(Decision.gate_id == pk(gate), Decision.round == gate.round)
-            ).all()
-        }
+        this_round = session.exec(
+            select(Decision).where(Decision.gate_id == pk(gate), Decision.round == gate.round)
+        ).all()
+        decisions = {d.person_id: d.outcome for d in this_round}
+        comments = {d.person_id: d.comment for d in this_round if d.comment}
         gates[gate.key] = GateView(
             key=gate.key,
             name=gate.name,
@@ -89,6 +88,10 @@ def load_snapshot(*, session: Session, atelier: Atelier) -> AtelierSnapshot:
             quorum_n=gate.quorum_n,
             member_ids=members,
             decisions=decisions,
+            comments=comments,
+            closed_at=gate.closed_at,
+            revision_note=gate.revision_note,
+            revised=gate.revised_at is not None,
         )
     return AtelierSnapshot(
         id=atelier_id,

@@ -53,6 +53,10 @@ class GateView:
     quorum_n: int | None
     member_ids: tuple[int, ...]
     decisions: dict[int, DecisionOutcome] = field(default_factory=dict)  # this round
+    comments: dict[int, str] = field(default_factory=dict)  # this round, by member
+    closed_at: datetime | None = None
+    revision_note: str | None = None  # what the team changed after a send back
+    revised: bool = False
 
 
 @dataclass(frozen=True)
@@ -217,9 +221,18 @@ def _no_answer(snapshot: AtelierSnapshot, rule: MessageRule) -> list[PlannedMess
 def _gate_messages(snapshot: AtelierSnapshot, rule: MessageRule) -> list[PlannedMessage]:
     planned = []
     for gate in snapshot.gates.values():
+        base = f"{gate.key}|g{gate.round}"
+        if rule.trigger is MessageTrigger.GATE_SENT_BACK:
+            if gate.status is GateStatus.SENT_BACK and not gate.revised and gate.closed_at is not None:
+                key = f"{TEAM}|{rule.kind}|{base}"
+                planned.append(
+                    PlannedMessage(
+                        key, rule.key, rule.kind, None, gate.closed_at, gate_key=gate.key, round=gate.round
+                    )
+                )
+            continue
         if gate.status is not GateStatus.OPEN or gate.opened_at is None:
             continue
-        base = f"{gate.key}|g{gate.round}"
         waiting = [m for m in gate.member_ids if m not in gate.decisions]
         if rule.trigger is MessageTrigger.GATE_OPENED:
             planned += [

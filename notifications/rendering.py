@@ -24,6 +24,7 @@ MESSAGE_KINDS = (
     "decision_request",
     "decision_reminder",
     "gate_escalation",
+    "team_revision_request",
     "team_risk_alert",
     "team_undeliverable_alert",
     "team_delivery_outage",

@@ -1,4 +1,4 @@
-"""``atelier gate``: the COPIL's decisions, listed and recorded as taken in a meeting."""
+"""``atelier gate``: the COPIL's decisions, listed, recorded as taken in a meeting, revised."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from atelier.cli.context import app_context, french_errors
 from atelier.db import transaction
 from atelier.errors import Refused
 from atelier.french import of
-from atelier.i18n import short_date
+from atelier.i18n import long_datetime, short_date
 from atelier.services.ateliers import get_atelier
 from atelier.services.gates import (
     STATUS_LABELS,
@@ -21,6 +21,7 @@ from atelier.services.gates import (
     gates_of,
     get_gate,
     outcome_label,
+    record_revision,
     round_decisions,
 )
 from models.enums import OUTCOME_ALIASES, DecisionChannel
@@ -90,3 +91,30 @@ def gate_decide_command(
     if result.closed_now:
         typer.echo(f"Le quorum est atteint : la décision est {STATUS_LABELS[result.gate_status]}.")
     typer.echo("Le moteur (atelier serve) en tient compte dans les secondes qui suivent.")
+
+
+@gate_app.command("revise")
+@french_errors
+def gate_revise_command(
+    ctx: typer.Context,
+    slug: Annotated[str, typer.Argument(help="Identifiant de l'atelier.")],
+    gate_key: Annotated[str, typer.Argument(help="Décision renvoyée pour reprise.")],
+    note: Annotated[
+        str, typer.Option("--note", help="Ce qui a changé, en une phrase (transmis aux membres).")
+    ],
+) -> None:
+    """Enregistre la version révisée d'une décision renvoyée pour reprise.
+
+    Les membres sont alors sollicités à nouveau, avec votre note.
+    """
+    app_ctx = app_context(ctx)
+    with transaction(app_ctx.engine) as session:
+        atelier = get_atelier(session=session, slug=slug)
+        gate = record_revision(
+            session=session, atelier=atelier, gate_key=gate_key, note=note, now=app_ctx.now()
+        )
+        name, due = gate.name, gate.due_at
+    typer.echo(f"Version révisée de « {name} » enregistrée.")
+    typer.echo(
+        f"Les membres recevront une nouvelle demande de décision, attendue avant le {long_datetime(due)}."
+    )

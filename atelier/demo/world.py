@@ -19,7 +19,13 @@ from atelier.clock import PARIS, SimulatedClock
 from atelier.db import transaction
 from atelier.errors import Refused
 from atelier.services.ateliers import get_atelier
-from atelier.services.gates import gate_asked_from, gate_members, gates_of, round_decisions
+from atelier.services.gates import (
+    gate_asked_from,
+    gate_members,
+    gates_of,
+    record_revision,
+    round_decisions,
+)
 from atelier.services.timeline import record_step_done, steps_of
 from atelier.web.actions import answer_via_link, decide_via_link
 from models import Atelier, Gate, InvitationAnswer, OutboxMessage, Person, Step
@@ -32,6 +38,10 @@ ANSWER_LINK = re.compile(r"https?://\S+/reponse/(\S+)")
 SEND_BACK_COMMENT = (
     "L'échantillon doit mieux représenter les habitants des communes rurales "
     "et les personnes sans voiture ; merci de revoir les quotas."
+)
+REVISION_NOTE = (
+    "Quotas revus : 40 % d'habitants de communes rurales et 6 personnes sans voiture "
+    "sur 15 (au lieu de 25 % et 2)."
 )
 
 
@@ -118,7 +128,30 @@ class SimulatedWorld:
                 step.forecast_end, max(by_key[d].actual_end or step.forecast_end for d in step.depends_on)
             )
             intents.append(Intent(when, self._mark_done(step.key, when), f"team:{step.key}"))
+        for gate in session.exec(
+            select(Gate).where(Gate.atelier_id == atelier_id, Gate.status == GateStatus.SENT_BACK)
+        ).all():
+            if gate.revised_at is None and gate.closed_at is not None:
+                # The team reworks the document the next morning and records the revised version.
+                day = (gate.closed_at.astimezone(PARIS) + timedelta(days=1)).date()
+                when = datetime.combine(day, time(10, 0), tzinfo=PARIS)
+                intents.append(Intent(when, self._revise(gate.key), f"team:revise:{gate.key}:{gate.round}"))
         return intents
+
+    def _revise(self, gate_key: str) -> Callable[[], bool]:
+        def action() -> bool:
+            with transaction(self.runtime.engine) as session:
+                atelier = get_atelier(session=session, slug=self.slug)
+                record_revision(
+                    session=session,
+                    atelier=atelier,
+                    gate_key=gate_key,
+                    note=REVISION_NOTE,
+                    now=self.clock.now(),
+                )
+            return True
+
+        return action
 
     def _mark_done(self, key: str, when: datetime) -> Callable[[], bool]:
         def action() -> bool:
@@ -174,7 +207,7 @@ class SimulatedWorld:
         if gate.member_role == "citizen":
             return opened + timedelta(minutes=5 + index), DecisionOutcome.APPROVE, None
         if gate.round > 1:
-            day = (opened.astimezone(PARIS) + timedelta(days=2)).date()
+            day = (opened.astimezone(PARIS) + timedelta(days=1)).date()
             return datetime.combine(day, time(10, index), tzinfo=PARIS), DecisionOutcome.APPROVE, None
         if opened >= gate.due_at or gate.key.startswith("copil_"):
             # COPIL meetings decide in session; links are used during the meeting.

@@ -68,6 +68,8 @@ class GateSpec(_Strict):
     quorum: QuorumSpec | None = None  # None: the template's default quorum
     # For a meeting: ask its members this many days before it (None: as soon as the step is ready).
     ask_days_before: int | None = Field(default=None, ge=0, le=60)
+    # After a send back, members decide on the revised version within this many days.
+    revised_decision_days: int = Field(default=7, ge=1, le=60)
 
 
 class StageSpec(_Strict):
@@ -103,6 +105,7 @@ class MessageTrigger(StrEnum):
     GATE_OPENED = "gate_opened"  # the decision request, at each round of a gate
     GATE_REMINDER = "gate_reminder"  # every ``every_days`` to members who have not decided
     GATE_ESCALATION = "gate_escalation"  # to the team when a gate passes its due date
+    GATE_SENT_BACK = "gate_sent_back"  # to the team: record the revised version of a sent-back gate
     RISK_ALERT = "risk_alert"  # to the team when the avis date is at risk
 
 

@@ -76,15 +76,25 @@ def gate_due_at(kind: StepKind, dates: StepDates) -> datetime:
     return dates.start if kind is StepKind.MEETING else dates.end
 
 
+def revised_decision_due_at(
+    revised_at: datetime, days: int, template: ProcessTemplate, venue: VenueCalendar
+) -> datetime:
+    """A revised version is decided by link, ``days`` later at the task deadline of a working
+    day: the meeting it was first put to is over."""
+    day = ensure_utc(revised_at).astimezone(PARIS).date() + timedelta(days=days)
+    return _at(venue.next_working_day(day), template.task_deadline)
+
+
 def meeting_gate_asked_from(
     kind: StepKind, meeting_start: datetime, days_before: int | None
 ) -> datetime | None:
-    """A meeting's decision is asked ``days_before`` days ahead (from midnight, Paris), not weeks
-    earlier when its step happens to be ready: members would get a reminder every few days."""
+    """A meeting's decision is asked ``days_before`` days ahead (at the start of the working day,
+    Paris), not weeks earlier when its step happens to be ready: members would get a reminder
+    every few days."""
     if days_before is None or kind is not StepKind.MEETING:
         return None
     day = ensure_utc(meeting_start).astimezone(PARIS).date() - timedelta(days=days_before)
-    return datetime.combine(day, time(0), tzinfo=PARIS).astimezone(UTC)
+    return _at(day, DAY_START)
 
 
 def add_months(day: date, months: int) -> date:

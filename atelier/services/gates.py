@@ -11,8 +11,8 @@ from sqlmodel import Session, col, select
 from atelier.errors import NotFound, Refused
 from atelier.i18n import short_datetime
 from atelier.planning.quorum import gate_outcome, votes_needed
-from atelier.planning.timeline import meeting_gate_asked_from
-from atelier.services.ateliers import template_of
+from atelier.planning.timeline import meeting_gate_asked_from, revised_decision_due_at
+from atelier.services.ateliers import template_of, venue_calendar_of
 from atelier.services.events import person_actor, record_event
 from atelier.services.people import people_with_role
 from atelier.services.timeline import record_step_done
@@ -39,7 +39,7 @@ STATUS_LABELS = {
 # "la décision « X » …" for each status in which no decision is expected.
 NOT_OPEN_PHRASES = {
     GateStatus.PENDING: "n'est pas encore soumise",
-    GateStatus.SENT_BACK: "a été renvoyée pour reprise et n'est pas encore soumise à nouveau",
+    GateStatus.SENT_BACK: "a été renvoyée pour reprise",
     GateStatus.APPROVED: "est approuvée",
     GateStatus.REJECTED: "est rejetée",
 }
@@ -99,6 +99,8 @@ def open_gate(*, session: Session, atelier: Atelier, gate: Gate, now: datetime) 
     """
     if gate.status not in (GateStatus.PENDING, GateStatus.SENT_BACK):
         return False
+    if gate.status is GateStatus.SENT_BACK and gate.revised_at is None:
+        return False  # the team has not recorded the revised version yet
     if gate.status is GateStatus.PENDING:
         members = people_with_role(session=session, atelier=atelier, role=Role(gate.member_role))
         if not members:
@@ -153,7 +155,11 @@ def decide(
         when = f" le {short_datetime(gate.closed_at)}" if gate.closed_at else ""
         raise Refused(
             f"la décision « {gate.name} » {NOT_OPEN_PHRASES[gate.status]}{when} : "
-            "aucune décision n'est attendue",
+            + (
+                "sa version révisée n'est pas encore soumise"
+                if gate.status is GateStatus.SENT_BACK
+                else "aucune décision n'est attendue"
+            ),
             f"decision on gate {gate.key} in status {gate.status.value}",
         )
     members = gate_members(session=session, gate=gate)
@@ -212,6 +218,8 @@ def decide(
 def _close(*, session: Session, atelier: Atelier, gate: Gate, status: GateStatus, now: datetime) -> None:
     gate.status = status
     gate.closed_at = now
+    if status is GateStatus.SENT_BACK:
+        gate.revised_at, gate.revision_note = None, None  # a new revision is awaited
     session.add(gate)
     record_event(
         session=session,
@@ -236,6 +244,55 @@ def _close(*, session: Session, atelier: Atelier, gate: Gate, status: GateStatus
             now=now,
             by_gate=True,
         )
+
+
+MAX_REVISION_NOTE = 2000
+
+
+def record_revision(*, session: Session, atelier: Atelier, gate_key: str, note: str, now: datetime) -> Gate:
+    """The team records the revised version of a sent-back gate; members are asked again at the
+    engine's next pass, with ``note`` saying what changed, and decide within a set delay."""
+    gate = get_gate(session=session, atelier=atelier, key=gate_key)
+    if gate.status is not GateStatus.SENT_BACK:
+        raise Refused(
+            f"la décision « {gate.name} » n'a pas été renvoyée pour reprise "
+            f"(état : {STATUS_LABELS[gate.status]}) : aucune version révisée n'est attendue",
+            f"revision of gate {gate.key} in status {gate.status.value}",
+        )
+    if gate.revised_at is not None:
+        raise Refused(
+            f"la version révisée de « {gate.name} » est déjà enregistrée "
+            f"(le {short_datetime(gate.revised_at)})",
+            f"gate {gate.key} already revised",
+        )
+    text = " ".join(note.split())
+    if not text:
+        raise Refused("dites en une phrase ce qui a changé (option --note)", "revision without note")
+    if len(text) > MAX_REVISION_NOTE:
+        raise Refused(
+            f"la note dépasse {MAX_REVISION_NOTE} caractères : résumez ce qui a changé",
+            "revision note too long",
+        )
+    step = session.get(Step, gate.step_id)
+    if step is None:
+        raise RuntimeError(f"gate {gate.key} without its step")
+    template = template_of(atelier)
+    spec = template.step(step.key).gate
+    days = spec.revised_decision_days if spec else 7
+    gate.revised_at, gate.revision_note = now, text
+    gate.due_at = revised_decision_due_at(now, days, template, venue_calendar_of(atelier))
+    session.add(gate)
+    record_event(
+        session=session,
+        atelier_id=pk(atelier),
+        actor="team",
+        kind="gate_revised",
+        at=now,
+        gate=gate.key,
+        round=gate.round,
+        due_at=gate.due_at.isoformat(),
+    )
+    return gate
 
 
 def describe_round(*, session: Session, gate: Gate) -> str:

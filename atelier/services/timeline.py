@@ -77,9 +77,11 @@ def refresh_forecast(*, session: Session, atelier: Atelier, now: datetime) -> Ti
         step.on_critical_path = step.key in path
         session.add(step)
     _note_risk_change(session=session, atelier=atelier, timeline=timeline, now=now)
-    # Gates follow the forecast of their step.
+    # Gates follow the forecast of their step, except a revised version's own delay.
     by_id = {s.id: s for s in steps}
     for gate in session.exec(select(Gate).where(Gate.atelier_id == pk(atelier))).all():
+        if gate.revised_at is not None:
+            continue
         step = by_id[gate.step_id]
         gate.due_at = gate_due_at(step.kind, timeline.steps[step.key])
         session.add(gate)

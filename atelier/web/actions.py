@@ -45,6 +45,7 @@ class DecisionPage:
     round: int
     status: GateStatus
     closed_at: datetime | None
+    revision_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,7 @@ def decision_page(runtime: Runtime, token: str, *, now: datetime) -> DecisionPag
                 gate.round,
                 gate.status,
                 gate.closed_at,
+                gate.revision_note if gate.round > 1 else None,
             )
 
 

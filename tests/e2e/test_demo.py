@@ -72,7 +72,14 @@ def test_demo_runs_a_whole_atelier_and_fills_the_mailbox(tmp_path: Path, prefect
         for meeting in ("COPIL n°1", "COPIL n°2", "COPIL n°3"):
             assert any(s.startswith("Convocation") and meeting in s for s in subjects), (member, meeting)
         assert any(s.startswith("Décision attendue : COPIL n°1") for s in subjects)
-        assert any("nouvelle version" in s for s in subjects)  # asked again after the send back
+        # Asked again after the send back, once the team recorded the revised version.
+        revised = [m for m in to(member) if "(version révisée)" in str(m["Subject"])]
+        assert len(revised) == 1
+        assert "Ce qui a changé, selon l'équipe projet : Quotas revus" in _text(revised[0])
+    to_team = [
+        m for m in messages if str(m["Subject"]).startswith("[Équipe projet] Renvoi pour reprise : COPIL n°1")
+    ]
+    assert to_team and all("atelier gate revise" in _text(m) for m in to_team)
 
     # COPIL members are asked a week before each meeting: far fewer reminders than the 40 of
     # asking as soon as a meeting's step was ready.
@@ -85,3 +92,8 @@ def test_demo_runs_a_whole_atelier_and_fills_the_mailbox(tmp_path: Path, prefect
             uid = str(calendar.walk("VEVENT")[0]["uid"])
             first_seen.setdefault((message["To"].addresses[0].addr_spec, uid), str(message["Subject"]))
     assert first_seen and not any(s.startswith("Modification") for s in first_seen.values())
+
+
+def _text(message: EmailMessage) -> str:
+    body = message.get_body(("plain",))
+    return body.get_content() if body is not None else ""

@@ -101,3 +101,12 @@ def test_venue_departement_decides_the_holidays_shown(tmp_path: Path) -> None:
     assert code == 0, err
     assert "Lieu : département 75, zone C" in out
     assert "les éviter repousserait l'avis au-delà du 11/05/2027" in out
+
+
+def test_gate_revise_is_refused_in_french_when_nothing_was_sent_back(data_dir: Path) -> None:
+    """« gate revise » on a gate not sent back gets one French line and changes nothing."""
+    code, _out, err = run(data_dir, "gate", "revise", SLUG, "copil_1", "--note", "Quotas revus.")
+    assert code == 1 and err.count("\n") == 1, err
+    assert "n'a pas été renvoyée pour reprise (état : pas encore soumise)" in err
+    code, out, err = run(data_dir, "gate", "list", SLUG)
+    assert code == 0 and "renvoyée" not in out, err

@@ -18,6 +18,8 @@ from atelier.db import transaction
 from atelier.demo.cast import COPIL
 from atelier.demo.run import simulate
 from atelier.engine import advance_plain
+from atelier.services.ateliers import get_atelier
+from atelier.services.gates import record_revision
 from models import Decision, Gate, OutboxMessage, Stage
 from models.enums import DecisionOutcome, GateStatus, StageStatus
 from tests.integration.conftest import World, parse
@@ -65,10 +67,18 @@ def test_lifecycle_flow_does_not_pass_a_gate_before_quorum(world: World, prefect
 
 
 def test_sent_back_gate_loops_through_the_flow(world: World, prefect_api: str) -> None:
-    """Through Prefect: a sent-back COPIL n°1 is asked again as round 2."""
+    """Through Prefect: a sent-back COPIL n°1 waits for its revised version, then is asked as round 2."""
     _until_open(world, "copil_1")
     for name in COPIL[:3]:
         _decide(world, "copil_1", name, DecisionOutcome.SEND_BACK, "Revoir l'échantillon.")
+    report = _advance_with_prefect(world)
+    assert getattr(report, "waiting_on") == ["copil_1"]
+    assert (_gate(world, "copil_1").status, _gate(world, "copil_1").round) == (GateStatus.SENT_BACK, 1)
+    with transaction(world.runtime.engine) as session:
+        atelier = get_atelier(session=session, slug=world.slug)
+        record_revision(
+            session=session, atelier=atelier, gate_key="copil_1", note="Quotas revus.", now=world.clock.now()
+        )
     _advance_with_prefect(world)
     gate = _gate(world, "copil_1")
     assert (gate.status, gate.round) == (GateStatus.OPEN, 2)

@@ -11,14 +11,19 @@ from atelier.demo.cast import CITIZENS, COPIL
 from atelier.demo.run import simulate
 from atelier.engine import advance_plain
 from atelier.errors import Refused
+from atelier.i18n import long_datetime
+from atelier.planning.french_calendar import VenueCalendar
+from atelier.planning.template import get_template
+from atelier.planning.timeline import revised_decision_due_at
 from atelier.services.ateliers import get_atelier
 from atelier.services.events import list_events
-from atelier.services.gates import decide, gate_asked_from, get_gate
+from atelier.services.gates import decide, gate_asked_from, get_gate, record_revision
 from atelier.web.actions import decide_via_link
 from models import Gate, OutboxMessage, Person, Stage
 from models.enums import DecisionChannel, DecisionOutcome, GateStatus, OutboxStatus, StageStatus
 from tests.helpers import refused
 from tests.integration.conftest import World
+from tests.served import snapshot
 
 
 def _gate(world: World, key: str) -> Gate:
@@ -104,25 +109,67 @@ def test_refusals_non_member_twice_and_closed(world: World) -> None:
         _decide(world, "copil_3", COPIL[0], DecisionOutcome.APPROVE)
 
 
-def test_sent_back_gate_is_asked_again(world: World) -> None:
-    """Three send-backs close the round; the stage loops and asks every member again (round 2)."""
+def _revise(world: World, gate_key: str, note: str) -> Gate:
+    with transaction(world.runtime.engine) as session:
+        atelier = get_atelier(session=session, slug=world.slug)
+        gate = record_revision(
+            session=session, atelier=atelier, gate_key=gate_key, note=note, now=world.clock.now()
+        )
+        session.flush()
+        session.expunge(gate)
+        return gate
+
+
+def _sent(world: World, kind: str, gate_key: str, round: int) -> list[OutboxMessage]:
+    with transaction(world.runtime.engine) as session:
+        rows = session.exec(select(OutboxMessage).where(OutboxMessage.kind == kind)).all()
+        return [r for r in rows if r.context.get("gate") == gate_key and r.context.get("round") == round]
+
+
+def test_sent_back_gate_waits_for_the_revised_version(world: World) -> None:
+    """After a send back, members are not asked again until the team records the revised version;
+    the team is told why it was sent back; the new request says what changed and is due a week later."""
     _until_open(world, "copil_1")
     with refused("motivé par un commentaire", Refused):
         _decide(world, "copil_1", COPIL[0], DecisionOutcome.SEND_BACK)
+    with refused("n'a pas été renvoyée pour reprise", Refused):
+        _revise(world, "copil_1", "Trop tôt.")
     for name in COPIL[:3]:
-        _decide(world, "copil_1", name, DecisionOutcome.SEND_BACK, "Revoir l'échantillon.")
-    assert _gate(world, "copil_1").status is GateStatus.SENT_BACK
+        _decide(world, "copil_1", name, DecisionOutcome.SEND_BACK, f"Revoir l'échantillon ({name}).")
+    world.clock.advance(timedelta(days=1))
     advance_plain(world.runtime, world.slug, world.clock.now())
     gate = _gate(world, "copil_1")
-    assert (gate.status, gate.round) == (GateStatus.OPEN, 2)
-    with transaction(world.runtime.engine) as session:
-        requests = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "decision_request")).all()
-        round_two = [
-            r for r in requests if r.context.get("gate") == "copil_1" and r.context.get("round") == 2
-        ]
-        assert len(round_two) == 5
-        assert all("nouvelle version" in r.subject for r in round_two)
-    # Members who sent back may now approve the new version.
+    assert (gate.status, gate.round) == (GateStatus.SENT_BACK, 1)
+    assert _sent(world, "decision_request", "copil_1", 2) == []
+    to_team = _sent(world, "team_revision_request", "copil_1", 1)
+    assert to_team and len({r.recipient for r in to_team}) == len(to_team)  # each team member once
+    for row in to_team:
+        assert f"- {COPIL[0]} : Revoir l'échantillon ({COPIL[0]})." in row.body_text
+        assert f"atelier gate revise {world.slug} copil_1" in row.body_text
+
+    before = snapshot(world.runtime.engine)
+    with refused("dites en une phrase ce qui a changé", Refused):
+        _revise(world, "copil_1", "   ")
+    assert snapshot(world.runtime.engine) == before
+
+    revised_at = world.clock.now()
+    gate = _revise(world, "copil_1", "Quotas revus : 40 % de communes rurales.")
+    due = revised_decision_due_at(revised_at, 7, get_template("atelier_citoyen"), VenueCalendar("75"))
+    assert gate.due_at == due
+    with refused("est déjà enregistrée", Refused):
+        _revise(world, "copil_1", "Encore.")
+    advance_plain(world.runtime, world.slug, world.clock.now())
+    gate = _gate(world, "copil_1")
+    assert (gate.status, gate.round, gate.due_at) == (GateStatus.OPEN, 2, due)
+    round_two = _sent(world, "decision_request", "copil_1", 2)
+    assert len(round_two) == 5
+    for row in round_two:
+        assert "(version révisée)" in row.subject
+        assert (
+            "Ce qui a changé, selon l'équipe projet : Quotas revus : 40 % de communes rurales."
+            in row.body_text
+        )
+        assert f"Votre décision est attendue avant le {long_datetime(due)}." in row.body_text
     for name in COPIL[:3]:
         _decide(world, "copil_1", name, DecisionOutcome.APPROVE)
     assert _gate(world, "copil_1").status is GateStatus.APPROVED
@@ -169,6 +216,15 @@ def test_signed_links_forged_expired_reused_or_stale_are_refused_and_logged(worl
             comment="À revoir",
             now=now,
         )
+    with refused("sa version révisée n'est pas encore soumise", Refused):
+        decide_via_link(
+            runtime,
+            _link_of(world, COPIL[4], "copil_1", 1),
+            outcome=DecisionOutcome.APPROVE,
+            comment=None,
+            now=now,
+        )
+    _revise(world, "copil_1", "Échantillon revu.")
     advance_plain(runtime, world.slug, now)  # round 2
     with refused("version précédente", Refused):
         decide_via_link(
@@ -258,7 +314,7 @@ def test_meeting_gate_is_asked_a_week_before_its_meeting(world: World) -> None:
     assert (gate.opened_at - copil_1.closed_at).days >= 5  # not asked as soon as it was ready
     asked_day = (gate.due_at.astimezone(PARIS) - timedelta(days=7)).date()
     assert gate.opened_at.astimezone(PARIS).date() == asked_day
-    assert gate.opened_at.astimezone(PARIS).time() == time(0, 0)
+    assert gate.opened_at.astimezone(PARIS).time() == time(9, 0)
     per_member = [r for r in requests if r.context.get("gate") == "copil_2" and r.person_id is not None]
     by_person: dict[int, int] = {}
     for row in per_member:

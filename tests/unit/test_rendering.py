@@ -32,6 +32,8 @@ def sample_context(question: str = "Quelles mobilités ?") -> dict[str, Any]:
         "members": 5,
         "needed": 3,
         "missing": ["Claire Dumont"],
+        "comments": [("Claire Dumont", "Revoir les quotas.")],
+        "revision_note": "Quotas revus.",
     }
     return {
         "atelier": {
