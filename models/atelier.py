@@ -85,6 +85,8 @@ class Step(SQLModel, table=True):
     # Bumped whenever the forecast of an event (weekend, session, meeting) moves, so that
     # calendar invites get a higher SEQUENCE and reminders a new outbox key.
     revision: int = 0
+    # When that revision was made: a change is announced once the forecast has settled.
+    moved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     on_critical_path: bool = False
 
 

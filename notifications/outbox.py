@@ -112,6 +112,7 @@ def load_snapshot(*, session: Session, atelier: Atelier) -> AtelierSnapshot:
                 s.forecast_end,
                 s.revision,
                 s.actual_end,
+                s.moved_at,
             )
             for s in steps
         },

@@ -38,6 +38,7 @@ class StepView:
     end: datetime
     revision: int
     actual_end: datetime | None
+    moved_at: datetime | None = None  # when ``revision`` was made
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,11 @@ def _event_invitations(snapshot: AtelierSnapshot, rule: MessageRule) -> list[Pla
         event = snapshot.steps[event_key]
         if event.status is StepStatus.DONE:
             continue
+        # A change is announced once the forecast has held still for a while: two moves in a
+        # few minutes make one message, the last (the earlier one is cancelled before it leaves).
+        due = reachable
+        if event.revision > 0 and event.moved_at is not None:
+            due = max(reachable, event.moved_at + timedelta(minutes=rule.settle_minutes))
         for person in _audience(snapshot, rule):
             cancel = event.status is StepStatus.CANCELLED or _declined(person)
             if cancel:
@@ -154,7 +160,7 @@ def _event_invitations(snapshot: AtelierSnapshot, rule: MessageRule) -> list[Pla
                     rule.key,
                     rule.kind,
                     person.id,
-                    reachable,
+                    reachable if cancel else due,
                     step_key=event.key,
                     revision=event.revision,
                     cancel=cancel,

@@ -128,6 +128,8 @@ class MessageRule(_Strict):
     # A message whose date falls before its audience could be contacted is sent at that
     # moment (practical details) rather than dropped (a reminder made pointless).
     catch_up: bool = False
+    # For calendar invites: a moved event is re-announced this long after its last move.
+    settle_minutes: int = Field(default=10, ge=0, le=24 * 60)
 
     _parse_at = field_validator("at", mode="before")(_parse_hhmm)
 

@@ -60,8 +60,11 @@ def refresh_forecast(*, session: Session, atelier: Atelier, now: datetime) -> Ti
         dates = timeline.steps[step.key]
         moved = dates.start != step.forecast_start or dates.end != step.forecast_end
         if moved and step.status is StepStatus.PENDING:
-            if step.kind in EVENT_KINDS:
+            # An event whose announced date has passed is late being recorded, not rescheduled:
+            # telling people it moved would be wrong, so only a date still ahead is re-announced.
+            if step.kind in EVENT_KINDS and step.forecast_start > now:
                 step.revision += 1
+                step.moved_at = now
             record_event(
                 session=session,
                 atelier_id=atelier.id,

@@ -149,3 +149,35 @@ def _done(world: World, key: str) -> bool:
     with transaction(world.runtime.engine) as session:
         step = session.exec(select(Step).where(Step.key == key)).one()
         return step.actual_end is not None
+
+
+def test_an_event_past_its_date_and_not_recorded_is_not_announced_as_moved(world: World) -> None:
+    """Weekend 1 not recorded two days after it ended: the forecast says it is late, but citizens
+    get no « Modification » invite for a weekend that has already taken place."""
+    advance = lambda slug, now: advance_plain(world.runtime, slug, now)  # noqa: E731
+    simulate(world.runtime, world.clock, advance, until=lambda: _done(world, "copil_3"))
+    simulate(world.runtime, world.clock, advance, until=lambda: _sent_count(world, "weekend_1") > 0)
+    with transaction(world.runtime.engine) as session:
+        weekend = session.exec(select(Step).where(Step.key == "weekend_1")).one()
+        revision, end = weekend.revision, weekend.forecast_end
+    for hours in (2, 26, 50):  # the engine passes a few times; nobody records the weekend
+        world.clock.set(end + timedelta(hours=hours))
+        advance_plain(world.runtime, world.slug, world.clock.now())
+    with transaction(world.runtime.engine) as session:
+        weekend = session.exec(select(Step).where(Step.key == "weekend_1")).one()
+        assert weekend.forecast_end > end  # the forecast shows it late...
+        assert weekend.revision == revision  # ...without a new version to announce
+        invites = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "event_invitation")).all()
+    assert not [
+        r for r in invites if r.context.get("step") == "weekend_1" and r.subject.startswith("Modification")
+    ]
+
+
+def _sent_count(world: World, step_key: str) -> int:
+    with transaction(world.runtime.engine) as session:
+        rows = session.exec(
+            select(OutboxMessage).where(
+                OutboxMessage.kind == "event_invitation", OutboxMessage.status == OutboxStatus.SENT
+            )
+        ).all()
+        return sum(1 for r in rows if r.context.get("step") == step_key)

@@ -147,3 +147,22 @@ def test_risk_alert_once_per_forecast_date() -> None:
     alerts = [m for m in plan_messages(at_risk, NOW) if m.kind == "team_risk_alert"]
     assert [m.key for m in alerts] == ["team|team_risk_alert|2027-05-23"]
     assert not [m for m in plan_messages(_snapshot(), NOW) if m.kind == "team_risk_alert"]
+
+
+def test_a_moved_event_is_announced_once_the_forecast_settles() -> None:
+    """A weekend moved at 16:00 is re-announced at 16:10; moved again at 16:02, the first change is
+    no longer planned and only the last one goes, at 16:12."""
+    steps = _snapshot().steps
+    first = replace(
+        steps["weekend_1"], start=steps["weekend_1"].start + timedelta(days=7), revision=1, moved_at=NOW
+    )
+    planned = {m.key: m for m in plan_messages(_snapshot(steps={**steps, "weekend_1": first}), NOW)}
+    assert planned["p1|event_invitation|weekend_1|r1"].due_at == NOW + timedelta(minutes=10)
+    again = replace(
+        first, start=first.start + timedelta(days=7), revision=2, moved_at=NOW + timedelta(minutes=2)
+    )
+    later = NOW + timedelta(minutes=2)
+    planned = {m.key: m for m in plan_messages(_snapshot(steps={**steps, "weekend_1": again}), later)}
+    invites = [k for k in planned if k.startswith("p1|event_invitation|weekend_1")]
+    assert invites == ["p1|event_invitation|weekend_1|r2"]
+    assert planned[invites[0]].due_at == NOW + timedelta(minutes=12)
