@@ -65,6 +65,7 @@ def _event(atelier: Atelier, step: StepView) -> dict[str, Any]:
         "end_hour": hour(step.end),
         "minutes": int((step.end - step.start).total_seconds() // 60),
         "location": _location(atelier, step),
+        "public_url": step.public_url,
     }
 
 

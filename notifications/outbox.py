@@ -113,6 +113,7 @@ def load_snapshot(*, session: Session, atelier: Atelier) -> AtelierSnapshot:
                 s.revision,
                 s.actual_end,
                 s.moved_at,
+                s.public_url,
             )
             for s in steps
         },

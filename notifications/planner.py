@@ -39,6 +39,7 @@ class StepView:
     revision: int
     actual_end: datetime | None
     moved_at: datetime | None = None  # when ``revision`` was made
+    public_url: str | None = None  # where its result is published
 
 
 @dataclass(frozen=True)

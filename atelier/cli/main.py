@@ -250,6 +250,9 @@ def step_done_command(
     step_key: Annotated[str, typer.Argument(help="Étape (clé, voir « atelier show »).")],
     day: Annotated[str, typer.Option("--date", help="Date de réalisation (AAAA-MM-JJ).")],
     at: Annotated[str | None, typer.Option("--time", help="Heure (HH:MM), Paris.")] = None,
+    link: Annotated[
+        str | None, typer.Option("--lien", help="Adresse où le résultat est publié (avis, réponse).")
+    ] = None,
 ) -> None:
     """Marque une étape comme faite à une date."""
     app_ctx = app_context(ctx)
@@ -264,6 +267,7 @@ def step_done_command(
             done_at=done_at,
             actor="cli",
             now=app_ctx.now(),
+            public_url=link,
         )
         name = step.name
     typer.echo(f"Étape « {name} » faite le {short_date(done_at)}.")

@@ -18,7 +18,7 @@ from atelier.bootstrap import Runtime
 from atelier.clock import PARIS, SimulatedClock
 from atelier.db import transaction
 from atelier.errors import Refused
-from atelier.services.ateliers import get_atelier
+from atelier.services.ateliers import get_atelier, template_of
 from atelier.services.gates import (
     gate_asked_from,
     gate_members,
@@ -39,6 +39,8 @@ SEND_BACK_COMMENT = (
     "L'échantillon doit mieux représenter les habitants des communes rurales "
     "et les personnes sans voiture ; merci de revoir les quotas."
 )
+# Where the ministry publishes the avis and its answer (the demo's stand-in for its website).
+PUBLICATION_SITE = "https://www.example.gouv.fr/ateliers-citoyens"
 REVISION_NOTE = (
     "Quotas revus : 40 % d'habitants de communes rurales et 6 personnes sans voiture "
     "sur 15 (au lieu de 25 % et 2)."
@@ -157,6 +159,7 @@ class SimulatedWorld:
         def action() -> bool:
             with transaction(self.runtime.engine) as session:
                 atelier = get_atelier(session=session, slug=self.slug)
+                published = template_of(atelier).step(key).public_link
                 record_step_done(
                     session=session,
                     atelier=atelier,
@@ -164,6 +167,7 @@ class SimulatedWorld:
                     done_at=when,
                     actor="team",
                     now=self.clock.now(),
+                    public_url=f"{PUBLICATION_SITE}/{self.slug}/{key}" if published else None,
                 )
             return True
 

@@ -87,6 +87,8 @@ class StepSpec(_Strict):
     after: dict[Key, int] = Field(default_factory=dict)
     duration_days: int = Field(default=0, ge=0)
     gate: GateSpec | None = None
+    # Done only with the address where its result is published (notices link to it).
+    public_link: bool = False
 
     @field_validator("after")
     @classmethod

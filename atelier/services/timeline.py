@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from sqlmodel import Session, col, select
 
@@ -113,6 +114,25 @@ def _note_risk_change(*, session: Session, atelier: Atelier, timeline: Timeline,
     )
 
 
+MAX_URL_LENGTH = 500
+
+
+def check_public_url(text: str) -> str:
+    """An http(s) address people can open, as typed (surrounding spaces removed)."""
+    url = text.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
+        raise Refused(
+            "adresse de publication invalide : attendu une adresse web complète (https://…)",
+            "invalid public url",
+        )
+    if len(url) > MAX_URL_LENGTH:
+        raise Refused(
+            f"adresse de publication trop longue (plus de {MAX_URL_LENGTH} caractères)", "url too long"
+        )
+    return url
+
+
 def record_step_done(
     *,
     session: Session,
@@ -122,8 +142,12 @@ def record_step_done(
     actor: str,
     now: datetime,
     by_gate: bool = False,
+    public_url: str | None = None,
 ) -> Timeline:
-    """Mark a step done at ``done_at``; its dependencies must be done, gates close their own."""
+    """Mark a step done at ``done_at``; its dependencies must be done, gates close their own.
+
+    A step whose result is published is done with the address where it is (``public_url``).
+    """
     step = get_step(session=session, atelier=atelier, key=step_key)
     if step.status is not StepStatus.PENDING and step.actual_end is not None:
         raise Refused(
@@ -153,8 +177,16 @@ def record_step_done(
                 f"« {dep_step.name} » ({short_date(dep_step.actual_end)})",
                 f"step {step_key} done before its dependency {dep}",
             )
+    if public_url is not None:
+        public_url = check_public_url(public_url)
+    elif template_of(atelier).step(step.key).public_link:
+        raise Refused(
+            f"« {step.name} » est publique : indiquez l'adresse où la lire (option --lien)",
+            f"step {step_key} done without its public link",
+        )
     step.status = StepStatus.DONE
     step.actual_end = done_at
+    step.public_url = public_url
     session.add(step)
     record_event(
         session=session,

@@ -181,3 +181,46 @@ def _sent_count(world: World, step_key: str) -> int:
             )
         ).all()
         return sum(1 for r in rows if r.context.get("step") == step_key)
+
+
+def test_the_commanditaire_answer_is_recorded_with_its_address_and_notices_link_to_it(world: World) -> None:
+    """Recording the answer without its address, or with one that is not a web address, is refused
+    and changes nothing; with it, every droit de suite notice links to it."""
+    from atelier.errors import Refused
+    from atelier.services.ateliers import get_atelier
+    from atelier.services.timeline import record_step_done
+    from tests.helpers import refused
+    from tests.served import snapshot
+
+    advance = lambda slug, now: advance_plain(world.runtime, slug, now)  # noqa: E731
+    simulate(world.runtime, world.clock, advance, until=lambda: _done(world, "remise_avis"))
+    world.clock.advance(timedelta(days=30))
+
+    def record(url: str | None) -> None:
+        with transaction(world.runtime.engine) as session:
+            atelier = get_atelier(session=session, slug=world.slug)
+            record_step_done(
+                session=session,
+                atelier=atelier,
+                step_key="reponse_commanditaire",
+                done_at=world.clock.now(),
+                actor="cli",
+                now=world.clock.now(),
+                public_url=url,
+            )
+
+    before = snapshot(world.runtime.engine)
+    with refused("indiquez l'adresse où la lire (option --lien)", Refused):
+        record(None)
+    with refused("adresse de publication invalide", Refused):
+        record("www.example.gouv.fr/reponse")
+    assert snapshot(world.runtime.engine) == before
+    url = "https://www.example.gouv.fr/ateliers-citoyens/mobilites/reponse"
+    record(url)
+    advance_plain(world.runtime, world.slug, world.clock.now())
+    with transaction(world.runtime.engine) as session:
+        notices = session.exec(
+            select(OutboxMessage).where(OutboxMessage.kind == "droit_de_suite_notice")
+        ).all()
+    assert len(notices) == len(CITIZENS) + len(COPIL)
+    assert all(f"Vous pouvez la lire en ligne : {url}" in n.body_text and url in n.body_html for n in notices)

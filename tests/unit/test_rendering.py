@@ -18,6 +18,7 @@ EVENT = {
     "end_hour": "17h00",
     "minutes": 1860,
     "location": "Paris",
+    "public_url": "https://www.example.gouv.fr/ateliers-citoyens/reponse",
 }
 
 
@@ -229,3 +230,14 @@ def test_weekend_practical_details_say_how_to_come_and_whom_to_call() -> None:
     for part in (message.text, _html_as_text(message.html)):
         assert "Pour venir : Métro Ségur." in part and "01 23 45 67 89" in part
     assert 'href="tel:0123456789"' in message.html
+
+
+def test_droit_de_suite_notice_links_to_the_published_answer() -> None:
+    """Citizens and COPIL members alike get the address of the commanditaire's published answer."""
+    for is_citizen in (True, False):
+        context = sample_context()
+        context["person"] = {"full_name": "Amina Benali", "is_citizen": is_citizen}
+        message = render_message("droit_de_suite_notice", context)
+        url = EVENT["public_url"]
+        assert f"Vous pouvez la lire en ligne : {url}" in message.text
+        assert f'href="{url}"' in message.html
