@@ -11,16 +11,23 @@ from atelier.clock import PARIS, ensure_utc
 LOCALE = "fr_FR"
 
 
+def _day_pattern(day: int) -> str:
+    # French writes the first of the month as an ordinal: « lundi 1er mars ».
+    return "EEEE d'er' MMMM y" if day == 1 else "EEEE d MMMM y"
+
+
 def long_datetime(value: datetime) -> str:
-    """« samedi 13 mars 2027 à 10h00 »"""
-    return str(format_datetime(ensure_utc(value), "EEEE d MMMM y 'à' HH'h'mm", tzinfo=PARIS, locale=LOCALE))
+    """« samedi 13 mars 2027 à 10h00 », « lundi 1er mars 2027 à 09h00 »"""
+    local = ensure_utc(value).astimezone(PARIS)
+    pattern = _day_pattern(local.day) + " 'à' HH'h'mm"
+    return str(format_datetime(local, pattern, tzinfo=PARIS, locale=LOCALE))
 
 
 def long_date(value: date | datetime) -> str:
-    """« samedi 13 mars 2027 »"""
+    """« samedi 13 mars 2027 », « lundi 1er mars 2027 »"""
     if isinstance(value, datetime):
         value = ensure_utc(value).astimezone(PARIS).date()
-    return str(format_date(value, "EEEE d MMMM y", locale=LOCALE))
+    return str(format_date(value, _day_pattern(value.day), locale=LOCALE))
 
 
 def short_datetime(value: datetime) -> str:

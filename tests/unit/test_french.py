@@ -47,3 +47,15 @@ def test_counts_take_the_french_plural() -> None:
         "3 jours",
         "-2 jours",
     )
+
+
+def test_the_first_of_the_month_is_written_as_an_ordinal() -> None:
+    """« lundi 1er mars 2027 », but « samedi 13 mars 2027 », in long dates and times (Paris)."""
+    from datetime import UTC, date, datetime
+
+    from atelier.i18n import long_date, long_datetime
+
+    assert long_datetime(datetime(2027, 3, 1, 8, 0, tzinfo=UTC)) == "lundi 1er mars 2027 à 09h00"
+    assert long_datetime(datetime(2027, 2, 28, 23, 30, tzinfo=UTC)) == "lundi 1er mars 2027 à 00h30"
+    assert long_date(date(2027, 5, 1)) == "samedi 1er mai 2027"
+    assert long_date(date(2027, 3, 13)) == "samedi 13 mars 2027"

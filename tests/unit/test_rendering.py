@@ -67,7 +67,7 @@ def sample_context(question: str = "Quelles mobilités ?") -> dict[str, Any]:
         "refers_to": {**EVENT, "end_date_long": "vendredi 19 mars 2027"},
         "links": {
             "decision": "https://a.example/decision/x",
-            "expires_long": "lundi 1 mars 2027 à 09h00",
+            "expires_long": "lundi 1er mars 2027 à 09h00",
             "confirm": "https://a.example/reponse/c",
             "decline": "https://a.example/reponse/d",
         },
@@ -82,8 +82,8 @@ def sample_context(question: str = "Quelles mobilités ?") -> dict[str, Any]:
             "text": "Vos données sont utilisées uniquement pour l'atelier ; écrivez à dpo@example.gouv.fr."
         },
         "outage": {
-            "since_long": "lundi 1 mars 2027 à 09h00",
-            "recovered_long": "lundi 1 mars 2027 à 15h00",
+            "since_long": "lundi 1er mars 2027 à 09h00",
+            "recovered_long": "lundi 1er mars 2027 à 15h00",
             "failures": 120,
             "waiting": 40,
             "given_up": 2,

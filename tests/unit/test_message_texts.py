@@ -1,0 +1,456 @@
+"""Every message kind's subject and text, kept here so that a change of wording shows in review.
+
+Read them as their recipients would. After an intended change, refresh them with
+``pytest tests/unit/test_message_texts.py --inline-snapshot=fix`` and read the diff.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inline_snapshot import snapshot
+
+from notifications.rendering import MESSAGE_KINDS, render_message
+from tests.unit.test_rendering import sample_context
+
+CITIZEN_KINDS = (
+    "citizen_invitation",
+    "confirmation_reminder",
+    "event_invitation",
+    "event_cancelled",
+    "weekend_practical",
+    "weekend_reminder",
+    "online_session_reminder",
+    "avis_handover",
+    "droit_de_suite_notice",
+)
+SPEAKER_AND_COPIL_KINDS = (
+    "speaker_invitation",
+    "materials_request",
+    "copil_convocation",
+    "decision_request",
+    "decision_reminder",
+)
+TEAM_KINDS = (
+    "gate_escalation",
+    "team_revision_request",
+    "team_risk_alert",
+    "team_undeliverable_alert",
+    "team_delivery_outage",
+    "team_delivery_recovered",
+)
+
+
+COPIL_MEETING = {
+    "key": "copil_1",
+    "name": "COPIL n°1",
+    "is_weekend": False,
+    "start_long": "lundi 15 février 2027 à 14h00",
+    "end_long": "lundi 15 février 2027 à 16h00",
+    "start_hour": "14h00",
+    "end_hour": "16h00",
+    "minutes": 120,
+    "location": "Ministère, salle 204, ou en visioconférence",
+    "public_url": None,
+}
+ONLINE_SESSION = {
+    **COPIL_MEETING,
+    "key": "session_en_ligne_1",
+    "name": "Session en ligne n°1",
+    "start_long": "mardi 13 avril 2027 à 18h30",
+    "end_long": "mardi 13 avril 2027 à 20h00",
+    "start_hour": "18h30",
+    "end_hour": "20h00",
+    "minutes": 90,
+    "location": "en ligne",
+}
+# Each kind is read with the event it is really about.
+EVENT_OF_KIND = {"copil_convocation": COPIL_MEETING, "online_session_reminder": ONLINE_SESSION}
+
+
+def _read(kind: str, **changes: Any) -> str:
+    context = sample_context()
+    if kind in EVENT_OF_KIND:
+        context["event"] = EVENT_OF_KIND[kind]
+    for key, value in changes.items():
+        if isinstance(value, dict):
+            context[key] = {**context[key], **value}
+        else:
+            context[key] = value
+    message = render_message(kind, context)
+    return f"Objet : {message.subject}\n\n{message.text}"
+
+
+def test_every_kind_is_kept_here() -> None:
+    """No message kind escapes review: each one is in one of the lists below."""
+    assert sorted(CITIZEN_KINDS + SPEAKER_AND_COPIL_KINDS + TEAM_KINDS) == sorted(MESSAGE_KINDS)
+
+
+def test_what_citizens_read() -> None:
+    """Citizens' messages, first invitations and changes, as a citizen reads them."""
+    texts = {kind: _read(kind) for kind in CITIZEN_KINDS}
+    texts["event_invitation (modification)"] = _read("event_invitation", is_update=True, revision=2)
+    texts["event_cancelled (désinscription)"] = _read("event_cancelled", attendee_only=True)
+    assert texts == snapshot(
+        {
+            "citizen_invitation": """\
+Objet : Invitation à l'atelier citoyen « Mobilités rurales »
+
+Bonjour Amina Benali,
+
+Vous avez été retenu(e) pour participer à l'atelier citoyen « Mobilités rurales », organisé à la demande du ministère.
+
+Pourquoi cet atelier ?
+Le ministère souhaite recueillir l'avis de citoyens sur la question suivante :
+« Quelles mobilités ? »
+L'avis attendu prendra la forme suivante : propositions de solutions.
+
+Pourquoi vous ?
+Vous faites partie d'un panel de 15 citoyens choisis pour refléter la diversité de la population (âge, genre, lieu de résidence, catégorie socio-professionnelle, niveau d'études) et des opinions sur le sujet. Aucune connaissance préalable n'est nécessaire.
+
+Comment votre contribution sera utilisée
+Vous recevrez une formation présentant des points de vue pluriels, parfois contradictoires. Le groupe rédigera ensemble un avis, qui sera remis au commanditaire et rendu public. Le commanditaire s'engage à y répondre publiquement et de manière motivée ; vous serez informé(e) des suites données (droit de suite).
+
+Le calendrier
+- Premier week-end : du samedi 3 avril 2027 à 10h00 au dimanche 4 avril 2027 à 17h00
+
+Indemnisation : 80 € par journée de présence.
+Lieu des week-ends : Salle.
+Hébergement : Hôtel.
+
+À prévoir : une pièce d'identité, de quoi prendre des notes ; pour les sessions en ligne, un ordinateur et une connexion stable.
+
+Merci de nous confirmer votre participation :
+- je confirme : https://a.example/reponse/c
+- je ne pourrai pas participer : https://a.example/reponse/d
+
+Vous recevrez une invitation de calendrier pour chaque rendez-vous, puis les informations pratiques avant chaque week-end.
+
+Vos données personnelles
+Vos données sont utilisées uniquement pour l'atelier ; écrivez à dpo@example.gouv.fr.
+
+Bien cordialement,
+Équipe
+""",
+            "confirmation_reminder": """\
+Objet : Rappel : merci de confirmer votre participation à l'atelier citoyen
+
+Bonjour Amina Benali,
+
+Nous n'avons pas encore reçu votre réponse à l'invitation à l'atelier citoyen « Mobilités rurales ».
+Le premier rendez-vous est le samedi 3 avril 2027 à 10h00.
+
+- je confirme : https://a.example/reponse/c
+- je ne pourrai pas participer : https://a.example/reponse/d
+
+Une question ? Écrivez-nous : equipe@example.gouv.fr
+
+Bien cordialement,
+Équipe
+""",
+            "event_invitation": """\
+Objet : Premier week-end — samedi 3 avril 2027 à 10h00
+
+Bonjour Amina Benali,
+
+Voici l'invitation pour votre agenda.
+
+Premier week-end
+Du samedi 3 avril 2027 à 10h00 au dimanche 4 avril 2027 à 17h00
+Lieu : Paris
+
+Bien cordialement,
+Équipe
+""",
+            "event_cancelled": """\
+Objet : Annulé : Premier week-end — samedi 3 avril 2027 à 10h00
+
+Bonjour Amina Benali,
+
+Le rendez-vous « Premier week-end » prévu le samedi 3 avril 2027 à 10h00 est annulé. L'annulation ci-jointe le retire de votre agenda.
+
+Bien cordialement,
+Équipe
+""",
+            "weekend_practical": """\
+Objet : Informations pratiques : Premier week-end (samedi 3 avril 2027 à 10h00)
+
+Bonjour Amina Benali,
+
+Voici les informations pratiques pour le premier week-end de l'atelier citoyen « Mobilités rurales ».
+
+Quand : du samedi 3 avril 2027 à 10h00 au dimanche 4 avril 2027 à 17h00.
+Où : Salle.
+Pour venir : Métro Ségur.
+Un souci le jour même (retard, empêchement) ? Appelez l'équipe au 01 23 45 67 89.
+Hébergement : Hôtel.
+Indemnisation : 80 € par journée de présence.
+
+Programme du week-end
+- Accueil
+
+À prévoir : une pièce d'identité, de quoi prendre des notes.
+
+Bien cordialement,
+Équipe
+""",
+            "weekend_reminder": """\
+Objet : Rappel : Premier week-end dans 7 jours (samedi 3 avril 2027 à 10h00)
+
+Bonjour Amina Benali,
+
+Nous vous rappelons le premier week-end de l'atelier citoyen, du samedi 3 avril 2027 à 10h00 au dimanche 4 avril 2027 à 17h00.
+Lieu : Salle.
+Hébergement : Hôtel.
+
+En cas d'empêchement, prévenez-nous au plus vite : equipe@example.gouv.fr
+
+À très bientôt,
+Équipe
+""",
+            "online_session_reminder": """\
+Objet : Rappel : Session en ligne n°1 dans 7 jours à 18h30
+
+Bonjour Amina Benali,
+
+La session en ligne n°1 de l'atelier citoyen aura lieu le mardi 13 avril 2027 à 18h30 et durera 90 minutes.
+
+Lien de connexion : https://visio.example/a
+
+Pour rejoindre la session :
+1. ouvrez le lien ci-dessus depuis un ordinateur disposant d'une connexion stable ;
+2. autorisez l'accès au micro et à la caméra lorsque votre navigateur le demande ;
+3. indiquez vos prénom et nom, puis patientez dans la salle d'attente.
+
+Merci de vous connecter au moins 5 minutes avant le début.
+
+À bientôt,
+Équipe
+""",
+            "avis_handover": """\
+Objet : L'avis citoyen « Mobilités rurales » a été remis
+
+Bonjour Amina Benali,
+
+L'avis des citoyens sur la question « Quelles mobilités ? » a été validé par le groupe et remis au ministère le dimanche 25 avril 2027 à 17h00.
+
+Il sera rendu public, et le ministère s'engage à y apporter une réponse politique, motivée et publique, et à préciser les prochaines étapes de la décision. Vous serez informé(e) des suites données à l'avis.
+
+Merci pour votre engagement tout au long de l'atelier.
+
+Bien cordialement,
+Équipe
+""",
+            "droit_de_suite_notice": """\
+Objet : Droit de suite : la réponse du ministère à votre avis
+
+Bonjour Amina Benali,
+
+Le ministère a rendu sa réponse motivée et publique à l'avis que vous avez rédigé sur la question « Quelles mobilités ? ».
+Vous pouvez la lire en ligne : https://www.example.gouv.fr/ateliers-citoyens/reponse
+
+Une restitution vous présentera les suites données à chacune de vos propositions : samedi 3 avril 2027 à 10h00 (en ligne). Vous recevrez une invitation pour votre agenda.
+
+Bien cordialement,
+Équipe
+""",
+            "event_invitation (modification)": """\
+Objet : Modification : Premier week-end — samedi 3 avril 2027 à 10h00
+
+Bonjour Amina Benali,
+
+La date de ce rendez-vous a changé ; l'invitation ci-jointe remplace la précédente.
+
+Premier week-end
+Du samedi 3 avril 2027 à 10h00 au dimanche 4 avril 2027 à 17h00
+Lieu : Paris
+
+Bien cordialement,
+Équipe
+""",
+            "event_cancelled (désinscription)": """\
+Objet : Retiré de votre agenda : Premier week-end — samedi 3 avril 2027 à 10h00
+
+Bonjour Amina Benali,
+
+Vous nous avez indiqué que vous ne pourrez pas participer : vous n'êtes plus attendu(e) au rendez-vous « Premier week-end » du samedi 3 avril 2027 à 10h00, qui est maintenu pour les autres participants. Le message ci-joint le retire de votre agenda.
+
+Merci de nous avoir prévenus.
+
+Bien cordialement,
+Équipe
+""",
+        }
+    )
+
+
+def test_what_speakers_and_copil_members_read() -> None:
+    """Speakers' and COPIL members' messages, including a revised version's request."""
+    copil = {"full_name": "Olivier Renaud", "is_citizen": False}
+    texts = {kind: _read(kind, person=copil) for kind in SPEAKER_AND_COPIL_KINDS}
+    texts["decision_request (version révisée)"] = _read("decision_request", person=copil, gate={"round": 2})
+    assert texts == snapshot(
+        {
+            "speaker_invitation": """\
+Objet : Invitation à intervenir dans l'atelier citoyen « Mobilités rurales »
+
+Bonjour Olivier Renaud,
+
+Le comité de pilotage de l'atelier citoyen « Mobilités rurales », commandé par le ministère, vous propose d'intervenir comme expert auprès d'un panel de 15 citoyens.
+
+La question posée aux citoyens : « Quelles mobilités ? »
+
+Les citoyens doivent recevoir une information plurielle, parfois contradictoire : nous vous demandons de présenter votre point de vue et les éléments qui le fondent, de manière accessible à des non-spécialistes.
+
+Les rendez-vous :
+- Premier week-end : du samedi 3 avril 2027 à 10h00 au dimanche 4 avril 2027 à 17h00
+
+L'équipe projet prendra contact avec vous pour préparer votre intervention. Vous recevrez une invitation de calendrier pour chaque rendez-vous.
+
+Bien cordialement,
+Équipe
+""",
+            "materials_request": """\
+Objet : Vos supports pour l'atelier citoyen « Mobilités rurales »
+
+Bonjour Olivier Renaud,
+
+Merci d'avoir accepté d'intervenir. Pour que le comité de pilotage puisse valider les supports de formation, merci de nous transmettre les vôtres (présentation, vidéo, lectures conseillées) avant le vendredi 19 mars 2027, en répondant à ce message.
+
+Bien cordialement,
+Équipe
+""",
+            "copil_convocation": """\
+Objet : Convocation — COPIL n°1 du lundi 15 février 2027 à 14h00
+
+Bonjour Olivier Renaud,
+
+Vous êtes convoqué(e) au COPIL n°1 de l'atelier citoyen « Mobilités rurales ».
+
+Date : le lundi 15 février 2027 à 14h00 (fin à 16h00)
+Lieu : Ministère, salle 204, ou en visioconférence
+
+Ordre du jour — décision à prendre : COPIL n°1
+La question.
+
+Bien cordialement,
+Équipe
+""",
+            "decision_request": """\
+Objet : Décision attendue : COPIL n°1
+
+Bonjour Olivier Renaud,
+
+Le comité de pilotage doit se prononcer sur : COPIL n°1.
+La question.
+
+Votre décision est attendue avant le lundi 15 février 2027 à 14h00.
+Pour approuver, renvoyer pour reprise (avec un commentaire) ou rejeter, ouvrez ce lien personnel :
+https://a.example/decision/x
+
+Ce lien est personnel, utilisable une seule fois, et expire le lundi 1er mars 2027 à 09h00.
+
+Bien cordialement,
+Équipe
+""",
+            "decision_reminder": """\
+Objet : Rappel : décision attendue avant le lundi 15 février 2027 à 14h00 — COPIL n°1
+
+Bonjour Olivier Renaud,
+
+Nous n'avons pas encore reçu votre décision sur « COPIL n°1 », attendue avant le lundi 15 février 2027 à 14h00.
+La question.
+
+Votre lien personnel (utilisable une seule fois, expire le lundi 1er mars 2027 à 09h00) :
+https://a.example/decision/x
+
+Bien cordialement,
+Équipe
+""",
+            "decision_request (version révisée)": """\
+Objet : Décision attendue : COPIL n°1 (version révisée)
+
+Bonjour Olivier Renaud,
+
+À la suite du renvoi pour reprise, une version révisée vous est soumise.
+Ce qui a changé, selon l'équipe projet : Quotas revus.
+
+Le comité de pilotage doit se prononcer sur : COPIL n°1.
+La question.
+
+Votre décision est attendue avant le lundi 15 février 2027 à 14h00.
+Pour approuver, renvoyer pour reprise (avec un commentaire) ou rejeter, ouvrez ce lien personnel :
+https://a.example/decision/x
+
+Ce lien est personnel, utilisable une seule fois, et expire le lundi 1er mars 2027 à 09h00.
+
+Bien cordialement,
+Équipe
+""",
+        }
+    )
+
+
+def test_what_the_team_reads() -> None:
+    """The project team's alerts."""
+    assert {kind: _read(kind) for kind in TEAM_KINDS} == snapshot(
+        {
+            "gate_escalation": """\
+Objet : [Équipe projet] Décision en retard : COPIL n°1
+
+La décision « COPIL n°1 » était attendue le lundi 15 février 2027 à 14h00 et n'est pas prise (tour 1).
+Réponses reçues : 2 sur 5 ; approbations requises : 3.
+Sans réponse : Claire Dumont.
+
+Le calendrier prévisionnel est recalculé chaque jour ; consultez « atelier show a ».
+""",
+            "team_revision_request": """\
+Objet : [Équipe projet] Renvoi pour reprise : COPIL n°1
+
+Le comité de pilotage a renvoyé pour reprise « COPIL n°1 » (tour 1).
+
+Motifs donnés par les membres :
+- Claire Dumont : Revoir les quotas.
+
+Une fois le document révisé, enregistrez la nouvelle version en disant en une phrase ce qui a changé :
+  atelier gate revise a copil_1 --note "…"
+
+Les membres recevront alors une nouvelle demande de décision, avec votre note. D'ici là, ils ne sont pas sollicités.
+""",
+            "team_risk_alert": """\
+Objet : [Équipe projet] Date de l'avis menacée : Mobilités rurales
+
+Le calendrier prévisionnel de l'atelier « Mobilités rurales » ne tient plus l'échéance de l'avis.
+
+Échéance : mardi 11 mai 2027
+Remise prévue : dimanche 23 mai 2027 (marge : -12 jours)
+- COPIL n°1 en retard
+
+Détail : « atelier show a ».
+""",
+            "team_undeliverable_alert": """\
+Objet : [Équipe projet] Message non distribué : Invitation
+
+Le message « Invitation » destiné à x@example.org n'a pas pu être distribué après 8 tentatives.
+Dernière erreur : 550
+
+Vérifiez l'adresse ou prenez contact par un autre moyen.
+""",
+            "team_delivery_outage": """\
+Objet : [Équipe projet] Envoi des courriels en échec depuis lundi 1er mars 2027 à 09h00
+
+Depuis lundi 1er mars 2027 à 09h00, aucun courriel n'a pu être remis au serveur d'envoi (120 tentatives en échec).
+40 messages en attente seront envoyés automatiquement dès que le serveur d'envoi répondra à nouveau, sans doublon.
+Dernière erreur : ConnectionRefusedError
+
+Prévenez l'exploitant du serveur d'envoi. Vous recevrez un second message quand l'envoi aura repris.
+""",
+            "team_delivery_recovered": """\
+Objet : [Équipe projet] L'envoi des courriels a repris
+
+L'envoi des courriels a repris le lundi 1er mars 2027 à 15h00, après une interruption commencée le lundi 1er mars 2027 à 09h00.
+Les messages en attente partent dans l'ordre prévu.
+2 messages n'ont pas pu être remis pendant l'interruption et ont été abandonnés : consultez la liste des messages en échec pour les renvoyer ou prévenir leurs destinataires autrement.
+""",
+        }
+    )
