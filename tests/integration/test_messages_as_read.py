@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections import defaultdict
 from datetime import timedelta
@@ -57,6 +58,27 @@ def test_every_message_reads_as_written(world: World) -> None:
         if calendar is not None:
             organizer = str(calendar.walk("VEVENT")[0]["organizer"])
             assert organizer == f"mailto:{world.runtime.settings.team_email}"
+        _html_says_what_text_says(message)
+
+
+FACTS = re.compile(
+    r"https?://\S+|(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) \d{1,2}(?:er)? \w+ \d{4}"
+    r"|\d{2}h\d{2}|Lieu : [^\n]+"
+)
+
+
+def _html_says_what_text_says(message: EmailMessage) -> None:
+    """Every link, date, time and place of the text part is in the HTML part too (links as links)."""
+    text_part, html_part = message.get_body(("plain",)), message.get_body(("html",))
+    assert text_part is not None and html_part is not None
+    text, source = text_part.get_content(), html.unescape(html_part.get_content())
+    page = " ".join(re.sub(r"<[^>]+>", " ", source).split())  # what the reader sees
+    for fact in FACTS.findall(text):
+        fact = fact.rstrip(".,;)»")
+        if fact.startswith("http"):
+            assert f'href="{fact}"' in source, (message["Subject"], fact)  # a link or a button
+        else:
+            assert " ".join(fact.replace("Lieu : ", "").split()) in page, (message["Subject"], fact)
 
 
 def _late_step(world: World, key: str, days: int) -> None:
