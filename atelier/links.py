@@ -1,4 +1,4 @@
-"""Signed, expiring, single-use links for COPIL decisions and invitation answers."""
+"""Signed, expiring, single-use links: COPIL decisions, invitation answers, workspace sign-in."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlmodel import Session
 from atelier.errors import Refused
 from models import UsedLink
 
-Purpose = Literal["decision", "answer"]
+Purpose = Literal["decision", "answer", "signin"]
 SALT = "atelier-links-v1"
 # Our tokens are about 200 characters; anything far longer is not ours and is not parsed.
 MAX_TOKEN_LENGTH = 1024
@@ -62,10 +62,16 @@ class LinkSigner:
         claims = LinkClaims("answer", atelier, person_id, secrets.token_hex(16), answer=answer)
         return f"{self.base_url}/reponse/{self.token(claims, now=now)}"
 
+    def signin_url(self, *, person_id: int, now: datetime) -> str:
+        claims = LinkClaims("signin", "", person_id, secrets.token_hex(16))
+        return f"{self.base_url}/connexion/{self.token(claims, now=now)}"
+
     def expires_at(self, now: datetime) -> datetime:
         return now + self.max_age
 
-    def read(self, token: str, *, purpose: Purpose, now: datetime) -> LinkClaims:
+    def read(
+        self, token: str, *, purpose: Purpose, now: datetime, max_age: timedelta | None = None
+    ) -> LinkClaims:
         """Check signature, purpose and age; raise Refused with a French message otherwise."""
         if len(token) > MAX_TOKEN_LENGTH:
             raise Refused("ce lien n'est pas valide", "over-long token")
@@ -80,7 +86,7 @@ class LinkSigner:
         claims = _valid_claims(payload)
         if not isinstance(issued, int) or now.timestamp() < issued - 300:
             raise Refused("ce lien n'est pas valide", "link issued in the future")
-        if now.timestamp() - issued > self.max_age.total_seconds():
+        if now.timestamp() - issued > (max_age or self.max_age).total_seconds():
             raise LinkExpired(claims)
         return claims
 
@@ -99,6 +105,8 @@ def _valid_claims(payload: dict[str, object]) -> LinkClaims:
     )
     if claims.purpose == "decision":
         typed = typed and isinstance(claims.gate, str) and isinstance(claims.round, int)
+    elif claims.purpose == "signin":
+        typed = typed and claims.gate is None and claims.answer is None
     else:
         typed = typed and claims.answer in ("confirm", "decline")
     if not typed:

@@ -1,5 +1,6 @@
 """SQLModel tables of the engine; importing this package registers them all."""
 
+from models.account import Account, WebSession
 from models.atelier import (
     Atelier,
     AtelierBase,
@@ -17,6 +18,7 @@ from models.gate import Decision, Gate, GateMember
 from models.outbox import InvitationAnswer, OutboxMessage, UsedLink
 
 __all__ = [
+    "Account",
     "Atelier",
     "AtelierBase",
     "AtelierPublic",
@@ -34,4 +36,5 @@ __all__ = [
     "Stage",
     "Step",
     "UsedLink",
+    "WebSession",
 ]

@@ -29,6 +29,7 @@ MESSAGE_KINDS = (
     "team_undeliverable_alert",
     "team_delivery_outage",
     "team_delivery_recovered",
+    "signin_link",
     "avis_handover",
     "droit_de_suite_notice",
 )

@@ -11,6 +11,7 @@ import yaml
 from rich.table import Table
 from rich.text import Text
 
+from atelier.cli.accounts import account_app
 from atelier.cli.context import (
     AppContext,
     app_context,
@@ -54,6 +55,7 @@ step_app = typer.Typer(help="Étapes du calendrier.", no_args_is_help=True)
 app.add_typer(step_app, name="step")
 app.add_typer(person_app, name="person")
 app.add_typer(gate_app, name="gate")
+app.add_typer(account_app, name="compte")
 app.command("demo")(demo_command)
 app.command("serve")(serve_command)
 

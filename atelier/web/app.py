@@ -1,4 +1,5 @@
-"""FastAPI app: the pages behind the links sent to COPIL members and citizens (French).
+"""FastAPI app: the pages behind the links sent to COPIL members and citizens, and the team's
+workspace (``atelier/web/workspace/``), in French.
 
 GET shows, POST acts: mail scanners and link prefetchers open every link of a message.
 Every answer is a French page; nothing the user sent is echoed back in an error.
@@ -9,11 +10,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from importlib import resources
-from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -33,15 +33,15 @@ from atelier.web.actions import (
     parse_outcome,
     refuse_input,
 )
+from atelier.web.forms import read_form
+from atelier.web.workspace.ateliers import ateliers_router
+from atelier.web.workspace.auth import Forbidden, NotSignedIn, auth_router
 from models.enums import OUTCOME_LABELS, Answer, DecisionOutcome
 
 log = logging.getLogger("atelier.web")
 
 # Called with the atelier's slug after a recorded decision or answer, to advance it.
 Trigger = Callable[[str], None]
-
-# A form is a choice and a comment of at most 4,000 characters: 64 KiB is plenty.
-MAX_FORM_BYTES = 64 * 1024
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -54,26 +54,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-
-
-async def read_form(request: Request) -> dict[str, str]:
-    """The url-encoded form of a link page, read with a size cap; anything else is refused."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/x-www-form-urlencoded":
-        raise BadInput("la réponse doit être envoyée depuis le formulaire de la page", "not a form post")
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_FORM_BYTES:
-        raise BadInput("la réponse envoyée est trop longue", f"form of {declared} bytes")
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM_BYTES:
-            raise BadInput("la réponse envoyée est trop longue", "form over the size cap")
-    try:
-        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
-    except UnicodeDecodeError:
-        raise BadInput("la réponse envoyée est illisible", "form not in UTF-8") from None
-    return {name: values[0] for name, values in fields.items()}
 
 
 def create_app(runtime: Runtime, *, on_change: Trigger | None = None) -> FastAPI:
@@ -140,6 +120,20 @@ def create_app(runtime: Runtime, *, on_change: Trigger | None = None) -> FastAPI
             "ou écrivez à l'équipe projet.",
             status=500,
         )
+
+    @app.exception_handler(NotSignedIn)
+    async def not_signed_in(request: Request, _error: NotSignedIn) -> Response:
+        if request.method == "GET":
+            return RedirectResponse("/connexion", status_code=303)
+        return notice("Connexion nécessaire", error="connectez-vous pour faire cette action", status=403)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(_request: Request, error: Forbidden) -> HTMLResponse:
+        log.info("workspace refusal: %s", error)
+        return notice("Accès refusé", error=error.message_fr, status=403)
+
+    app.include_router(auth_router(runtime, render))
+    app.include_router(ateliers_router(runtime, render, on_change))
 
     @app.get("/sante")
     def health() -> dict[str, str]:

@@ -50,3 +50,18 @@ def test_example_file_creates_an_atelier_with_its_practical_details(tmp_path: Pa
         phone = connection.execute(text("SELECT day_phone FROM atelier")).scalar()
     engine.dispose()
     assert phone == "01 23 45 67 89"
+
+
+def test_migrations_build_exactly_the_tables_the_models_declare(tmp_path: Path) -> None:
+    """Upgraded to head, the schema has every table, column and index of the models: nothing drifts."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    import models  # noqa: F401  (registers the tables)
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'atelier.db'}")
+    migrate(engine)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    assert differences == []

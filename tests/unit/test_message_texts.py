@@ -39,6 +39,7 @@ TEAM_KINDS = (
     "team_delivery_outage",
     "team_delivery_recovered",
 )
+WORKSPACE_KINDS = ("signin_link",)
 
 
 COPIL_MEETING = {
@@ -83,7 +84,9 @@ def _read(kind: str, **changes: Any) -> str:
 
 def test_every_kind_is_kept_here() -> None:
     """No message kind escapes review: each one is in one of the lists below."""
-    assert sorted(CITIZEN_KINDS + SPEAKER_AND_COPIL_KINDS + TEAM_KINDS) == sorted(MESSAGE_KINDS)
+    assert sorted(CITIZEN_KINDS + SPEAKER_AND_COPIL_KINDS + TEAM_KINDS + WORKSPACE_KINDS) == sorted(
+        MESSAGE_KINDS
+    )
 
 
 def test_what_citizens_read() -> None:
@@ -452,5 +455,28 @@ L'envoi des courriels a repris le lundi 1er mars 2027 à 15h00, après une inter
 Les messages en attente partent dans l'ordre prévu.
 2 messages n'ont pas pu être remis pendant l'interruption et ont été abandonnés : consultez la liste des messages en échec pour les renvoyer ou prévenir leurs destinataires autrement.
 """,
+        }
+    )
+
+
+def test_what_a_workspace_user_reads() -> None:
+    """The sign-in link, sent to whoever asked for it."""
+    links = {"signin": "https://a.example/connexion/t", "expires_long": "lundi 1er mars 2027 à 09h15"}
+    assert {kind: _read(kind, links=links) for kind in WORKSPACE_KINDS} == snapshot(
+        {
+            "signin_link": """\
+Objet : Votre lien de connexion à l'espace des ateliers citoyens
+
+Bonjour Amina Benali,
+
+Pour vous connecter à l'espace des ateliers citoyens, ouvrez ce lien :
+https://a.example/connexion/t
+
+Ce lien est personnel, utilisable une seule fois, et expire le lundi 1er mars 2027 à 09h15.
+Si vous n'avez pas demandé à vous connecter, ignorez ce message : personne ne peut se connecter sans ce lien.
+
+Bien cordialement,
+Équipe
+"""
         }
     )

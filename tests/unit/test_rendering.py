@@ -70,6 +70,7 @@ def sample_context(question: str = "Quelles mobilités ?") -> dict[str, Any]:
             "expires_long": "lundi 1er mars 2027 à 09h00",
             "confirm": "https://a.example/reponse/c",
             "decline": "https://a.example/reponse/d",
+            "signin": "https://a.example/connexion/s",
         },
         "risk": {
             "target_long": "mardi 11 mai 2027",

@@ -1,0 +1,234 @@
+"""Workspace accounts: created from the command line, signed in by a link sent by e-mail,
+kept signed in by a server-side session; what an account may see follows its roles."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, func, select
+
+from atelier.config import Settings
+from atelier.errors import Refused
+from atelier.i18n import long_datetime
+from atelier.links import LinkClaims, LinkSigner, use_link_once
+from atelier.services.events import person_actor, record_event
+from atelier.services.people import clean_text
+from models import Account, Atelier, Membership, OutboxMessage, Person, WebSession
+from models.enums import Role
+from models.types import pk
+from notifications.compose import message_id_for
+from notifications.rendering import render_message
+
+# A sign-in link is short-lived: it only opens a session.
+SIGNIN_LINK_MAX_AGE = timedelta(minutes=15)
+# At most this many links per account in that time; more requests are answered alike, unsent.
+SIGNIN_LINKS_PER_WINDOW = 3
+SESSION_IDLE = timedelta(hours=2)
+SESSION_MAX = timedelta(hours=12)
+# last_seen_at is written at most this often (each page read would otherwise be a write).
+SESSION_TOUCH = timedelta(minutes=1)
+
+# Roles that open an atelier in the workspace: the team edits it, the others read it.
+EDITORS = frozenset({Role.PROJECT_TEAM})
+READERS = frozenset({Role.COPIL_MEMBER, Role.COMMANDITAIRE, Role.GARANT})
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    account_id: int
+    person_id: int
+    full_name: str
+    is_admin: bool
+    session_id: int
+    csrf_token: str
+
+
+def add_account(*, session: Session, email: str, full_name: str, is_admin: bool, now: datetime) -> Account:
+    """An account for this address (the person is created if unknown); one per address."""
+    address = email.strip().lower()
+    if "@" not in address or any(c.isspace() for c in address):
+        raise Refused(f"adresse e-mail invalide : « {email} »", "invalid account email")
+    name = clean_text(full_name)
+    if not name:
+        raise Refused("indiquez le nom de la personne (option --nom)", "account without name")
+    person = session.exec(select(Person).where(Person.email == address)).first()
+    if person is None:
+        person = Person(full_name=name, email=address)
+        session.add(person)
+        session.flush()
+    elif session.exec(select(Account).where(Account.person_id == pk(person))).first() is not None:
+        raise Refused(f"un compte existe déjà pour {address}", "duplicate account")
+    account = Account(person_id=pk(person), is_admin=is_admin, created_at=now)
+    session.add(account)
+    session.flush()
+    record_event(
+        session=session,
+        atelier_id=None,
+        actor="cli",
+        kind="account_added",
+        at=now,
+        account_id=pk(account),
+        admin=is_admin,
+    )
+    return account
+
+
+def request_signin_link(
+    *, session: Session, email: str, signer: LinkSigner, settings: Settings, now: datetime
+) -> bool:
+    """Queue a sign-in link to an active account's address. The caller answers the same
+    whatever this returns: nobody learns from the page whether an address has an account."""
+    row = session.exec(
+        select(Account, Person)
+        .join(Person, col(Person.id) == col(Account.person_id))
+        .where(Person.email == email.strip().lower(), col(Account.disabled_at).is_(None))
+    ).first()
+    if row is None:
+        return False
+    account, person = row
+    key_prefix = f"account:{pk(account)}|signin_link|"
+    recent = session.exec(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(
+            col(OutboxMessage.key).startswith(key_prefix),
+            OutboxMessage.created_at > now - SIGNIN_LINK_MAX_AGE,
+        )
+    ).one()
+    if recent >= SIGNIN_LINKS_PER_WINDOW:
+        return False
+    url = signer.signin_url(person_id=pk(person), now=now)
+    rendered = render_message(
+        "signin_link",
+        {
+            "person": {"full_name": person.full_name},
+            "team": {"name": settings.mail_from_name, "email": settings.team_email},
+            "links": {"signin": url, "expires_long": long_datetime(now + SIGNIN_LINK_MAX_AGE)},
+        },
+    )
+    key = key_prefix + secrets.token_hex(8)
+    session.add(
+        OutboxMessage(
+            atelier_id=None,
+            key=key,
+            kind="signin_link",
+            person_id=pk(person),
+            recipient=person.email,
+            subject=rendered.subject,
+            body_text=rendered.text,
+            body_html=rendered.html,
+            context={"account": pk(account)},
+            message_id=message_id_for(key, settings),
+            due_at=now,
+            created_at=now,
+        )
+    )
+    return True
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(*, session: Session, claims: LinkClaims, now: datetime) -> tuple[str, SignedIn]:
+    """Use the sign-in link once and open a session; returns the cookie's token."""
+    account = session.exec(
+        select(Account).where(Account.person_id == claims.person_id, col(Account.disabled_at).is_(None))
+    ).first()
+    if account is None:
+        raise Refused("ce lien n'est pas valide", "sign-in link for no active account")
+    use_link_once(session=session, claims=claims, now=now)
+    token = secrets.token_urlsafe(32)
+    web_session = WebSession(
+        token_hash=_token_hash(token),
+        account_id=pk(account),
+        csrf_token=secrets.token_urlsafe(24),
+        created_at=now,
+        last_seen_at=now,
+    )
+    session.add(web_session)
+    session.flush()
+    record_event(
+        session=session,
+        atelier_id=None,
+        actor=person_actor(claims.person_id),
+        kind="signed_in",
+        at=now,
+        account_id=pk(account),
+    )
+    signed_in = _signed_in(session, account, web_session)
+    return token, signed_in
+
+
+def _signed_in(session: Session, account: Account, web_session: WebSession) -> SignedIn:
+    person = session.get(Person, account.person_id)
+    if person is None:
+        raise RuntimeError(f"account {account.id} without its person")
+    return SignedIn(
+        pk(account), pk(person), person.full_name, account.is_admin, pk(web_session), web_session.csrf_token
+    )
+
+
+def session_of(*, session: Session, token: str | None, now: datetime) -> SignedIn | None:
+    """The signed-in account behind a cookie, or None (unknown, revoked, idle or too old)."""
+    if not token or len(token) > 200:
+        return None
+    web_session = session.exec(select(WebSession).where(WebSession.token_hash == _token_hash(token))).first()
+    if (
+        web_session is None
+        or web_session.revoked_at is not None
+        or now - web_session.last_seen_at > SESSION_IDLE
+        or now - web_session.created_at > SESSION_MAX
+    ):
+        return None
+    account = session.get(Account, web_session.account_id)
+    if account is None or account.disabled_at is not None:
+        return None
+    if now - web_session.last_seen_at > SESSION_TOUCH:
+        web_session.last_seen_at = now
+        session.add(web_session)
+    return _signed_in(session, account, web_session)
+
+
+def close_session(*, session: Session, session_id: int, now: datetime) -> None:
+    web_session = session.get(WebSession, session_id)
+    if web_session is not None and web_session.revoked_at is None:
+        web_session.revoked_at = now
+        session.add(web_session)
+
+
+def roles_on(*, session: Session, user: SignedIn, atelier: Atelier) -> frozenset[Role]:
+    """The user's roles on this atelier; an administrator edits every atelier."""
+    if user.is_admin:
+        return EDITORS
+    rows = session.exec(
+        select(Membership.role).where(
+            Membership.atelier_id == pk(atelier), Membership.person_id == user.person_id
+        )
+    ).all()
+    return frozenset(Role(r) for r in rows)
+
+
+def can_read(roles: frozenset[Role]) -> bool:
+    return bool(roles & (EDITORS | READERS))
+
+
+def can_edit(roles: frozenset[Role]) -> bool:
+    return bool(roles & EDITORS)
+
+
+def visible_ateliers(*, session: Session, user: SignedIn) -> list[Atelier]:
+    query = select(Atelier).order_by(col(Atelier.decision_date))
+    if not user.is_admin:
+        allowed = [r.value for r in EDITORS | READERS]
+        query = query.where(
+            col(Atelier.id).in_(
+                select(Membership.atelier_id).where(
+                    Membership.person_id == user.person_id, col(Membership.role).in_(allowed)
+                )
+            )
+        )
+    return list(session.exec(query).all())

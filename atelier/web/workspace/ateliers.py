@@ -1,0 +1,283 @@
+"""The workspace's ateliers: the list, an atelier's page (Gantt chart, steps, gates), and
+recording a step done — with, before it is recorded, what it will send to whom."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session, func, select
+
+from atelier.bootstrap import Runtime
+from atelier.clock import PARIS
+from atelier.db import transaction
+from atelier.errors import AtelierError, NotFound
+from atelier.french import count
+from atelier.i18n import long_datetime, short_date, short_datetime
+from atelier.planning.timeline import RISK_LABELS, Risk
+from atelier.services.accounts import SignedIn, can_edit, can_read, roles_on, visible_ateliers
+from atelier.services.ateliers import get_atelier, template_of, venue_calendar_of
+from atelier.services.events import person_actor
+from atelier.services.gates import STATUS_LABELS, gates_of
+from atelier.services.timeline import current_timeline, get_step, record_step_done, stages_of, steps_of
+from atelier.web.workspace.auth import Forbidden, signed_form, signed_in_user
+from atelier.web.workspace.gantt import GanttStep, gantt_chart
+from models import Atelier, Gate, OutboxMessage, Step
+from models.enums import GateStatus, OutboxStatus, StepKind, StepStatus
+from models.types import pk
+from notifications.outbox import load_snapshot
+from notifications.planner import plan_messages
+
+Render = Callable[..., HTMLResponse]
+Trigger = Callable[[str], None]
+
+NOT_OPEN = "cet atelier n'existe pas ou ne vous est pas ouvert"
+STEP_STATUS_LABELS = {
+    StepStatus.PENDING: "à venir",
+    StepStatus.DONE: "faite",
+    StepStatus.CANCELLED: "annulée",
+}
+# What a queued message is, in a sentence « N personnes recevront … ».
+MESSAGE_LABELS = {
+    "citizen_invitation": "l'invitation à l'atelier citoyen",
+    "event_invitation": "une invitation pour leur agenda",
+    "event_cancelled": "le retrait d'un rendez-vous de leur agenda",
+    "speaker_invitation": "l'invitation à intervenir",
+    "materials_request": "la demande de leurs supports",
+    "copil_convocation": "une convocation au COPIL",
+    "decision_request": "une demande de décision",
+    "avis_handover": "l'annonce de la remise de l'avis",
+    "droit_de_suite_notice": "l'annonce de la réponse du commanditaire",
+    "weekend_practical": "les informations pratiques du week-end",
+}
+
+
+@dataclass(frozen=True)
+class AtelierLine:
+    slug: str
+    title: str
+    stage: str
+    next_step: str
+    gates_waiting: int
+    avis: str
+    risk: str
+    at_risk: bool
+    failed_messages: int
+
+
+def _atelier_line(session: Session, atelier: Atelier) -> AtelierLine:
+    steps = steps_of(session=session, atelier=atelier)
+    stages = {pk(s): s.name for s in stages_of(session=session, atelier=atelier)}
+    pending = sorted((s for s in steps if s.status is StepStatus.PENDING), key=lambda s: s.forecast_end)
+    current = next(
+        (s for s in stages_of(session=session, atelier=atelier) if s.key == atelier.current_stage_key), None
+    )
+    waiting = sum(1 for g in gates_of(session=session, atelier=atelier) if g.status is GateStatus.OPEN)
+    failed = session.exec(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.atelier_id == pk(atelier), OutboxMessage.status == OutboxStatus.FAILED)
+    ).one()
+    next_step = f"{pending[0].name} ({short_date(pending[0].forecast_end)})" if pending else "—"
+    risk = Risk(atelier.risk)
+    return AtelierLine(
+        slug=atelier.slug,
+        title=atelier.title,
+        stage=current.name if current else (stages.get(pending[0].stage_id, "—") if pending else "terminé"),
+        next_step=next_step,
+        gates_waiting=waiting,
+        avis=short_date(atelier.forecast_avis_at) if atelier.forecast_avis_at else "—",
+        risk=RISK_LABELS[risk],
+        at_risk=risk is not Risk.ON_TRACK,
+        failed_messages=failed,
+    )
+
+
+def messages_if_done(
+    session: Session, atelier: Atelier, step: Step, when: datetime, now: datetime
+) -> list[str]:
+    """What recording the step done would queue at once, as sentences (the planner is pure:
+    the same plan on the atelier as it would be)."""
+    snapshot = load_snapshot(session=session, atelier=atelier)
+    before = {m.key for m in plan_messages(snapshot, now)}
+    done = replace(snapshot.steps[step.key], status=StepStatus.DONE, actual_end=when)
+    after = replace(snapshot, steps={**snapshot.steps, step.key: done})
+    new = [m for m in plan_messages(after, now) if m.key not in before]
+    people: dict[str, set[int | None]] = {}
+    messages = Counter(m.kind for m in new if m.due_at <= now)
+    for m in new:
+        if m.due_at <= now:
+            people.setdefault(m.kind, set()).add(m.recipient_id)
+    later = sum(1 for m in new if m.due_at > now)
+    lines = []
+    for kind, recipients in sorted(people.items()):
+        n = len(recipients)
+        line = f"{count(n, 'personne')} recevr{'a' if n == 1 else 'ont'} {MESSAGE_LABELS.get(kind, kind)}"
+        if messages[kind] > n:
+            line += f" ({count(messages[kind], 'message')})"
+        lines.append(line + ".")
+    if later:
+        scheduled = "programmé" if later == 1 else "programmés"
+        lines.append(f"{count(later, 'autre message', 'autres messages')} {scheduled} ensuite (rappels).")
+    return lines
+
+
+def ateliers_router(runtime: Runtime, render: Render, on_change: Trigger | None) -> APIRouter:
+    router = APIRouter(prefix="/espace")
+
+    def atelier_for(
+        session: Session, user: SignedIn, slug: str, *, edit: bool = False
+    ) -> tuple[Atelier, bool]:
+        try:
+            atelier = get_atelier(session=session, slug=slug)
+        except NotFound:
+            raise Forbidden(NOT_OPEN, "unknown atelier") from None
+        roles = roles_on(session=session, user=user, atelier=atelier)
+        if not can_read(roles) or (edit and not can_edit(roles)):
+            # The same answer whether the atelier exists or not.
+            raise Forbidden(NOT_OPEN, "atelier not open to account")
+        return atelier, can_edit(roles)
+
+    @router.get("", response_class=HTMLResponse)
+    def list_page(request: Request) -> HTMLResponse:
+        user = signed_in_user(runtime, request)
+        with transaction(runtime.engine) as session:
+            lines = [_atelier_line(session, a) for a in visible_ateliers(session=session, user=user)]
+        return render("workspace/ateliers.html", title="Ateliers", user=user, lines=lines)
+
+    @router.get("/{slug}", response_class=HTMLResponse)
+    def atelier_page(slug: str, request: Request) -> HTMLResponse:
+        user = signed_in_user(runtime, request)
+        now = runtime.clock.now()
+        with transaction(runtime.engine) as session:
+            atelier, editable = atelier_for(session, user, slug)
+            steps = steps_of(session=session, atelier=atelier)
+            gates = gates_of(session=session, atelier=atelier)
+            timeline = current_timeline(session=session, atelier=atelier, now=now)
+            stage_names = {pk(s): s.name for s in stages_of(session=session, atelier=atelier)}
+        gate_of_step: dict[int, Gate] = {g.step_id: g for g in gates}
+        chart = gantt_chart(
+            [
+                GanttStep(
+                    key=s.key,
+                    name=s.name,
+                    planned_start=s.planned_start,
+                    planned_end=s.planned_end,
+                    forecast_start=timeline.steps[s.key].start,
+                    forecast_end=timeline.steps[s.key].end,
+                    actual_end=s.actual_end,
+                    critical=s.key in timeline.critical_path,
+                    gate_due=gate_of_step[pk(s)].due_at if pk(s) in gate_of_step else None,
+                )
+                for s in steps
+            ],
+            deadline=timeline.target_avis_date,
+            now=now,
+            venue=venue_calendar_of(atelier),
+        )
+        rows = [
+            {
+                "key": s.key,
+                "name": s.name,
+                "stage": stage_names.get(s.stage_id, ""),
+                "planned": short_datetime(s.planned_end),
+                "forecast": short_datetime(timeline.steps[s.key].end),
+                "actual": short_datetime(s.actual_end) if s.actual_end else "",
+                "status": STEP_STATUS_LABELS[s.status],
+                "critical": s.key in timeline.critical_path,
+                "note": timeline.steps[s.key].note or "",
+                "recordable": editable
+                and s.status is StepStatus.PENDING
+                and pk(s) not in gate_of_step
+                and s.kind is not StepKind.MILESTONE,
+            }
+            for s in steps
+        ]
+        gate_rows = [
+            {
+                "name": g.name,
+                "status": STATUS_LABELS[g.status],
+                "round": g.round,
+                "due": long_datetime(g.due_at),
+            }
+            for g in gates
+        ]
+        return render(
+            "workspace/atelier.html",
+            title=atelier.title,
+            user=user,
+            atelier=atelier,
+            chart=chart,
+            rows=rows,
+            gates=gate_rows,
+            timeline=timeline,
+            risk=RISK_LABELS[timeline.risk],
+            avis=long_datetime(timeline.avis_end),
+            deadline=short_date(timeline.target_avis_date),
+            done=request.query_params.get("fait"),
+        )
+
+    def step_view(
+        slug: str, key: str, user: SignedIn, *, error: str | None = None, status: int = 200
+    ) -> HTMLResponse:
+        now = runtime.clock.now()
+        with transaction(runtime.engine) as session:
+            atelier, _ = atelier_for(session, user, slug, edit=True)
+            step = get_step(session=session, atelier=atelier, key=key)
+            default = min(now, step.forecast_end)
+            consequences = messages_if_done(session, atelier, step, default, now)
+            public_link = template_of(atelier).step(key).public_link
+            title = atelier.title
+        local = default.astimezone(PARIS)
+        return render(
+            "workspace/step.html",
+            status,
+            title=f"{step.name} — {title}",
+            user=user,
+            slug=slug,
+            step=step,
+            day=local.date().isoformat(),
+            hour=local.strftime("%H:%M"),
+            consequences=consequences,
+            public_link=public_link,
+            error=error,
+        )
+
+    @router.get("/{slug}/etapes/{key}", response_class=HTMLResponse)
+    def step_page(slug: str, key: str, request: Request) -> HTMLResponse:
+        return step_view(slug, key, signed_in_user(runtime, request))
+
+    @router.post("/{slug}/etapes/{key}")
+    async def record_done(slug: str, key: str, request: Request) -> Response:
+        user = signed_in_user(runtime, request)
+        form = await signed_form(request, user)
+        now = runtime.clock.now()
+        try:
+            when = datetime.fromisoformat(f"{form.get('date', '')}T{form.get('heure', '') or '18:00'}")
+        except ValueError:
+            return step_view(slug, key, user, error="indiquez une date et une heure valides", status=400)
+        try:
+            with transaction(runtime.engine) as session:
+                atelier, _ = atelier_for(session, user, slug, edit=True)
+                record_step_done(
+                    session=session,
+                    atelier=atelier,
+                    step_key=key,
+                    done_at=when.replace(tzinfo=PARIS),
+                    actor=person_actor(user.person_id),
+                    now=now,
+                    public_url=form.get("lien") or None,
+                )
+        except Forbidden:
+            raise
+        except AtelierError as error:
+            return step_view(slug, key, user, error=error.message_fr, status=400)
+        if on_change is not None:
+            on_change(slug)
+        return RedirectResponse(f"/espace/{slug}?fait={key}", status_code=303)
+
+    return router

@@ -1,0 +1,241 @@
+"""The team's workspace over real HTTP: signing in by link, sessions, CSRF, who sees what."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlmodel import col, select
+
+from atelier.db import transaction
+from atelier.demo.cast import CITIZENS, COMMANDITAIRE, COPIL, TEAM, _email
+from atelier.services.accounts import add_account
+from atelier.services.ateliers import AtelierCreate, create_atelier
+from atelier.services.people import add_people, validate_person
+from atelier.web.app import create_app
+from models import Atelier, Event, OutboxMessage, Step
+from models.enums import StepStatus
+from tests.integration.conftest import World
+from tests.served import served, snapshot
+
+TEAM_EMAIL, COPIL_EMAIL, CITIZEN_EMAIL = _email(TEAM[0]), _email(COPIL[0]), _email(CITIZENS[0])
+COMMANDITAIRE_EMAIL = _email(COMMANDITAIRE[0])
+OUTSIDER_EMAIL = "zoe.autre@example.org"  # in the team of another atelier
+
+
+@pytest.fixture
+def site(world: World) -> Iterator[str]:
+    """The app over HTTP, with accounts for a team member, a COPIL member, the commanditaire, a
+    citizen and the team member of another atelier."""
+    now = world.clock.now()
+    with transaction(world.runtime.engine) as session:
+        for address, name in (
+            (TEAM_EMAIL, TEAM[0]),
+            (COPIL_EMAIL, COPIL[0]),
+            (COMMANDITAIRE_EMAIL, COMMANDITAIRE[0]),
+            (CITIZEN_EMAIL, CITIZENS[0]),
+            (OUTSIDER_EMAIL, "Zoé Autre"),
+        ):
+            add_account(session=session, email=address, full_name=name, is_admin=False, now=now)
+        other, _ = create_atelier(
+            session=session,
+            atelier_in=AtelierCreate(
+                slug="autre-atelier",
+                title="Un autre atelier",
+                commanditaire="Ministère chargé de la Santé",
+                question="Quelle prévention ?",
+                decision_date=world.clock.now().date(),
+            ),
+            now=now,
+        )
+        person = validate_person(
+            {"full_name": "Zoé Autre", "email": OUTSIDER_EMAIL, "roles": "équipe projet"}
+        )
+        add_people(session=session, atelier=other, people=[person], now=now)
+    with served(create_app(world.runtime)) as url:
+        yield url
+
+
+def _client(site: str) -> httpx.Client:
+    return httpx.Client(base_url=site, timeout=20, follow_redirects=False)
+
+
+def _csrf(page: httpx.Response) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert found, page.text
+    return found.group(1)
+
+
+def _ask_link(http: httpx.Client, address: str) -> httpx.Response:
+    page = http.get("/connexion")
+    return http.post("/connexion", data={"email": address, "csrf": _csrf(page)})
+
+
+def _without_tokens(page: httpx.Response) -> str:
+    return re.sub(r'value="[^"]+"', "", page.text)
+
+
+def _latest_link(world: World, address: str) -> str | None:
+    with transaction(world.runtime.engine) as session:
+        rows = session.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.kind == "signin_link", OutboxMessage.recipient == address)
+            .order_by(col(OutboxMessage.id).desc())
+        ).all()
+    if not rows:
+        return None
+    found = re.search(r"/connexion/(\S+)", rows[0].body_text)
+    return found.group(1) if found else None
+
+
+def _sign_in(world: World, http: httpx.Client, address: str) -> httpx.Response:
+    _ask_link(http, address)
+    token = _latest_link(world, address)
+    assert token is not None
+    page = http.get(f"/connexion/{token}")
+    assert page.status_code == 200 and "Me connecter" in page.text
+    return http.post(f"/connexion/{token}", data={"csrf": _csrf(page)})
+
+
+def test_a_team_member_signs_in_by_link_and_sees_the_atelier_and_its_gantt(world: World, site: str) -> None:
+    """The link in the e-mail opens a page; its button signs in with an HttpOnly, SameSite cookie;
+    the list and the atelier page (Gantt chart and table) follow."""
+    with _client(site) as http:
+        signed = _sign_in(world, http, TEAM_EMAIL)
+        assert signed.status_code == 303 and signed.headers["location"] == "/espace"
+        cookie = signed.headers["set-cookie"].lower()
+        assert "atelier_session=" in cookie and "httponly" in cookie and "samesite=lax" in cookie
+        listing = http.get("/espace")
+        assert listing.status_code == 200
+        assert "Atelier citoyen sur les mobilités" in listing.text and "Un autre atelier" not in listing.text
+        page = http.get(f"/espace/{world.slug}")
+        assert page.status_code == 200
+        assert (
+            "<svg" in page.text
+            and 'data-etape="weekend_1"' in page.text
+            and "échéance de l'avis" in page.text
+        )
+        assert "chemin critique" in page.text
+        assert CITIZEN_EMAIL not in page.text
+
+
+def test_a_sign_in_link_works_once_and_expires_after_fifteen_minutes(world: World, site: str) -> None:
+    """Used once it is refused; unused, it is refused 16 minutes later."""
+    with _client(site) as http:
+        _ask_link(http, TEAM_EMAIL)
+        token = _latest_link(world, TEAM_EMAIL)
+        page = http.get(f"/connexion/{token}")
+        assert http.post(f"/connexion/{token}", data={"csrf": _csrf(page)}).status_code == 303
+    with _client(site) as http:
+        page = http.get(f"/connexion/{token}")
+        again = http.post(f"/connexion/{token}", data={"csrf": _csrf(page)})
+        assert again.status_code == 403 and "déjà été utilisé" in again.text
+        _ask_link(http, COPIL_EMAIL)
+        late = _latest_link(world, COPIL_EMAIL)
+        world.clock.advance(timedelta(minutes=16))
+        expired = http.get(f"/connexion/{late}")
+        assert expired.status_code == 403 and "a expiré" in expired.text
+
+
+def test_asking_for_a_link_never_says_whether_an_address_has_an_account(world: World, site: str) -> None:
+    """Known and unknown addresses get the same page; a fourth request in 15 minutes sends nothing."""
+    with _client(site) as http:
+        unknown = _ask_link(http, "personne@example.org")
+        known = _ask_link(http, TEAM_EMAIL)
+        assert unknown.status_code == known.status_code == 200
+        assert _without_tokens(unknown) == _without_tokens(known)
+        assert _latest_link(world, "personne@example.org") is None
+        for _ in range(4):
+            _ask_link(http, TEAM_EMAIL)
+    with transaction(world.runtime.engine) as session:
+        sent = session.exec(
+            select(OutboxMessage).where(
+                OutboxMessage.kind == "signin_link", OutboxMessage.recipient == TEAM_EMAIL
+            )
+        ).all()
+    assert len(sent) == 3
+
+
+def test_every_route_refuses_anonymous_requests_and_wrong_roles(world: World, site: str) -> None:
+    """Anonymous: sent to sign in, actions refused. Citizen and outsider: nothing. COPIL member and
+    commanditaire: read, never edit. Nothing is written by any refusal."""
+    atelier_page, step_page = f"/espace/{world.slug}", f"/espace/{world.slug}/etapes/reunion_demande"
+    before = snapshot(world.runtime.engine, skip=("event", "outbox_message", "web_session", "used_link"))
+    with _client(site) as http:
+        for path in ("/espace", atelier_page, step_page):
+            response = http.get(path)
+            assert response.status_code == 303 and response.headers["location"] == "/connexion"
+        assert http.post(step_page, data={"date": "2027-01-18", "heure": "18:00"}).status_code == 403
+    for address in (CITIZEN_EMAIL, OUTSIDER_EMAIL):
+        with _client(site) as http:
+            _sign_in(world, http, address)
+            assert "Atelier citoyen sur les mobilités" not in http.get("/espace").text
+            refused = http.get(atelier_page)
+            assert refused.status_code == 403 and "ne vous est pas ouvert" in refused.text
+    for address in (COPIL_EMAIL, COMMANDITAIRE_EMAIL):
+        with _client(site) as http:
+            _sign_in(world, http, address)
+            page = http.get(atelier_page)
+            assert page.status_code == 200 and CITIZEN_EMAIL not in page.text
+            assert f'href="{step_page}"' not in page.text
+            assert http.get(step_page).status_code == 403
+            token = _csrf(page)
+            posted = http.post(step_page, data={"date": "2027-01-18", "heure": "18:00", "csrf": token})
+            assert posted.status_code == 403
+    assert (
+        snapshot(world.runtime.engine, skip=("event", "outbox_message", "web_session", "used_link")) == before
+    )
+
+
+def test_a_form_without_its_csrf_token_is_refused_and_writes_nothing(world: World, site: str) -> None:
+    """A team member's POST without the session's token (a forged form) changes nothing."""
+    with _client(site) as http:
+        _sign_in(world, http, TEAM_EMAIL)
+        before = snapshot(world.runtime.engine, skip=("web_session",))
+        forged = http.post(
+            f"/espace/{world.slug}/etapes/reunion_demande", data={"date": "2027-01-18", "heure": "18:00"}
+        )
+        assert forged.status_code == 403 and "ce formulaire a expiré" in forged.text
+        wrong = http.post(
+            f"/espace/{world.slug}/etapes/reunion_demande",
+            data={"date": "2027-01-18", "heure": "18:00", "csrf": "x" * 32},
+        )
+        assert wrong.status_code == 403
+        assert snapshot(world.runtime.engine, skip=("web_session",)) == before
+
+
+def test_the_team_records_a_step_done_and_sees_what_it_sends(world: World, site: str) -> None:
+    """The step page says what recording will send; the POST records it in the team member's name;
+    the atelier page shows it done; signing out ends the session."""
+    world.clock.set(world.clock.now() + timedelta(days=7))
+    with _client(site) as http:
+        _sign_in(world, http, TEAM_EMAIL)
+        page = http.get(f"/espace/{world.slug}/etapes/reunion_demande")
+        assert page.status_code == 200 and "Enregistrer « Réunion" in page.text
+        day = world.clock.now().date().isoformat()
+        done = http.post(
+            f"/espace/{world.slug}/etapes/reunion_demande",
+            data={"date": day, "heure": "10:00", "csrf": _csrf(page)},
+        )
+        assert done.status_code == 303 and done.headers["location"].endswith("?fait=reunion_demande")
+        shown = http.get(done.headers["location"])
+        assert "L'étape est enregistrée" in html.unescape(shown.text)
+        with transaction(world.runtime.engine) as session:
+            step = session.exec(
+                select(Step)
+                .join(Atelier, col(Atelier.id) == col(Step.atelier_id))
+                .where(Atelier.slug == world.slug, Step.key == "reunion_demande")
+            ).one()
+            event = session.exec(
+                select(Event).where(Event.kind == "step_done").order_by(col(Event.id).desc())
+            ).first()
+        assert step.status is StepStatus.DONE and event is not None and event.actor.startswith("person:")
+        # The COPIL is constituted next: recording it convenes its five members to three meetings.
+        next_page = html.unescape(http.get(f"/espace/{world.slug}/etapes/copil_constitue").text)
+        assert "5 personnes recevront une convocation au COPIL (15 messages)." in next_page
+        http.post("/deconnexion", data={"csrf": _csrf(shown)})
+        assert http.get("/espace").status_code == 303
