@@ -25,7 +25,7 @@ def demo_command(
 ) -> None:
     """Déroule un atelier citoyen complet en temps simulé (Prefect, SMTP local, SQLite)."""
     from atelier.demo.report import print_report
-    from atelier.demo.run import run_demo
+    from atelier.demo.run import open_workspace, run_demo
 
     app_ctx = app_context(ctx)
     day = parse_date(decision_date, label="date de décision")
@@ -37,6 +37,12 @@ def demo_command(
     failures = print_report(terminal(), result.runtime, result.slug, result.mailbox)
     typer.echo(
         f"Terminé en {result.wall_seconds:.0f} s ({result.advances} exécutions du cycle de vie Prefect)."
+    )
+    address, link = open_workspace(result.runtime, data_dir)
+    typer.echo(
+        f"Espace de travail : lancez « .venv/bin/atelier --data-dir {data_dir} serve », puis ouvrez "
+        f"dans les 15 minutes ce lien de connexion ({address}, équipe projet) :\n  {link}\n"
+        f"Ensuite, demandez un lien sur la page de connexion : il arrive dans {data_dir / 'mailbox'}."
     )
     if failures:
         raise typer.Exit(code=1)

@@ -164,6 +164,28 @@ def run_demo(
     )
 
 
+def open_workspace(runtime: Runtime, data_dir: Path) -> tuple[str, str]:
+    """An account for the demo's first team member, and a sign-in link for ``atelier serve`` on
+    this data folder: signed with the key and the real clock that ``serve`` will use."""
+    from datetime import UTC
+
+    from atelier.demo.cast import TEAM, _email
+    from atelier.links import LinkSigner
+    from atelier.services.accounts import SIGNIN_LINK_MAX_AGE, add_account
+
+    address = _email(TEAM[0])
+    with transaction(runtime.engine) as session:
+        account = add_account(
+            session=session, email=address, full_name=TEAM[0], is_admin=False, now=runtime.clock.now()
+        )
+        person_id = account.person_id
+    serving = Settings(data_dir=data_dir)
+    signer = LinkSigner(
+        serving.resolved_secret_key(), base_url=serving.public_base_url, max_age=SIGNIN_LINK_MAX_AGE
+    )
+    return address, signer.signin_url(person_id=person_id, now=datetime.now(UTC))
+
+
 def _simulate_with_prefect(runtime: Runtime, clock: SimulatedClock, data_dir: Path) -> int:
     from atelier.bootstrap import install
     from atelier.prefect_runtime import prefect_session
