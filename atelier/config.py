@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     def mailbox_dir(self) -> Path:
         return self.data_dir / "mailbox"
 
+    @property
+    def files_dir(self) -> Path:
+        """Uploaded spreadsheets and documents (content-addressed, see atelier/storage.py)."""
+        return self.data_dir / "fichiers"
+
     def resolved_secret_key(self) -> str:
         """The signing key: from settings, or generated once and kept in the data folder."""
         if self.secret_key:

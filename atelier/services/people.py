@@ -107,7 +107,7 @@ def _members(*, session: Session, atelier: Atelier) -> set[tuple[str, str]]:
 
 
 def add_people(
-    *, session: Session, atelier: Atelier, people: Iterable[PersonIn], now: datetime
+    *, session: Session, atelier: Atelier, people: Iterable[PersonIn], now: datetime, actor: str = "cli"
 ) -> list[Person]:
     """Add people with their roles; refuse the whole batch on any duplicate."""
     people = list(people)
@@ -144,7 +144,7 @@ def add_people(
         record_event(
             session=session,
             atelier_id=pk(atelier),
-            actor="cli",
+            actor=actor,
             kind="person_added",
             at=now,
             person_id=pk(person),
@@ -196,8 +196,29 @@ class PeopleImport:
     ignored_columns: list[str]
 
 
-def parse_people_sheet(sheet: Sheet) -> PeopleImport:
-    """People from a spreadsheet; any bad row refuses the whole file, naming its line."""
+@dataclass(frozen=True)
+class RowPreview:
+    """One row of a spreadsheet as it would be imported, or why it cannot be."""
+
+    line: int
+    full_name: str
+    email: str
+    roles: str
+    person: PersonIn | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class SheetPreview:
+    rows: list[RowPreview]
+    ignored_columns: list[str]
+
+    @property
+    def errors(self) -> list[str]:
+        return [row.error for row in self.rows if row.error]
+
+
+def _columns(sheet: Sheet) -> tuple[dict[str, int], list[str]]:
     found: dict[str, int] = {}
     ignored: list[str] = []
     for index, header in enumerate(sheet.headers):
@@ -223,12 +244,18 @@ def parse_people_sheet(sheet: Sheet) -> PeopleImport:
             + " (colonnes attendues : nom — ou prénom et nom —, email, rôle[, organisation])",
             "spreadsheet missing columns",
         )
+    return found, ignored
+
+
+def preview_people_sheet(sheet: Sheet) -> SheetPreview:
+    """Every row of the spreadsheet, each with the person it gives or its error (writes nothing)."""
+    found, ignored = _columns(sheet)
 
     def cell(cells: list[str], field: str) -> str:
         index = found.get(field)
         return cells[index].strip() if index is not None and index < len(cells) else ""
 
-    people: list[PersonIn] = []
+    rows: list[RowPreview] = []
     emails: dict[str, int] = {}
     for line, cells in sheet.rows:
         if not any(c.strip() for c in cells):
@@ -243,18 +270,33 @@ def parse_people_sheet(sheet: Sheet) -> PeopleImport:
         }
         if cell(cells, "organisation"):
             data["organisation"] = cell(cells, "organisation")
-        person = validate_person(data, where=f"ligne {line}")
-        if person.email in emails:
-            raise Refused(
+        person: PersonIn | None = None
+        error: str | None = None
+        try:
+            person = validate_person(data, where=f"ligne {line}")
+        except Refused as refusal:
+            error = refusal.message_fr
+        if person is not None and person.email in emails:
+            error = (
                 f"ligne {line} : {person.email} apparaît deux fois dans le fichier "
-                f"(aussi ligne {emails[person.email]})",
-                "duplicate person in spreadsheet",
+                f"(aussi ligne {emails[person.email]})"
             )
-        emails[person.email] = line
-        people.append(person)
+            person = None
+        elif person is not None:
+            emails[person.email] = line
+        rows.append(RowPreview(line, name, data["email"], data["roles"], person, error))
+    return SheetPreview(rows, ignored)
+
+
+def parse_people_sheet(sheet: Sheet) -> PeopleImport:
+    """People from a spreadsheet; any bad row refuses the whole file, naming its line."""
+    preview = preview_people_sheet(sheet)
+    if preview.errors:
+        raise Refused(preview.errors[0], "invalid spreadsheet row")
+    people = [row.person for row in preview.rows if row.person is not None]
     if not people:
         raise Refused("le fichier ne contient aucune personne", "empty spreadsheet")
-    return PeopleImport(people, ignored)
+    return PeopleImport(people, preview.ignored_columns)
 
 
 def people_with_role(*, session: Session, atelier: Atelier, role: Role | str) -> list[Person]:

@@ -36,6 +36,7 @@ from atelier.web.actions import (
 from atelier.web.forms import read_form
 from atelier.web.workspace.ateliers import ateliers_router
 from atelier.web.workspace.auth import Forbidden, NotSignedIn, auth_router
+from atelier.web.workspace.people import people_router
 from models.enums import OUTCOME_LABELS, Answer, DecisionOutcome
 
 log = logging.getLogger("atelier.web")
@@ -134,6 +135,7 @@ def create_app(runtime: Runtime, *, on_change: Trigger | None = None) -> FastAPI
 
     app.include_router(auth_router(runtime, render))
     app.include_router(ateliers_router(runtime, render, on_change))
+    app.include_router(people_router(runtime, render))
 
     @app.get("/sante")
     def health() -> dict[str, str]:

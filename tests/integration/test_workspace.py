@@ -239,3 +239,89 @@ def test_the_team_records_a_step_done_and_sees_what_it_sends(world: World, site:
         assert "5 personnes recevront une convocation au COPIL (15 messages)." in next_page
         http.post("/deconnexion", data={"csrf": _csrf(shown)})
         assert http.get("/espace").status_code == 303
+
+
+def _xlsx(rows: list[list[str]]) -> bytes:
+    """A workbook as Excel saves it, French headers on the first row."""
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+HEADERS = ["Prénom", "Nom", "Adresse e-mail", "Rôle", "Organisation"]
+
+
+def test_the_team_imports_a_spreadsheet_after_a_row_by_row_preview(world: World, site: str) -> None:
+    """A bad row shows in the preview and nothing can be imported; the corrected file is previewed,
+    then confirmed: every person is added, in the team member's name."""
+    bad = _xlsx(
+        [
+            HEADERS,
+            ["Léa", "Martin", "lea.martin@example.org", "expert", "INRAE"],
+            ["Yves", "Roy", "pas-une-adresse", "expert", ""],
+        ]
+    )
+    good = _xlsx(
+        [
+            HEADERS,
+            ["Léa", "Martin", "lea.martin@example.org", "expert", "INRAE"],
+            ["Yves", "Roy", "yves.roy@example.org", "garant", ""],
+        ]
+    )
+    with _client(site) as http:
+        _sign_in(world, http, TEAM_EMAIL)
+        form = http.get(f"/espace/{world.slug}/personnes/import")
+        token = _csrf(form)
+        before = snapshot(world.runtime.engine, skip=("web_session",))
+        preview = http.post(
+            f"/espace/{world.slug}/personnes/import",
+            data={"csrf": token},
+            files={
+                "fichier": (
+                    "participants.xlsx",
+                    bad,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                )
+            },
+        )
+        text = html.unescape(preview.text)
+        assert preview.status_code == 200 and "Léa Martin" in text and "ligne 3" in text
+        assert "1 ligne(s) à corriger" in text and "/import/confirmer" not in text
+        assert snapshot(world.runtime.engine, skip=("web_session",)) == before
+        preview = http.post(
+            f"/espace/{world.slug}/personnes/import",
+            data={"csrf": token},
+            files={"fichier": ("participants.xlsx", good, "application/octet-stream")},
+        )
+        digest = re.search(r'name="fichier" value="([0-9a-f]{64})"', preview.text)
+        assert digest is not None
+        done = http.post(
+            f"/espace/{world.slug}/personnes/import/confirmer",
+            data={"csrf": token, "fichier": digest.group(1), "nom": "participants.xlsx"},
+        )
+        assert done.status_code == 303
+        people = html.unescape(http.get(done.headers["location"]).text)
+        assert "2 personne(s) importée(s)." in people and "lea.martin@example.org" in people
+    with transaction(world.runtime.engine) as session:
+        added = session.exec(select(Event).where(Event.kind == "person_added")).all()
+    assert sum(1 for e in added if e.actor.startswith("person:")) == 2
+
+
+def test_readers_see_the_people_but_no_address(world: World, site: str) -> None:
+    """A COPIL member or the commanditaire sees who takes part, never a citizen's e-mail address."""
+    for address in (COPIL_EMAIL, COMMANDITAIRE_EMAIL):
+        with _client(site) as http:
+            _sign_in(world, http, address)
+            page = http.get(f"/espace/{world.slug}/personnes")
+            assert page.status_code == 200 and CITIZENS[1] in html.unescape(page.text)
+            assert "@" not in page.text.split("<main", 1)[1].split("</main>")[0]
+            assert http.get(f"/espace/{world.slug}/personnes/import").status_code == 403

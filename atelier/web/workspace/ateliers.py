@@ -15,16 +15,16 @@ from sqlmodel import Session, func, select
 from atelier.bootstrap import Runtime
 from atelier.clock import PARIS
 from atelier.db import transaction
-from atelier.errors import AtelierError, NotFound
+from atelier.errors import AtelierError
 from atelier.french import count
 from atelier.i18n import long_datetime, short_date, short_datetime
 from atelier.planning.timeline import RISK_LABELS, Risk
-from atelier.services.accounts import SignedIn, can_edit, can_read, roles_on, visible_ateliers
-from atelier.services.ateliers import get_atelier, template_of, venue_calendar_of
+from atelier.services.accounts import SignedIn, visible_ateliers
+from atelier.services.ateliers import template_of, venue_calendar_of
 from atelier.services.events import person_actor
 from atelier.services.gates import STATUS_LABELS, gates_of
 from atelier.services.timeline import current_timeline, get_step, record_step_done, stages_of, steps_of
-from atelier.web.workspace.auth import Forbidden, signed_form, signed_in_user
+from atelier.web.workspace.auth import Forbidden, atelier_for, signed_form, signed_in_user
 from atelier.web.workspace.gantt import GanttStep, gantt_chart
 from models import Atelier, Gate, OutboxMessage, Step
 from models.enums import GateStatus, OutboxStatus, StepKind, StepStatus
@@ -35,7 +35,6 @@ from notifications.planner import plan_messages
 Render = Callable[..., HTMLResponse]
 Trigger = Callable[[str], None]
 
-NOT_OPEN = "cet atelier n'existe pas ou ne vous est pas ouvert"
 STEP_STATUS_LABELS = {
     StepStatus.PENDING: "à venir",
     StepStatus.DONE: "faite",
@@ -128,19 +127,6 @@ def messages_if_done(
 
 def ateliers_router(runtime: Runtime, render: Render, on_change: Trigger | None) -> APIRouter:
     router = APIRouter(prefix="/espace")
-
-    def atelier_for(
-        session: Session, user: SignedIn, slug: str, *, edit: bool = False
-    ) -> tuple[Atelier, bool]:
-        try:
-            atelier = get_atelier(session=session, slug=slug)
-        except NotFound:
-            raise Forbidden(NOT_OPEN, "unknown atelier") from None
-        roles = roles_on(session=session, user=user, atelier=atelier)
-        if not can_read(roles) or (edit and not can_edit(roles)):
-            # The same answer whether the atelier exists or not.
-            raise Forbidden(NOT_OPEN, "atelier not open to account")
-        return atelier, can_edit(roles)
 
     @router.get("", response_class=HTMLResponse)
     def list_page(request: Request) -> HTMLResponse:

@@ -15,22 +15,28 @@ from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
 
 from atelier.bootstrap import Runtime
 from atelier.db import transaction
-from atelier.errors import Refused
+from atelier.errors import NotFound, Refused
 from atelier.links import LinkClaims, LinkExpired
 from atelier.services.accounts import (
     SESSION_MAX,
     SIGNIN_LINK_MAX_AGE,
     SignedIn,
+    can_edit,
+    can_read,
     close_session,
     open_session,
     request_signin_link,
+    roles_on,
     session_of,
 )
+from atelier.services.ateliers import get_atelier
 from atelier.web.actions import BadInput
 from atelier.web.forms import read_form
+from models import Atelier
 
 log = logging.getLogger("atelier.web")
 
@@ -68,6 +74,21 @@ async def signed_form(request: Request, user: SignedIn) -> dict[str, str]:
     if not secrets.compare_digest(form.get("csrf", ""), user.csrf_token):
         raise Forbidden("ce formulaire a expiré : rechargez la page et recommencez", "missing or wrong csrf")
     return form
+
+
+NOT_OPEN = "cet atelier n'existe pas ou ne vous est pas ouvert"
+
+
+def atelier_for(session: Session, user: SignedIn, slug: str, *, edit: bool = False) -> tuple[Atelier, bool]:
+    """The atelier if this account may read it (or edit it, with ``edit``), and whether it may edit."""
+    try:
+        atelier = get_atelier(session=session, slug=slug)
+    except NotFound:
+        raise Forbidden(NOT_OPEN, "unknown atelier") from None
+    roles = roles_on(session=session, user=user, atelier=atelier)
+    if not can_read(roles) or (edit and not can_edit(roles)):
+        raise Forbidden(NOT_OPEN, "atelier not open to account")  # the same answer as unknown
+    return atelier, can_edit(roles)
 
 
 def _secure(runtime: Runtime) -> bool:

@@ -1,0 +1,157 @@
+"""The workspace's people: by role with their answers, and a spreadsheet import previewed row by
+row before anything is written (then all or nothing, as ``atelier person import``)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import col, select
+from starlette.datastructures import UploadFile
+
+from atelier.bootstrap import Runtime
+from atelier.db import transaction
+from atelier.errors import Refused
+from atelier.services.events import person_actor
+from atelier.services.people import add_people, parse_people_sheet, preview_people_sheet
+from atelier.services.spreadsheet import read_sheet
+from atelier.storage import LocalFileStore
+from atelier.web.workspace.auth import Forbidden, atelier_for, signed_form, signed_in_user
+from models import InvitationAnswer, Membership, Person
+from models.enums import ROLE_LABELS, Answer, Role
+from models.types import pk
+
+Render = Callable[..., HTMLResponse]
+
+MAX_SHEET_BYTES = 5 * 1024 * 1024  # a few thousand rows of a spreadsheet
+ANSWER_LABELS = {Answer.CONFIRM: "a confirmé", Answer.DECLINE: "ne participera pas"}
+
+
+@dataclass(frozen=True)
+class PersonLine:
+    name: str
+    email: str | None  # shown to the team only
+    organisation: str
+    roles: str
+    answer: str
+
+
+def people_router(runtime: Runtime, render: Render) -> APIRouter:
+    router = APIRouter(prefix="/espace/{slug}/personnes")
+    store = LocalFileStore(runtime.settings.files_dir)
+
+    @router.get("", response_class=HTMLResponse)
+    def people_page(slug: str, request: Request) -> HTMLResponse:
+        user = signed_in_user(runtime, request)
+        with transaction(runtime.engine) as session:
+            atelier, editable = atelier_for(session, user, slug)
+            rows = session.exec(
+                select(Person, Membership.role)
+                .join(Membership, col(Membership.person_id) == col(Person.id))
+                .where(Membership.atelier_id == pk(atelier))
+                .order_by(col(Person.full_name))
+            ).all()
+            answers = {
+                a.person_id: a.answer
+                for a in session.exec(
+                    select(InvitationAnswer).where(InvitationAnswer.atelier_id == pk(atelier))
+                ).all()
+            }
+            title = atelier.title
+        roles: dict[int, tuple[Person, list[Role]]] = {}
+        for person, role in rows:
+            roles.setdefault(pk(person), (person, []))[1].append(Role(role))
+        groups: dict[str, list[PersonLine]] = {}
+        for person, person_roles in roles.values():
+            line = PersonLine(
+                name=person.full_name,
+                email=person.email if editable else None,
+                organisation=person.organisation or "",
+                roles=", ".join(ROLE_LABELS[r] for r in person_roles),
+                answer=ANSWER_LABELS.get(answers.get(pk(person)), "sans réponse")  # type: ignore[arg-type]
+                if Role.CITIZEN in person_roles
+                else "",
+            )
+            groups.setdefault(ROLE_LABELS[person_roles[0]], []).append(line)
+        return render(
+            "workspace/people.html",
+            title=f"Personnes — {title}",
+            user=user,
+            slug=slug,
+            groups=sorted(groups.items()),
+            editable=editable,
+            count=len(roles),
+            imported=request.query_params.get("importees"),
+        )
+
+    def import_view(slug: str, user_request: Request, **context: object) -> HTMLResponse:
+        user = signed_in_user(runtime, user_request)
+        with transaction(runtime.engine) as session:
+            atelier, _ = atelier_for(session, user, slug, edit=True)
+            title = atelier.title
+        values: dict[str, object] = {"preview": None, "digest": None, "filename": None, "error": None}
+        values.update(context)
+        status = int(str(values.pop("status", 200)))
+        return render(
+            "workspace/people_import.html", status, title=f"Importer des personnes — {title}", user=user,
+            slug=slug, **values,
+        )  # fmt: skip
+
+    @router.get("/import", response_class=HTMLResponse)
+    def import_page(slug: str, request: Request) -> HTMLResponse:
+        return import_view(slug, request)
+
+    @router.post("/import", response_class=HTMLResponse)
+    async def preview_import(slug: str, request: Request) -> HTMLResponse:
+        user = signed_in_user(runtime, request)
+        if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+            return import_view(slug, request, error="envoyez le fichier depuis le formulaire", status=400)
+        async with request.form(max_files=1, max_fields=4, max_part_size=MAX_SHEET_BYTES) as form:
+            if not secrets.compare_digest(str(form.get("csrf", "")), user.csrf_token):
+                raise Forbidden("ce formulaire a expiré : rechargez la page et recommencez", "missing csrf")
+            upload = form.get("fichier")
+            if not isinstance(upload, UploadFile) or not upload.filename:
+                return import_view(
+                    slug, request, error="choisissez un fichier CSV ou Excel (.xlsx)", status=400
+                )
+            data = await upload.read(MAX_SHEET_BYTES + 1)
+            filename = upload.filename
+        if len(data) > MAX_SHEET_BYTES:
+            return import_view(slug, request, error="le fichier dépasse 5 Mo", status=400)
+        try:
+            preview = preview_people_sheet(read_sheet(data, name=filename))
+        except Refused as error:
+            return import_view(slug, request, error=error.message_fr, status=400)
+        digest = store.put(data) if not preview.errors else None
+        return import_view(slug, request, preview=preview, digest=digest, filename=filename)
+
+    @router.post("/import/confirmer")
+    async def confirm_import(slug: str, request: Request) -> Response:
+        user = signed_in_user(runtime, request)
+        form = await signed_form(request, user)
+        data = store.get(form.get("fichier", ""))
+        if data is None:
+            return import_view(
+                slug, request, error="ce fichier n'est plus disponible : envoyez-le à nouveau", status=400
+            )
+        try:
+            imported = parse_people_sheet(read_sheet(data, name=form.get("nom", "import.csv")))
+            with transaction(runtime.engine) as session:
+                atelier, _ = atelier_for(session, user, slug, edit=True)
+                add_people(
+                    session=session,
+                    atelier=atelier,
+                    people=imported.people,
+                    now=runtime.clock.now(),
+                    actor=person_actor(user.person_id),
+                )
+        except Forbidden:
+            raise
+        except Refused as error:
+            return import_view(slug, request, error=error.message_fr, status=400)
+        return RedirectResponse(f"/espace/{slug}/personnes?importees={len(imported.people)}", status_code=303)
+
+    return router
