@@ -14,7 +14,7 @@ from models.atelier import (
 )
 from models.delivery import DeliveryState
 from models.event import Event
-from models.gate import Decision, Gate, GateMember
+from models.gate import Decision, Gate, GateDocument, GateMember
 from models.outbox import InvitationAnswer, OutboxMessage, UsedLink
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "DeliveryState",
     "Event",
     "Gate",
+    "GateDocument",
     "GateMember",
     "InvitationAnswer",
     "Membership",

@@ -135,3 +135,4 @@ class DecisionChannel(StrEnum):
     MEETING = "meeting"  # taken in a COPIL meeting, recorded by the team from the CLI
     CLI = "cli"
     SIMULATION = "simulation"  # the demo's simulated members
+    WORKSPACE = "workspace"  # a signed-in member, from the workspace

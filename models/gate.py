@@ -56,3 +56,20 @@ class Decision(SQLModel, table=True):
     comment: str | None = None
     channel: DecisionChannel
     decided_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class GateDocument(SQLModel, table=True):
+    """A document the gate decides on, for one round (a sent-back gate's next round carries the
+    revised version). The bytes live in the file store under ``digest``."""
+
+    __tablename__ = "gate_document"
+
+    id: int | None = Field(default=None, primary_key=True)
+    gate_id: int = Field(foreign_key="gate.id", index=True)
+    round: int
+    filename: str = Field(max_length=200)
+    content_type: str = Field(max_length=100)
+    size: int
+    digest: str = Field(max_length=64)
+    uploaded_by: int = Field(foreign_key="person.id")
+    uploaded_at: datetime = Field(sa_type=UTCDateTime)

@@ -108,6 +108,7 @@ def _gate_context(snapshot: AtelierSnapshot, gate_key: str) -> dict[str, Any]:
         "missing": [names.get(m, "?") for m in gate.member_ids if m not in gate.decisions],
         "comments": [(names.get(m, "?"), text) for m, text in sorted(gate.comments.items())],
         "revision_note": gate.revision_note,
+        "documents": list(gate.documents),
     }
 
 

@@ -22,6 +22,7 @@ from models import (
     Atelier,
     Decision,
     Gate,
+    GateDocument,
     GateMember,
     InvitationAnswer,
     Membership,
@@ -92,6 +93,13 @@ def load_snapshot(*, session: Session, atelier: Atelier) -> AtelierSnapshot:
             closed_at=gate.closed_at,
             revision_note=gate.revision_note,
             revised=gate.revised_at is not None,
+            documents=tuple(
+                session.exec(
+                    select(GateDocument.filename)
+                    .where(GateDocument.gate_id == pk(gate), GateDocument.round == gate.round)
+                    .order_by(col(GateDocument.id))
+                ).all()
+            ),
         )
     return AtelierSnapshot(
         id=atelier_id,

@@ -59,6 +59,7 @@ class GateView:
     closed_at: datetime | None = None
     revision_note: str | None = None  # what the team changed after a send back
     revised: bool = False
+    documents: tuple[str, ...] = ()  # file names of the documents of this round
 
 
 @dataclass(frozen=True)

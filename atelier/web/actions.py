@@ -19,9 +19,10 @@ from atelier.db import transaction
 from atelier.errors import AtelierError, NotFound, Refused
 from atelier.links import LinkClaims, LinkExpired, Purpose, use_link_once
 from atelier.services.ateliers import get_atelier
+from atelier.services.documents import documents_of
 from atelier.services.events import person_actor, record_event
 from atelier.services.gates import DecisionResult, decide, gate_members, get_gate
-from models import Atelier, Gate, InvitationAnswer, Person, UsedLink
+from models import Atelier, Gate, GateDocument, InvitationAnswer, Person, UsedLink
 from models.enums import Answer, DecisionChannel, DecisionOutcome, GateStatus
 from models.types import pk
 
@@ -46,6 +47,7 @@ class DecisionPage:
     status: GateStatus
     closed_at: datetime | None
     revision_note: str | None = None
+    documents: tuple[tuple[int, str], ...] = ()  # (id, file name) of this round's documents
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,24 @@ def decision_page(runtime: Runtime, token: str, *, now: datetime) -> DecisionPag
                 gate.status,
                 gate.closed_at,
                 gate.revision_note if gate.round > 1 else None,
+                tuple(
+                    (pk(d), d.filename) for d in documents_of(session=session, gate=gate, round=claims.round)
+                ),
             )
+
+
+def decision_document(runtime: Runtime, token: str, document_id: int, *, now: datetime) -> GateDocument:
+    """A document of the link's gate and round, for a member who has not used the link yet."""
+    with _refusals_logged(runtime, now) as seen:
+        seen.claims = claims = runtime.signer.read(token, purpose="decision", now=now)
+        with transaction(runtime.engine) as session:
+            _atelier, gate, _person = _gate_for(session, claims)
+            document = session.get(GateDocument, document_id)
+            if document is None or document.gate_id != pk(gate) or document.round != claims.round:
+                raise Refused(
+                    "ce document n'est pas lié à cette décision", "document of another gate or round"
+                )
+            return document
 
 
 def parse_outcome(value: str | None) -> DecisionOutcome:

@@ -23,12 +23,14 @@ from atelier.errors import Refused
 from atelier.i18n import long_datetime, short_datetime
 from atelier.links import Purpose
 from atelier.services.gates import STATUS_LABELS
+from atelier.storage import LocalFileStore
 from atelier.web.actions import (
     BadInput,
     answer_page,
     answer_via_link,
     check_comment,
     decide_via_link,
+    decision_document,
     decision_page,
     parse_outcome,
     refuse_input,
@@ -36,6 +38,7 @@ from atelier.web.actions import (
 from atelier.web.forms import read_form
 from atelier.web.workspace.ateliers import ateliers_router
 from atelier.web.workspace.auth import Forbidden, NotSignedIn, auth_router
+from atelier.web.workspace.gates import document_response, gates_router
 from atelier.web.workspace.people import people_router
 from models.enums import OUTCOME_LABELS, Answer, DecisionOutcome
 
@@ -64,6 +67,7 @@ def create_app(runtime: Runtime, *, on_change: Trigger | None = None) -> FastAPI
         autoescape=select_autoescape(enabled_extensions=("html",)),
         undefined=StrictUndefined,
     )
+    files = LocalFileStore(runtime.settings.files_dir)
     app.mount("/static", StaticFiles(directory=str(resources.files("atelier.web") / "static")), "static")
 
     def render(template: str, status: int = 200, **context: object) -> HTMLResponse:
@@ -136,6 +140,7 @@ def create_app(runtime: Runtime, *, on_change: Trigger | None = None) -> FastAPI
     app.include_router(auth_router(runtime, render))
     app.include_router(ateliers_router(runtime, render, on_change))
     app.include_router(people_router(runtime, render))
+    app.include_router(gates_router(runtime, render, on_change))
 
     @app.get("/sante")
     def health() -> dict[str, str]:
@@ -158,6 +163,7 @@ def create_app(runtime: Runtime, *, on_change: Trigger | None = None) -> FastAPI
             closed_text=closed_text,
             error=error,
             comment=comment,
+            request_path=f"/decision/{token}",
         )
 
     @app.get("/decision/{token}", response_class=HTMLResponse)
@@ -197,6 +203,17 @@ def create_app(runtime: Runtime, *, on_change: Trigger | None = None) -> FastAPI
         if result.closed_now:
             text += f" Le quorum est atteint : la décision est {STATUS_LABELS[result.gate_status]}."
         return notice("Merci", message=text)
+
+    @app.get("/decision/{token}/documents/{document_id}")
+    def decision_document_download(token: str, document_id: int) -> Response:
+        try:
+            document = decision_document(runtime, token, document_id, now=runtime.clock.now())
+        except Refused as error:
+            return refused(error)
+        data = files.get(document.digest)
+        if data is None:
+            return notice("Document indisponible", error="ce document n'est plus disponible", status=404)
+        return document_response(document, data)
 
     @app.get("/reponse/{token}", response_class=HTMLResponse)
     def show_answer(token: str) -> HTMLResponse:

@@ -28,7 +28,8 @@ from tests.served import snapshot
 
 def _gate(world: World, key: str) -> Gate:
     with transaction(world.runtime.engine) as session:
-        gate = session.exec(select(Gate).where(Gate.key == key)).one()
+        atelier = get_atelier(session=session, slug=world.slug)
+        gate = session.exec(select(Gate).where(Gate.atelier_id == atelier.id, Gate.key == key)).one()
         session.expunge(gate)
         return gate
 

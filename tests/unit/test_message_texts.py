@@ -291,7 +291,8 @@ def test_what_speakers_and_copil_members_read() -> None:
     """Speakers' and COPIL members' messages, including a revised version's request."""
     copil = {"full_name": "Olivier Renaud", "is_citizen": False}
     texts = {kind: _read(kind, person=copil) for kind in SPEAKER_AND_COPIL_KINDS}
-    texts["decision_request (version révisée)"] = _read("decision_request", person=copil, gate={"round": 2})
+    revised = {"round": 2, "documents": ["cahier-des-charges-v2.pdf"]}
+    texts["decision_request (version révisée)"] = _read("decision_request", person=copil, gate=revised)
     assert texts == snapshot(
         {
             "speaker_invitation": """\
@@ -380,6 +381,8 @@ Ce qui a changé, selon l'équipe projet : Quotas revus.
 
 Le comité de pilotage doit se prononcer sur : COPIL n°1.
 La question.
+
+Documents soumis à votre décision, à consulter sur votre page de décision : cahier-des-charges-v2.pdf.
 
 Votre décision est attendue avant le lundi 15 février 2027 à 14h00.
 Pour approuver, renvoyer pour reprise (avec un commentaire) ou rejeter, ouvrez ce lien personnel :

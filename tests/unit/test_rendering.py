@@ -35,6 +35,7 @@ def sample_context(question: str = "Quelles mobilités ?") -> dict[str, Any]:
         "missing": ["Claire Dumont"],
         "comments": [("Claire Dumont", "Revoir les quotas.")],
         "revision_note": "Quotas revus.",
+        "documents": [],
     }
     return {
         "atelier": {

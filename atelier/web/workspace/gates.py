@@ -1,0 +1,214 @@
+"""The workspace's decisions: members, quorum progress, each decision with its round, comment
+and channel; the documents under decision; a decision taken in a meeting (team) or one's own."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session, col, select
+from starlette.datastructures import UploadFile
+
+from atelier.bootstrap import Runtime
+from atelier.db import transaction
+from atelier.errors import Refused
+from atelier.i18n import long_datetime, short_datetime
+from atelier.planning.quorum import votes_needed
+from atelier.services.documents import MAX_DOCUMENT_BYTES, attach_document, documents_of
+from atelier.services.gates import STATUS_LABELS, decide, gate_members, gates_of, get_gate
+from atelier.storage import LocalFileStore
+from atelier.web.actions import BadInput, check_comment, parse_outcome
+from atelier.web.workspace.auth import Forbidden, atelier_for, signed_form, signed_in_user
+from models import Atelier, Decision, GateDocument, Person
+from models.enums import OUTCOME_LABELS, DecisionChannel, DecisionOutcome, GateStatus
+from models.types import pk
+
+Render = Callable[..., HTMLResponse]
+Trigger = Callable[[str], None]
+
+CHANNEL_LABELS = {
+    DecisionChannel.LINK: "par lien",
+    DecisionChannel.MEETING: "en séance",
+    DecisionChannel.CLI: "en séance",
+    DecisionChannel.SIMULATION: "par lien",
+    DecisionChannel.WORKSPACE: "dans l'espace",
+}
+
+
+def document_response(document: GateDocument, data: bytes) -> Response:
+    """A download, never shown inline: a document cannot run in our pages' origin."""
+    return Response(
+        data,
+        media_type=document.content_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(document.filename)}",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+def _gate_views(session: Session, atelier: Atelier, person_id: int) -> list[dict[str, object]]:
+    views = []
+    for gate in gates_of(session=session, atelier=atelier):
+        members = gate_members(session=session, gate=gate)
+        decisions = session.exec(
+            select(Decision)
+            .where(Decision.gate_id == pk(gate))
+            .order_by(col(Decision.round), col(Decision.id))
+        ).all()
+        names = {pk(m): m.full_name for m in members}
+        this_round = [d for d in decisions if d.round == gate.round]
+        approvals = sum(1 for d in this_round if d.outcome is DecisionOutcome.APPROVE)
+        documents = documents_of(session=session, gate=gate)
+        views.append(
+            {
+                "key": gate.key,
+                "name": gate.name,
+                "decides": gate.decides,
+                "status": STATUS_LABELS[gate.status],
+                "open": gate.status is GateStatus.OPEN,
+                "closed": gate.status in (GateStatus.APPROVED, GateStatus.REJECTED),
+                "round": gate.round,
+                "due": long_datetime(gate.due_at),
+                "needed": votes_needed(gate.quorum_rule, gate.quorum_n, len(members)) if members else 0,
+                "approvals": approvals,
+                "members": [
+                    {
+                        "id": pk(m),
+                        "name": m.full_name,
+                        "decided": any(d.person_id == pk(m) for d in this_round),
+                    }
+                    for m in members
+                ],
+                "decisions": [
+                    {
+                        "round": d.round,
+                        "name": names.get(d.person_id, "?"),
+                        "outcome": OUTCOME_LABELS[d.outcome],
+                        "comment": d.comment or "",
+                        "channel": CHANNEL_LABELS[d.channel],
+                        "at": short_datetime(d.decided_at),
+                    }
+                    for d in decisions
+                ],
+                "documents": [
+                    {"id": pk(doc), "round": doc.round, "filename": doc.filename, "size": doc.size}
+                    for doc in documents
+                ],
+                "mine": gate.status is GateStatus.OPEN
+                and any(pk(m) == person_id for m in members)
+                and not any(d.person_id == person_id for d in this_round),
+            }
+        )
+    return views
+
+
+def gates_router(runtime: Runtime, render: Render, on_change: Trigger | None) -> APIRouter:
+    router = APIRouter(prefix="/espace/{slug}")
+    store = LocalFileStore(runtime.settings.files_dir)
+
+    def page(slug: str, request: Request, *, error: str | None = None, status: int = 200) -> HTMLResponse:
+        user = signed_in_user(runtime, request)
+        with transaction(runtime.engine) as session:
+            atelier, editable = atelier_for(session, user, slug)
+            views = _gate_views(session, atelier, user.person_id)
+            title = atelier.title
+        return render(
+            "workspace/gates.html",
+            status,
+            title=f"Décisions — {title}",
+            user=user,
+            slug=slug,
+            gates=views,
+            editable=editable,
+            error=error,
+            message=request.query_params.get("ok"),
+        )
+
+    def changed(slug: str, message: str) -> Response:
+        if on_change is not None:
+            on_change(slug)
+        return RedirectResponse(f"/espace/{slug}/decisions?ok={quote(message)}#contenu", status_code=303)
+
+    @router.get("/decisions", response_class=HTMLResponse)
+    def gates_page(slug: str, request: Request) -> HTMLResponse:
+        return page(slug, request)
+
+    @router.post("/decisions/{gate_key}/documents")
+    async def upload(slug: str, gate_key: str, request: Request) -> Response:
+        user = signed_in_user(runtime, request)
+        if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+            return page(slug, request, error="envoyez le document depuis le formulaire", status=400)
+        async with request.form(max_files=1, max_fields=4) as form:
+            if not secrets.compare_digest(str(form.get("csrf", "")), user.csrf_token):
+                raise Forbidden("ce formulaire a expiré : rechargez la page et recommencez", "missing csrf")
+            upload = form.get("document")
+            if not isinstance(upload, UploadFile) or not upload.filename:
+                return page(slug, request, error="choisissez un document", status=400)
+            data, filename = await upload.read(MAX_DOCUMENT_BYTES + 1), upload.filename
+        try:
+            with transaction(runtime.engine) as session:
+                atelier, _ = atelier_for(session, user, slug, edit=True)
+                document = attach_document(
+                    session=session, atelier=atelier, gate_key=gate_key, filename=filename, data=data,
+                    store=store, person_id=user.person_id, now=runtime.clock.now(),
+                )  # fmt: skip
+                name = document.filename
+        except Forbidden:
+            raise
+        except Refused as error:
+            return page(slug, request, error=error.message_fr, status=400)
+        return changed(slug, f"Document « {name} » joint.")
+
+    async def record(slug: str, gate_key: str, request: Request, *, own: bool) -> Response:
+        user = signed_in_user(runtime, request)
+        form = await signed_form(request, user)
+        try:
+            outcome = parse_outcome(form.get("outcome"))
+            comment = check_comment(form.get("comment", ""))
+            with transaction(runtime.engine) as session:
+                atelier, _ = atelier_for(session, user, slug, edit=not own)
+                get_gate(session=session, atelier=atelier, key=gate_key)
+                member_id = user.person_id if own else int(form.get("membre", "0") or 0)
+                person = session.get(Person, member_id)
+                if person is None:
+                    raise BadInput("choisissez le membre qui a décidé", "no member chosen")
+                decide(
+                    session=session, atelier=atelier, gate_key=gate_key, person=person, outcome=outcome,
+                    comment=comment, channel=DecisionChannel.WORKSPACE if own else DecisionChannel.MEETING,
+                    now=runtime.clock.now(),
+                )  # fmt: skip
+                name = person.full_name
+        except Forbidden:
+            raise
+        except (Refused, ValueError) as error:
+            message = error.message_fr if isinstance(error, Refused) else "choisissez le membre qui a décidé"
+            return page(slug, request, error=message, status=400)
+        return changed(slug, f"Décision de {name} enregistrée : {OUTCOME_LABELS[outcome]}.")
+
+    @router.post("/decisions/{gate_key}/seance")
+    async def record_meeting_decision(slug: str, gate_key: str, request: Request) -> Response:
+        return await record(slug, gate_key, request, own=False)
+
+    @router.post("/decisions/{gate_key}/ma-decision")
+    async def record_own_decision(slug: str, gate_key: str, request: Request) -> Response:
+        return await record(slug, gate_key, request, own=True)
+
+    @router.get("/documents/{document_id}")
+    def download(slug: str, document_id: int, request: Request) -> Response:
+        user = signed_in_user(runtime, request)
+        with transaction(runtime.engine) as session:
+            atelier, _ = atelier_for(session, user, slug)
+            document = session.get(GateDocument, document_id)
+            gate_ids = {pk(g) for g in gates_of(session=session, atelier=atelier)}
+            if document is None or document.gate_id not in gate_ids:
+                raise Forbidden("ce document n'existe pas ou ne vous est pas ouvert", "unknown document")
+        data = store.get(document.digest)
+        if data is None:
+            raise Forbidden("ce document n'est plus disponible", "document bytes missing")
+        return document_response(document, data)
+
+    return router

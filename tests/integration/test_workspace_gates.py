@@ -1,0 +1,125 @@
+"""The workspace's decisions over real HTTP: documents under decision, a member's own decision,
+a decision recorded in a meeting, and who may read what."""
+
+from __future__ import annotations
+
+import html
+
+from sqlmodel import select
+
+from atelier.db import transaction
+from atelier.demo.cast import COPIL
+from models import Decision, GateDocument, OutboxMessage, Person
+from models.enums import DecisionChannel, DecisionOutcome
+from tests.integration.conftest import World
+from tests.integration.test_gates import _gate, _link_of, _until_open
+from tests.integration.test_workspace import (
+    COPIL_EMAIL,
+    OUTSIDER_EMAIL,
+    TEAM_EMAIL,
+    _client,
+    _csrf,
+    _sign_in,
+    site,
+)
+from tests.served import snapshot
+
+__all__ = ["site"]  # the fixture, shared with test_workspace
+
+PDF = b"%PDF-1.4\n% cahier des charges\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+GATE = "copil_1"
+
+
+def _attach(http_site: str, world: World, name: str, data: bytes) -> int:
+    with _client(http_site) as http:
+        _sign_in(world, http, TEAM_EMAIL)
+        page = http.get(f"/espace/{world.slug}/decisions")
+        response = http.post(
+            f"/espace/{world.slug}/decisions/{GATE}/documents",
+            data={"csrf": _csrf(page)},
+            files={"document": (name, data, "application/pdf")},
+        )
+        return response.status_code
+
+
+def test_a_document_is_attached_for_the_next_round_and_read_by_members(world: World, site: str) -> None:
+    """The team attaches the PDF before COPIL n°1 is asked; a file that is not what it says is refused
+    and writes nothing; the member's request names it, and both the workspace and the decision page
+    serve it as a download; the team member of another atelier cannot."""
+    before = snapshot(world.runtime.engine, skip=("event", "web_session", "used_link", "outbox_message"))
+    assert _attach(site, world, "programme.pdf", b"MZ\x90\x00 not a pdf") == 400
+    assert _attach(site, world, "outil.exe", b"MZ\x90\x00") == 400
+    assert (
+        snapshot(world.runtime.engine, skip=("event", "web_session", "used_link", "outbox_message")) == before
+    )
+    assert _attach(site, world, "Cahier des charges v1.pdf", PDF) == 303
+    with transaction(world.runtime.engine) as session:
+        (document,) = session.exec(select(GateDocument)).all()
+    assert document.round == 1 and document.content_type == "application/pdf"
+
+    _until_open(world, GATE)
+    with transaction(world.runtime.engine) as session:
+        requests = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "decision_request")).all()
+    mine = [r for r in requests if r.context.get("gate") == GATE]
+    assert mine and all("Cahier des charges v1.pdf" in r.body_text for r in mine)
+
+    with _client(site) as http:
+        _sign_in(world, http, COPIL_EMAIL)
+        page = html.unescape(http.get(f"/espace/{world.slug}/decisions").text)
+        assert "Cahier des charges v1.pdf" in page and "Ma décision" in page
+        download = http.get(f"/espace/{world.slug}/documents/{document.id}")
+        assert download.status_code == 200 and download.content == PDF
+        assert download.headers["content-disposition"].startswith("attachment;")
+        assert download.headers["x-content-type-options"] == "nosniff"
+        token = _link_of(world, COPIL[1], GATE, 1)
+        decision_page = http.get(f"/decision/{token}")
+        assert f"/decision/{token}/documents/{document.id}" in decision_page.text
+        assert http.get(f"/decision/{token}/documents/{document.id}").content == PDF
+    with _client(site) as http:
+        _sign_in(world, http, OUTSIDER_EMAIL)
+        assert http.get(f"/espace/{world.slug}/documents/{document.id}").status_code == 403
+
+
+def test_a_member_decides_in_the_workspace_and_the_team_records_a_meeting_decision(
+    world: World, site: str
+) -> None:
+    """Claire decides from her workspace (channel « dans l'espace »); the team records Patrick's decision
+    taken in the meeting; a send-back without its reason is refused; each shows in the table."""
+    _until_open(world, GATE)
+    with _client(site) as http:
+        _sign_in(world, http, COPIL_EMAIL)
+        page = http.get(f"/espace/{world.slug}/decisions")
+        refused = http.post(
+            f"/espace/{world.slug}/decisions/{GATE}/ma-decision",
+            data={"csrf": _csrf(page), "outcome": "send_back", "comment": ""},
+        )
+        assert refused.status_code == 400 and "motivé par un commentaire" in html.unescape(refused.text)
+        done = http.post(
+            f"/espace/{world.slug}/decisions/{GATE}/ma-decision",
+            data={"csrf": _csrf(page), "outcome": "approve", "comment": "Bon équilibre."},
+        )
+        assert done.status_code == 303
+        assert (
+            http.post(
+                f"/espace/{world.slug}/decisions/{GATE}/seance",
+                data={"csrf": _csrf(page), "membre": "1", "outcome": "approve"},
+            ).status_code
+            == 403
+        )  # a COPIL member cannot record for others
+    with _client(site) as http:
+        _sign_in(world, http, TEAM_EMAIL)
+        page = http.get(f"/espace/{world.slug}/decisions")
+        with transaction(world.runtime.engine) as session:
+            patrick = session.exec(select(Person).where(Person.full_name == COPIL[1])).one()
+        recorded = http.post(
+            f"/espace/{world.slug}/decisions/{GATE}/seance",
+            data={"csrf": _csrf(page), "membre": str(patrick.id), "outcome": "approve", "comment": ""},
+        )
+        assert recorded.status_code == 303
+        table = html.unescape(http.get(f"/espace/{world.slug}/decisions").text)
+        assert "Bon équilibre." in table and "dans l'espace" in table and "en séance" in table
+    with transaction(world.runtime.engine) as session:
+        gate = _gate(world, GATE)
+        decisions = session.exec(select(Decision).where(Decision.gate_id == gate.id)).all()
+    channels = {d.channel for d in decisions if d.outcome is DecisionOutcome.APPROVE}
+    assert channels == {DecisionChannel.WORKSPACE, DecisionChannel.MEETING}
