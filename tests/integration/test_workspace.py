@@ -325,3 +325,44 @@ def test_readers_see_the_people_but_no_address(world: World, site: str) -> None:
             assert page.status_code == 200 and CITIZENS[1] in html.unescape(page.text)
             assert "@" not in page.text.split("<main", 1)[1].split("</main>")[0]
             assert http.get(f"/espace/{world.slug}/personnes/import").status_code == 403
+
+
+def test_an_administrator_creates_an_atelier_with_errors_shown_by_their_field(
+    world: World, site: str
+) -> None:
+    """A missing title and a bad département show next to their fields and nothing is written;
+    corrected, the atelier is planned and opens on its page; a team member cannot create one."""
+    with transaction(world.runtime.engine) as session:
+        add_account(
+            session=session,
+            email="admin@example.org",
+            full_name="Ada Admin",
+            is_admin=True,
+            now=world.clock.now(),
+        )
+    fields = {
+        "commanditaire": "Ministère chargé de la Culture",
+        "question": "Comment ouvrir les musées à tous ?",
+        "decision_date": world.clock.now().date().isoformat(),
+        "venue_departement": "99",
+        "avis_form": "proposals",
+        "template": "atelier_citoyen",
+    }
+    with _client(site) as http:
+        _sign_in(world, http, "admin@example.org")
+        page = http.get("/espace/nouvel-atelier")
+        before = snapshot(world.runtime.engine, skip=("web_session",))
+        wrong = http.post("/espace/nouvel-atelier", data={**fields, "csrf": _csrf(page)})
+        text = html.unescape(wrong.text)
+        assert wrong.status_code == 400 and "Le formulaire contient 2 erreur(s)" in text
+        assert 'id="title-erreur">champ obligatoire manquant : « titre »' in text
+        assert "département du lieu : « 99 » n'est pas un département français" in text
+        assert 'value="Comment ouvrir' not in text and "Comment ouvrir les musées à tous ?</textarea>" in text
+        assert snapshot(world.runtime.engine, skip=("web_session",)) == before
+        fixed = {**fields, "title": "Musées pour tous", "venue_departement": "69", "csrf": _csrf(page)}
+        created = http.post("/espace/nouvel-atelier", data=fixed)
+        assert created.status_code == 303 and created.headers["location"] == "/espace/musees-pour-tous"
+        assert "Musées pour tous" in html.unescape(http.get("/espace/musees-pour-tous").text)
+    with _client(site) as http:
+        _sign_in(world, http, TEAM_EMAIL)
+        assert http.get("/espace/nouvel-atelier").status_code == 403

@@ -10,24 +10,26 @@ from datetime import datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from sqlmodel import Session, func, select
 
 from atelier.bootstrap import Runtime
 from atelier.clock import PARIS
 from atelier.db import transaction
-from atelier.errors import AtelierError
+from atelier.errors import AtelierError, french_field_errors
 from atelier.french import count
 from atelier.i18n import long_datetime, short_date, short_datetime
+from atelier.planning.template import DEFAULT_TEMPLATE_KEY, builtin_templates
 from atelier.planning.timeline import RISK_LABELS, Risk
 from atelier.services.accounts import SignedIn, visible_ateliers
-from atelier.services.ateliers import template_of, venue_calendar_of
+from atelier.services.ateliers import AtelierCreate, create_atelier, template_of, venue_calendar_of
 from atelier.services.events import person_actor
 from atelier.services.gates import STATUS_LABELS, gates_of
 from atelier.services.timeline import current_timeline, get_step, record_step_done, stages_of, steps_of
 from atelier.web.workspace.auth import Forbidden, atelier_for, signed_form, signed_in_user
 from atelier.web.workspace.gantt import GanttStep, gantt_chart
 from models import Atelier, Gate, OutboxMessage, Step
-from models.enums import GateStatus, OutboxStatus, StepKind, StepStatus
+from models.enums import AVIS_FORM_LABELS, GateStatus, OutboxStatus, StepKind, StepStatus
 from models.types import pk
 from notifications.outbox import load_snapshot
 from notifications.planner import plan_messages
@@ -40,6 +42,11 @@ STEP_STATUS_LABELS = {
     StepStatus.DONE: "faite",
     StepStatus.CANCELLED: "annulée",
 }
+# The form's fields, as AtelierCreate names them.
+CREATION_FIELDS = (
+    "title", "commanditaire", "question", "avis_form", "template", "decision_date", "venue_departement",
+    "venue", "slug",
+)  # fmt: skip
 # What a queued message is, in a sentence « N personnes recevront … ».
 MESSAGE_LABELS = {
     "citizen_invitation": "l'invitation à l'atelier citoyen",
@@ -134,6 +141,48 @@ def ateliers_router(runtime: Runtime, render: Render, on_change: Trigger | None)
         with transaction(runtime.engine) as session:
             lines = [_atelier_line(session, a) for a in visible_ateliers(session=session, user=user)]
         return render("workspace/ateliers.html", title="Ateliers", user=user, lines=lines)
+
+    def creation_view(
+        user: SignedIn, values: dict[str, str], errors: dict[str, str], status: int = 200
+    ) -> HTMLResponse:
+        if not user.is_admin:
+            raise Forbidden("seul un administrateur crée un atelier", "create atelier without admin")
+        return render(
+            "workspace/atelier_new.html",
+            status,
+            title="Nouvel atelier",
+            user=user,
+            values=values,
+            errors=errors,
+            avis_forms=[(form.value, label) for form, label in AVIS_FORM_LABELS.items()],
+            templates=[(t.key, t.name) for t in builtin_templates().values()],
+        )
+
+    @router.get("/nouvel-atelier", response_class=HTMLResponse)
+    def new_atelier_page(request: Request) -> HTMLResponse:
+        user = signed_in_user(runtime, request)
+        return creation_view(user, {"template": DEFAULT_TEMPLATE_KEY, "avis_form": "proposals"}, {})
+
+    @router.post("/nouvel-atelier")
+    async def create(request: Request) -> Response:
+        user = signed_in_user(runtime, request)
+        form = await signed_form(request, user)
+        creation_view(user, {}, {})  # refuses a non-administrator before reading anything else
+        values = {k: form.get(k, "").strip() for k in CREATION_FIELDS}
+        data = {k: v for k, v in values.items() if v}
+        try:
+            atelier_in = AtelierCreate.model_validate(data)
+        except ValidationError as error:
+            return creation_view(user, values, french_field_errors(error), 400)
+        try:
+            with transaction(runtime.engine) as session:
+                atelier, _ = create_atelier(session=session, atelier_in=atelier_in, now=runtime.clock.now())
+                slug = atelier.slug
+        except AtelierError as error:
+            return creation_view(user, values, {"": error.message_fr}, 400)
+        if on_change is not None:
+            on_change(slug)
+        return RedirectResponse(f"/espace/{slug}", status_code=303)
 
     @router.get("/{slug}", response_class=HTMLResponse)
     def atelier_page(slug: str, request: Request) -> HTMLResponse:
