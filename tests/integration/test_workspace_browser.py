@@ -23,6 +23,7 @@ from tests.served import served
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = Path("test-artifacts/screenshots")
+ADMIN = "ada.admin@example.org"
 
 
 @pytest.fixture
@@ -32,6 +33,7 @@ def site(world: World) -> Iterator[str]:
             add_account(
                 session=session, email=_email(name), full_name=name, is_admin=False, now=world.clock.now()
             )
+        add_account(session=session, email=ADMIN, full_name="Ada Admin", is_admin=True, now=world.clock.now())
     with served(create_app(world.runtime)) as url:
         yield url
 
@@ -102,3 +104,68 @@ def test_a_copil_member_reads_the_atelier_but_cannot_record(world: World, site: 
     expect(page.get_by_role("img", name="Calendrier de l'atelier")).to_be_visible()
     expect(page.get_by_role("link", name=re.compile("^Réunion de travail de la demande"))).to_have_count(0)
     _accessible(page, "atelier-copil")
+
+
+def test_an_administrator_creates_an_atelier_and_imports_its_people(
+    world: World, site: str, page: Page, tmp_path: Path
+) -> None:
+    """The creation form, then an .xlsx with French headers previewed and imported, pages accessible."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Prénom", "Nom", "Adresse e-mail", "Rôle"])
+    sheet.append(["Léa", "Martin", "lea.martin@example.org", "citoyen"])
+    sheet.append(["Yves", "Roy", "yves.roy@example.org", "membre du COPIL"])
+    workbook = tmp_path / "participants.xlsx"
+    book.save(workbook)
+    _sign_in(world, site, page, ADMIN)
+    page.get_by_role("link", name="Créer un atelier").click()
+    _accessible(page, "nouvel-atelier")
+    page.get_by_label("Titre (obligatoire)").fill("Musées pour tous")
+    page.get_by_label("Commanditaire (obligatoire)").fill("Ministère chargé de la Culture")
+    page.get_by_label("Question posée aux citoyens (obligatoire)").fill("Comment ouvrir les musées à tous ?")
+    page.get_by_label("Date de la décision de tenir l'atelier (obligatoire)").fill(
+        world.clock.now().date().isoformat()
+    )
+    page.get_by_label("Département du lieu").fill("69")
+    page.get_by_role("button", name="Créer l'atelier et planifier son calendrier").click()
+    expect(page.get_by_role("heading", name="Musées pour tous")).to_be_visible()
+    page.get_by_role("link", name="Personnes").click()
+    page.get_by_role("link", name="Importer un tableur").click()
+    page.get_by_label("Fichier").set_input_files(str(workbook))
+    page.get_by_role("button", name="Voir l'aperçu").click()
+    expect(page.get_by_role("table")).to_contain_text("lea.martin@example.org")
+    _accessible(page, "import-apercu")
+    page.get_by_role("button", name="Importer ces 2 personnes").click()
+    expect(page.get_by_role("status")).to_contain_text("2 personne(s) importée(s).")
+    _accessible(page, "personnes")
+
+
+def test_a_copil_member_opens_the_document_and_decides(
+    world: World, site: str, page: Page, tmp_path: Path
+) -> None:
+    """The team attaches the document to the open gate; the COPIL member downloads it and decides."""
+    from tests.integration.test_gates import _until_open
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(_until_open, world, "cahier_des_charges_valide").result()
+    document = tmp_path / "cahier-des-charges.pdf"
+    document.write_bytes(b"%PDF-1.4\n% cahier\n%%EOF\n")
+    _sign_in(world, site, page, _email(TEAM[0]))
+    page.goto(f"{site}/espace/{world.slug}/decisions")
+    page.get_by_label(re.compile("Joindre un document")).first.set_input_files(str(document))
+    page.get_by_role("button", name="Joindre", exact=True).first.click()
+    expect(page.get_by_role("status")).to_contain_text("Document « cahier-des-charges.pdf » joint.")
+    _accessible(page, "decisions-equipe")
+    page.get_by_role("button", name="Se déconnecter").click()
+    _sign_in(world, site, page, _email(COPIL[0]))
+    page.goto(f"{site}/espace/{world.slug}/decisions")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="cahier-des-charges.pdf").click()
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF-")
+    page.get_by_label("Approuver").check()
+    page.get_by_role("button", name="Enregistrer ma décision").click()
+    expect(page.get_by_role("status")).to_contain_text(f"Décision de {COPIL[0]} enregistrée : approuvé.")
+    _accessible(page, "decisions-membre")
