@@ -42,6 +42,8 @@ class Atelier(AtelierBase, table=True):
     # Last assessment of the timeline, so that a change of risk is noticed once.
     risk: str = "on_track"
     forecast_avis_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The team's emergency brake: nothing of this atelier is sent while set.
+    sending_suspended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class AtelierPublic(AtelierBase):

@@ -272,6 +272,8 @@ def claim_due(
     takes FOR UPDATE SKIP LOCKED so that two dispatchers never claim the same row.
     """
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    ateliers = Atelier.__table__  # type: ignore[attr-defined]
+    suspended = select(ateliers.c.id).where(ateliers.c.sending_suspended_at.is_not(None))
     due = (
         select(table.c.id)
         .where(
@@ -279,6 +281,8 @@ def claim_due(
             table.c.due_at <= now,
             or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now),
             or_(table.c.claimed_at.is_(None), table.c.claimed_at < now - lease),
+            # An atelier whose sending the team suspended keeps its messages until resumed.
+            or_(table.c.atelier_id.is_(None), table.c.atelier_id.not_in(suspended)),
         )
         .order_by(table.c.due_at, table.c.id)
         .limit(limit)

@@ -366,3 +366,14 @@ def test_an_administrator_creates_an_atelier_with_errors_shown_by_their_field(
     with _client(site) as http:
         _sign_in(world, http, TEAM_EMAIL)
         assert http.get("/espace/nouvel-atelier").status_code == 403
+
+
+def test_a_session_left_idle_two_hours_is_over(world: World, site: str) -> None:
+    """Used within the hour the session lasts; after two idle hours the browser is sent to sign in."""
+    with _client(site) as http:
+        _sign_in(world, http, TEAM_EMAIL)
+        world.clock.advance(timedelta(minutes=90))
+        assert http.get("/espace").status_code == 200
+        world.clock.advance(timedelta(hours=2, minutes=1))
+        response = http.get("/espace")
+        assert response.status_code == 303 and response.headers["location"] == "/connexion"

@@ -254,6 +254,7 @@ def ateliers_router(runtime: Runtime, render: Render, on_change: Trigger | None)
             avis=long_datetime(timeline.avis_end),
             deadline=short_date(timeline.target_avis_date),
             done=request.query_params.get("fait"),
+            editable=editable,
         )
 
     def step_view(

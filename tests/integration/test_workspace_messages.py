@@ -1,0 +1,99 @@
+"""The workspace's messages over real HTTP: lists, a message as read, resending, the brake."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from sqlmodel import col, select
+
+from atelier.db import transaction
+from models import Event, OutboxMessage
+from models.enums import OutboxStatus
+from tests.integration.conftest import World
+from tests.integration.dispatch_helpers import dispatcher_for, drain
+from tests.integration.test_gates import _until_open
+from tests.integration.test_workspace import COPIL_EMAIL, TEAM_EMAIL, _client, _csrf, _sign_in, site
+
+__all__ = ["site"]  # the fixture, shared with test_workspace
+
+
+def _decision_requests(world: World) -> list[OutboxMessage]:
+    with transaction(world.runtime.engine) as session:
+        return list(
+            session.exec(
+                select(OutboxMessage)
+                .where(OutboxMessage.kind == "decision_request")
+                .order_by(col(OutboxMessage.id))
+            ).all()
+        )
+
+
+def _atelier_mail(world: World) -> int:
+    return sum(1 for m in world.emails() if not str(m["Subject"]).startswith("Votre lien de connexion"))
+
+
+def test_the_team_reads_every_message_as_sent_and_resends_a_failed_one(world: World, site: str) -> None:
+    """Sent messages are listed and shown as read (HTML framed in a sandbox, text, calendar); a failed
+    message is resent in one click, logged; COPIL members do not see the messages."""
+    _until_open(world, "cahier_des_charges_valide")
+    first = _decision_requests(world)[0]
+    with transaction(world.runtime.engine) as session:
+        failed = session.get(OutboxMessage, first.id)
+        assert failed is not None
+        failed.status, failed.last_error = OutboxStatus.FAILED, "550 boîte inconnue"
+        session.add(failed)
+    with _client(site) as http:
+        _sign_in(world, http, TEAM_EMAIL)
+        sent = html.unescape(http.get(f"/espace/{world.slug}/messages?etat=envoyes").text)
+        assert "Décision attendue : Validation du cahier des charges" in sent
+        page = http.get(f"/espace/{world.slug}/messages/{first.id}")
+        assert page.status_code == 200 and f'src="/espace/{world.slug}/messages/{first.id}/html"' in page.text
+        framed = http.get(f"/espace/{world.slug}/messages/{first.id}/html")
+        assert framed.headers["content-security-policy"].startswith("sandbox;")
+        assert framed.headers["x-frame-options"] == "SAMEORIGIN" and "<!DOCTYPE html>" in framed.text
+        failures = http.get(f"/espace/{world.slug}/messages?etat=echecs")
+        assert "550 boîte inconnue" in html.unescape(failures.text)
+        resent = http.post(
+            f"/espace/{world.slug}/messages/{first.id}/renvoyer", data={"csrf": _csrf(failures)}
+        )
+        assert resent.status_code == 303
+    with transaction(world.runtime.engine) as session:
+        again = session.get(OutboxMessage, first.id)
+        logged = session.exec(select(Event).where(Event.kind == "message_resent")).all()
+    assert again is not None and again.status is OutboxStatus.PENDING and again.attempts == 0
+    assert len(logged) == 1 and logged[0].actor.startswith("person:")
+    with _client(site) as http:
+        _sign_in(world, http, COPIL_EMAIL)
+        assert http.get(f"/espace/{world.slug}/messages").status_code == 403
+
+
+def test_the_brake_holds_every_message_of_the_atelier_until_sending_resumes(world: World, site: str) -> None:
+    """Suspended, the dispatcher sends nothing of this atelier (the SMTP server receives nothing);
+    resumed, the waiting messages leave, once each."""
+    with _client(site) as http:
+        _sign_in(world, http, TEAM_EMAIL)
+        page = http.get(f"/espace/{world.slug}/messages")
+        suspended = http.post(
+            f"/espace/{world.slug}/messages/envois", data={"csrf": _csrf(page), "action": "suspendre"}
+        )
+        assert suspended.status_code == 303
+        shown = html.unescape(http.get(suspended.headers["location"]).text)
+        assert "Les envois de cet atelier sont suspendus depuis le" in shown
+        received = _atelier_mail(world)
+        _until_open(world, "cahier_des_charges_valide")
+        waiting = [r for r in _decision_requests(world) if r.status is OutboxStatus.PENDING]
+        assert waiting and _atelier_mail(world) == received  # (sign-in links belong to no atelier)
+        assert drain(dispatcher_for(world.runtime)) == 0
+    with _client(site) as http:  # days later: the session has expired, sign in again
+        _sign_in(world, http, TEAM_EMAIL)
+        page = http.get(f"/espace/{world.slug}/messages")
+        resumed = http.post(
+            f"/espace/{world.slug}/messages/envois", data={"csrf": _csrf(page), "action": "reprendre"}
+        )
+        assert resumed.status_code == 303
+    assert drain(dispatcher_for(world.runtime)) >= len(waiting)
+    subjects = [str(m["Subject"]) for m in world.emails()]
+    assert sum(1 for s in subjects if re.match(r"Décision attendue : Validation du cahier", s)) == len(
+        waiting
+    )
