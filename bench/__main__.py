@@ -1,4 +1,4 @@
-"""`python -m bench [dispatch|lateness|lifecycle ...]`: run the benchmarks (all by default)."""
+"""`python -m bench [dispatch|lateness|lifecycle|workspace ...]`: run the benchmarks (all by default)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("which", nargs="*", default=["dispatch", "lateness", "lifecycle"])
+    parser.add_argument("which", nargs="*", default=["dispatch", "lateness", "lifecycle", "workspace"])
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--reminders", type=int, default=1_000)
     args = parser.parse_args()
@@ -29,6 +29,10 @@ def main() -> None:
         from bench.lifecycle import run_lifecycle
 
         run_lifecycle()
+    if "workspace" in args.which:
+        from bench.workspace import run_workspace
+
+        run_workspace()
 
 
 main()
