@@ -4,14 +4,14 @@ suspend and resume all sending of the atelier."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import col, select
+from sqlalchemy import select as sql_select
+from sqlmodel import col, func, select
 
 from atelier.bootstrap import Runtime
 from atelier.db import transaction
@@ -52,33 +52,40 @@ def messages_router(runtime: Runtime, render: Render) -> APIRouter:
         shown = request.query_params.get("etat", "a-venir")
         with transaction(runtime.engine) as session:
             atelier, _ = atelier_for(session, user, slug, edit=True)
-            counts = Counter(
+            counts = dict(
                 session.exec(
-                    select(OutboxMessage.status).where(OutboxMessage.atelier_id == pk(atelier))
+                    select(OutboxMessage.status, func.count())
+                    .where(OutboxMessage.atelier_id == pk(atelier))
+                    .group_by(OutboxMessage.status)
                 ).all()
             )
-            query = select(OutboxMessage).where(OutboxMessage.atelier_id == pk(atelier))
+            # Only what the list shows: the bodies and invites of thousands of rows stay in the database.
+            t = OutboxMessage
+            columns = (t.id, t.due_at, t.sent_at, t.recipient, t.subject, t.status, t.last_error)
+            query = sql_select(*(col(c) for c in columns)).where(col(t.atelier_id) == pk(atelier))
             if shown == "a-venir":
                 query = query.where(
-                    OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.due_at <= now + UPCOMING
-                ).order_by(col(OutboxMessage.due_at))
+                    col(t.status) == OutboxStatus.PENDING, col(t.due_at) <= now + UPCOMING
+                ).order_by(col(t.due_at))
             else:
                 status = {"envoyes": OutboxStatus.SENT, "annules": OutboxStatus.CANCELLED}.get(
                     shown, OutboxStatus.FAILED
                 )
-                query = query.where(OutboxMessage.status == status).order_by(col(OutboxMessage.due_at).desc())
+                query = query.where(col(t.status) == status).order_by(col(t.due_at).desc())
             rows = [
                 {
-                    "id": pk(m),
-                    "due": short_datetime(m.due_at),
-                    "sent": short_datetime(m.sent_at) if m.sent_at else "",
-                    "recipient": m.recipient,
-                    "subject": m.subject,
-                    "status": STATUS_LABELS[m.status],
-                    "failed": m.status is OutboxStatus.FAILED,
-                    "error": m.last_error or "",
+                    "id": message_id,
+                    "due": short_datetime(due_at),
+                    "sent": short_datetime(sent_at) if sent_at else "",
+                    "recipient": recipient,
+                    "subject": subject,
+                    "status": STATUS_LABELS[OutboxStatus(status)],
+                    "failed": OutboxStatus(status) is OutboxStatus.FAILED,
+                    "error": last_error or "",
                 }
-                for m in session.exec(query.limit(SHOWN)).all()
+                for message_id, due_at, sent_at, recipient, subject, status, last_error in session.execute(
+                    query.limit(SHOWN)
+                ).all()
             ]
             suspended = atelier.sending_suspended_at
             title = atelier.title
