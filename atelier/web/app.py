@@ -39,6 +39,7 @@ from atelier.web.forms import read_form
 from atelier.web.workspace.ateliers import ateliers_router
 from atelier.web.workspace.auth import Forbidden, NotSignedIn, auth_router
 from atelier.web.workspace.gates import document_response, gates_router
+from atelier.web.workspace.journal import journal_router
 from atelier.web.workspace.messages import messages_router
 from atelier.web.workspace.people import people_router
 from models.enums import OUTCOME_LABELS, Answer, DecisionOutcome
@@ -146,6 +147,7 @@ def create_app(runtime: Runtime, *, on_change: Trigger | None = None) -> FastAPI
     app.include_router(people_router(runtime, render))
     app.include_router(gates_router(runtime, render, on_change))
     app.include_router(messages_router(runtime, render))
+    app.include_router(journal_router(runtime, render))
 
     @app.get("/sante")
     def health() -> dict[str, str]:

@@ -369,7 +369,7 @@ def test_an_administrator_creates_an_atelier_with_errors_shown_by_their_field(
 
 
 def test_a_session_left_idle_two_hours_is_over(world: World, site: str) -> None:
-    """Used again after 90 minutes the session still holds; idle two hours more, it sends the browser to sign in."""
+    """After 90 minutes the session still holds; idle two hours more, the browser is sent to sign in."""
     with _client(site) as http:
         _sign_in(world, http, TEAM_EMAIL)
         world.clock.advance(timedelta(minutes=90))

@@ -97,3 +97,32 @@ def test_the_brake_holds_every_message_of_the_atelier_until_sending_resumes(worl
     assert sum(1 for s in subjects if re.match(r"Décision attendue : Validation du cahier", s)) == len(
         waiting
     )
+
+
+def test_the_journal_filters_by_kind_and_person_and_exports_open_in_excel(world: World, site: str) -> None:
+    """The journal shows who did what (names, not ids), filtered; the people export is a CSV Excel reads
+    in France (BOM, semicolons) and an .xlsx workbook; readers get neither."""
+    import io
+
+    from openpyxl import load_workbook
+
+    _until_open(world, "cahier_des_charges_valide")
+    with _client(site) as http:
+        _sign_in(world, http, TEAM_EMAIL)
+        journal = html.unescape(http.get(f"/espace/{world.slug}/journal?type=gate_opened").text)
+        assert "décision soumise" in journal and "moteur" in journal and "étape faite</td>" not in journal
+        done = html.unescape(http.get(f"/espace/{world.slug}/journal?type=step_done").text)
+        assert "étape faite" in done
+        exported = http.get(f"/espace/{world.slug}/export/personnes.csv")
+        assert exported.content.startswith("\ufeff".encode()) and exported.headers[
+            "content-disposition"
+        ].startswith("attachment;")
+        lines = exported.content.decode("utf-8-sig").splitlines()
+        assert lines[0] == "Nom;Adresse e-mail;Organisation;Rôle;Réponse" and len(lines) > 20
+        workbook = load_workbook(io.BytesIO(http.get(f"/espace/{world.slug}/export/decisions.xlsx").content))
+        sheet = workbook.active
+        assert sheet is not None and sheet["A1"].value == "Décision"
+    with _client(site) as http:
+        _sign_in(world, http, COPIL_EMAIL)
+        assert http.get(f"/espace/{world.slug}/journal").status_code == 403
+        assert http.get(f"/espace/{world.slug}/export/personnes.csv").status_code == 403
