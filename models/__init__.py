@@ -1,6 +1,6 @@
 """SQLModel tables of the engine; importing this package registers them all."""
 
-from models.account import Account, WebSession
+from models.account import Account, CalendarFeed, WebSession
 from models.atelier import (
     Atelier,
     AtelierBase,
@@ -21,6 +21,7 @@ __all__ = [
     "Account",
     "Atelier",
     "AtelierBase",
+    "CalendarFeed",
     "AtelierPublic",
     "Decision",
     "DeliveryState",

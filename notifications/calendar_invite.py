@@ -72,3 +72,40 @@ def build_invite(invite: Invite) -> bytes:
         first_date=datetime(start_year, 1, 1).date(), last_date=datetime(start_year + 1, 1, 1).date()
     )
     return bytes(calendar.to_ical())
+
+
+@dataclass(frozen=True)
+class FeedEvent:
+    uid: str
+    sequence: int
+    summary: str
+    location: str
+    start: datetime
+    end: datetime
+    cancelled: bool = False
+
+
+def build_feed(name: str, events: list[FeedEvent], *, stamp: datetime) -> bytes:
+    """A calendar people subscribe to (no invitation, nobody to answer): the ateliers' events."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", name)
+    years = [ensure_utc(e.start).astimezone(PARIS).year for e in events] or [ensure_utc(stamp).year]
+    for item in events:
+        event = Event()
+        event.add("uid", item.uid)
+        event.add("sequence", item.sequence)
+        event.add("dtstamp", ensure_utc(stamp))
+        event.add("dtstart", ensure_utc(item.start).astimezone(PARIS))
+        event.add("dtend", ensure_utc(item.end).astimezone(PARIS))
+        event.add("summary", item.summary)
+        event.add("location", item.location)
+        event.add("status", "CANCELLED" if item.cancelled else "CONFIRMED")
+        calendar.add_component(event)
+    calendar.add_missing_timezones(
+        first_date=datetime(min(years), 1, 1).date(), last_date=datetime(max(years) + 1, 1, 1).date()
+    )
+    return bytes(calendar.to_ical())

@@ -220,7 +220,8 @@ def can_edit(roles: frozenset[Role]) -> bool:
     return bool(roles & EDITORS)
 
 
-def visible_ateliers(*, session: Session, user: SignedIn) -> list[Atelier]:
+def visible_ateliers(*, session: Session, user: SignedIn | Account) -> list[Atelier]:
+    """The ateliers this account reads: all for an administrator, else those it has a role in."""
     query = select(Atelier).order_by(col(Atelier.decision_date))
     if not user.is_admin:
         allowed = [r.value for r in EDITORS | READERS]

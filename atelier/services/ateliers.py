@@ -24,6 +24,10 @@ from models.types import pk
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
+# Addresses of the workspace that an atelier's identifier must not take (/espace/<slug>).
+RESERVED_SLUGS = frozenset({"nouvel-atelier", "agenda"})
+
+
 def slugify(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60] or "atelier"
@@ -134,6 +138,10 @@ def create_atelier(
     except KeyError:
         raise NotFound(f"modèle inconnu : « {atelier_in.template} »", "unknown template") from None
     slug = atelier_in.slug or slugify(atelier_in.title)
+    if slug in RESERVED_SLUGS:
+        if atelier_in.slug:
+            raise Refused(f"l'identifiant « {slug} » est réservé : choisissez-en un autre", "reserved slug")
+        slug += "-atelier"
     if session.exec(select(Atelier.id).where(Atelier.slug == slug)).first() is not None:
         raise Refused(f"un atelier « {slug} » existe déjà", f"duplicate atelier slug {slug!r}")
     timeline = plan_timeline(

@@ -36,6 +36,7 @@ from atelier.web.actions import (
     refuse_input,
 )
 from atelier.web.forms import read_form
+from atelier.web.workspace.agenda import agenda_router
 from atelier.web.workspace.ateliers import ateliers_router
 from atelier.web.workspace.auth import Forbidden, NotSignedIn, auth_router
 from atelier.web.workspace.gates import document_response, gates_router
@@ -143,6 +144,7 @@ def create_app(runtime: Runtime, *, on_change: Trigger | None = None) -> FastAPI
         return notice("Accès refusé", error=error.message_fr, status=403)
 
     app.include_router(auth_router(runtime, render))
+    app.include_router(agenda_router(runtime, render))  # before /espace/{slug}
     app.include_router(ateliers_router(runtime, render, on_change))
     app.include_router(people_router(runtime, render))
     app.include_router(gates_router(runtime, render, on_change))

@@ -359,6 +359,17 @@ def test_an_administrator_creates_an_atelier_with_errors_shown_by_their_field(
         assert "département du lieu : « 99 » n'est pas un département français" in text
         assert 'value="Comment ouvrir' not in text and "Comment ouvrir les musées à tous ?</textarea>" in text
         assert snapshot(world.runtime.engine, skip=("web_session",)) == before
+        reserved = {
+            **fields,
+            "title": "Agenda",
+            "venue_departement": "69",
+            "slug": "agenda",
+            "csrf": _csrf(page),
+        }
+        refused = http.post("/espace/nouvel-atelier", data=reserved)
+        assert refused.status_code == 400 and "l'identifiant « agenda » est réservé" in html.unescape(
+            refused.text
+        )
         fixed = {**fields, "title": "Musées pour tous", "venue_departement": "69", "csrf": _csrf(page)}
         created = http.post("/espace/nouvel-atelier", data=fixed)
         assert created.status_code == 303 and created.headers["location"] == "/espace/musees-pour-tous"

@@ -126,3 +126,33 @@ def test_the_journal_filters_by_kind_and_person_and_exports_open_in_excel(world:
         _sign_in(world, http, COPIL_EMAIL)
         assert http.get(f"/espace/{world.slug}/journal").status_code == 403
         assert http.get(f"/espace/{world.slug}/export/personnes.csv").status_code == 403
+
+
+def test_a_calendar_subscribes_to_the_ateliers_events_until_the_address_is_revoked(
+    world: World, site: str
+) -> None:
+    """The secret address serves the atelier's weekends and meetings as iCalendar (no cookie needed);
+    a new address replaces it; revoked, it answers 404."""
+    from icalendar import Calendar
+
+    with _client(site) as http:
+        _sign_in(world, http, TEAM_EMAIL)
+        page = http.get("/espace/agenda")
+        created = html.unescape(
+            http.post("/espace/agenda", data={"csrf": _csrf(page), "action": "nouveau"}).text
+        )
+        found = re.search(r"https?://\S+/agenda/(\S+)\.ics", created)
+        assert found
+        first = found.group(0).split("/agenda/")[1]
+    with _client(site) as anonymous:
+        feed = anonymous.get(f"/agenda/{first}")
+        assert feed.status_code == 200 and feed.headers["content-type"].startswith("text/calendar")
+        calendar = Calendar.from_ical(feed.content)
+        summaries = [str(e["summary"]) for e in calendar.walk("VEVENT")]
+        assert any(s.startswith("Premier week-end — Atelier citoyen") for s in summaries)
+        assert any(s.startswith("COPIL n°1") for s in summaries)
+    with _client(site) as http:
+        _sign_in(world, http, TEAM_EMAIL)
+        page = http.get("/espace/agenda")
+        http.post("/espace/agenda", data={"csrf": _csrf(page), "action": "revoquer"})
+        assert http.get(f"/agenda/{first}").status_code == 404
