@@ -388,3 +388,60 @@ def test_a_session_left_idle_two_hours_is_over(world: World, site: str) -> None:
         world.clock.advance(timedelta(hours=2, minutes=1))
         response = http.get("/espace")
         assert response.status_code == 303 and response.headers["location"] == "/connexion"
+
+
+PARAMS = {
+    "slug": None,  # the demo atelier's
+    "key": "reunion_demande",
+    "gate_key": "copil_1",
+    "message_id": "1",
+    "document_id": "1",
+    "what": "personnes",
+    "fmt": "csv",
+}
+
+
+def _workspace_routes(world: World) -> list[tuple[str, str]]:
+    """Every (method, path) of the workspace, its parameters filled in."""
+    from fastapi.routing import APIRoute
+
+    app = create_app(world.runtime)
+    # FastAPI keeps each included router as it was declared (its routes carry their prefix).
+    declared = [
+        r
+        for included in app.routes
+        for r in getattr(getattr(included, "original_router", None), "routes", [])
+    ]
+    found = []
+    for route in declared:
+        if isinstance(route, APIRoute) and route.path.startswith("/espace"):
+            path = route.path
+            for name, value in PARAMS.items():
+                path = path.replace("{" + name + "}", value or world.slug)
+            found += [(method, path) for method in sorted(route.methods)]
+    return found
+
+
+def test_every_workspace_route_refuses_the_anonymous_and_the_wrong_account(world: World, site: str) -> None:
+    """Enumerated from the app: anonymous GETs go to the sign-in page and POSTs are refused; a citizen's
+    account opens nothing of the atelier; nothing is written by any of them."""
+    routes = _workspace_routes(world)
+    assert len(routes) >= 20
+    before = snapshot(world.runtime.engine, skip=("event", "outbox_message", "web_session", "used_link"))
+    with _client(site) as http:
+        for method, path in routes:
+            response = http.request(method, path, data={"csrf": "x"})
+            expected = (303,) if method == "GET" else (403,)
+            assert response.status_code in expected, (method, path, response.status_code)
+            if method == "GET":
+                assert response.headers["location"] == "/connexion"
+    with _client(site) as http:
+        _sign_in(world, http, CITIZEN_EMAIL)
+        token = _csrf(http.get("/espace/agenda"))
+        for method, path in routes:
+            if path.startswith(f"/espace/{world.slug}"):
+                response = http.request(method, path, data={"csrf": token})
+                assert response.status_code == 403, (method, path, response.status_code)
+    assert (
+        snapshot(world.runtime.engine, skip=("event", "outbox_message", "web_session", "used_link")) == before
+    )
