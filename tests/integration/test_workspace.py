@@ -418,7 +418,7 @@ def _workspace_routes(world: World) -> list[tuple[str, str]]:
             path = route.path
             for name, value in PARAMS.items():
                 path = path.replace("{" + name + "}", value or world.slug)
-            found += [(method, path) for method in sorted(route.methods)]
+            found += [(method, path) for method in sorted(route.methods or ())]
     return found
 
 
