@@ -223,7 +223,9 @@ def _close_finished_stages(*, session: Session, atelier: Atelier, now: datetime)
             )
 
 
-def cancel_event(*, session: Session, atelier: Atelier, step_key: str, reason: str, now: datetime) -> Step:
+def cancel_event(
+    *, session: Session, atelier: Atelier, step_key: str, reason: str, now: datetime, actor: str = "team"
+) -> Step:
     """Call off an online session: its invites are cancelled (METHOD:CANCEL), its reminders dropped.
 
     Only online sessions can be cancelled; weekends and COPIL meetings are moved, not dropped.
@@ -242,7 +244,7 @@ def cancel_event(*, session: Session, atelier: Atelier, step_key: str, reason: s
     record_event(
         session=session,
         atelier_id=atelier.id,
-        actor="team",
+        actor=actor,
         kind="event_cancelled",
         at=now,
         step=step_key,

@@ -15,6 +15,7 @@ from atelier.db import transaction
 from atelier.demo.cast import CITIZENS, COPIL
 from atelier.demo.run import simulate
 from atelier.engine import advance_plain
+from atelier.services.ateliers import get_atelier
 from models import OutboxMessage, Person, Step
 from models.enums import OutboxStatus
 from tests.integration.conftest import World
@@ -147,7 +148,8 @@ def test_cancelled_session_sends_cancel_and_drops_its_reminders(world: World) ->
 
 def _done(world: World, key: str) -> bool:
     with transaction(world.runtime.engine) as session:
-        step = session.exec(select(Step).where(Step.key == key)).one()
+        atelier = get_atelier(session=session, slug=world.slug)
+        step = session.exec(select(Step).where(Step.atelier_id == atelier.id, Step.key == key)).one()
         return step.actual_end is not None
 
 

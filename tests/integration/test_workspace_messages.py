@@ -156,3 +156,30 @@ def test_a_calendar_subscribes_to_the_ateliers_events_until_the_address_is_revok
         page = http.get("/espace/agenda")
         http.post("/espace/agenda", data={"csrf": _csrf(page), "action": "revoquer"})
         assert http.get(f"/agenda/{first}").status_code == 404
+
+
+def test_the_team_cancels_an_online_session_knowing_who_will_be_told(world: World, site: str) -> None:
+    """Once people hold the session in their agenda, its page says how many will get the cancellation;
+    cancelling needs a reason, then the cancellations are queued and the journal names the team member."""
+    from atelier.demo.run import simulate
+    from atelier.engine import advance_plain
+    from tests.integration.test_messages_lifecycle import _done
+
+    advance = lambda slug, now: advance_plain(world.runtime, slug, now)  # noqa: E731
+    simulate(world.runtime, world.clock, advance, until=lambda: _done(world, "copil_3"))
+    path = f"/espace/{world.slug}/etapes/session_en_ligne_2"
+    with _client(site) as http:
+        _sign_in(world, http, TEAM_EMAIL)
+        page = http.get(path)
+        text = html.unescape(page.text)
+        found = re.search(r"(\d+) personnes recevront l'annulation du rendez-vous", text)
+        assert found and int(found.group(1)) >= 15, text
+        no_reason = http.post(f"{path}/annuler", data={"csrf": _csrf(page), "motif": " "})
+        assert no_reason.status_code == 400 and "indiquez le motif" in html.unescape(no_reason.text)
+        done = http.post(f"{path}/annuler", data={"csrf": _csrf(page), "motif": "fusion avec la session n°1"})
+        assert done.status_code == 303
+    with transaction(world.runtime.engine) as session:
+        cancelled = session.exec(select(Event).where(Event.kind == "event_cancelled")).one()
+    assert (
+        cancelled.actor.startswith("person:") and cancelled.detail["reason"] == "fusion avec la session n°1"
+    )

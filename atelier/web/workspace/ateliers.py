@@ -25,7 +25,14 @@ from atelier.services.accounts import SignedIn, visible_ateliers
 from atelier.services.ateliers import AtelierCreate, create_atelier, template_of, venue_calendar_of
 from atelier.services.events import person_actor
 from atelier.services.gates import STATUS_LABELS, gates_of
-from atelier.services.timeline import current_timeline, get_step, record_step_done, stages_of, steps_of
+from atelier.services.timeline import (
+    cancel_event,
+    current_timeline,
+    get_step,
+    record_step_done,
+    stages_of,
+    steps_of,
+)
 from atelier.web.workspace.auth import Forbidden, atelier_for, signed_form, signed_in_user
 from atelier.web.workspace.gantt import GanttStep, gantt_chart
 from models import Atelier, Gate, OutboxMessage, Step
@@ -51,7 +58,7 @@ CREATION_FIELDS = (
 MESSAGE_LABELS = {
     "citizen_invitation": "l'invitation à l'atelier citoyen",
     "event_invitation": "une invitation pour leur agenda",
-    "event_cancelled": "le retrait d'un rendez-vous de leur agenda",
+    "event_cancelled": "l'annulation du rendez-vous, qui le retire de leur agenda",
     "speaker_invitation": "l'invitation à intervenir",
     "materials_request": "la demande de leurs supports",
     "copil_convocation": "une convocation au COPIL",
@@ -103,21 +110,23 @@ def _atelier_line(session: Session, atelier: Atelier) -> AtelierLine:
     )
 
 
-def messages_if_done(
-    session: Session, atelier: Atelier, step: Step, when: datetime, now: datetime
+def messages_if(
+    session: Session, atelier: Atelier, step: Step, status: StepStatus, when: datetime, now: datetime
 ) -> list[str]:
-    """What recording the step done would queue at once, as sentences (the planner is pure:
-    the same plan on the atelier as it would be)."""
+    """What recording the step done (or cancelled) would queue at once, as sentences: the planner
+    is pure, so the same plan runs on the atelier as it would be."""
     snapshot = load_snapshot(session=session, atelier=atelier)
     before = {m.key for m in plan_messages(snapshot, now)}
-    done = replace(snapshot.steps[step.key], status=StepStatus.DONE, actual_end=when)
-    after = replace(snapshot, steps={**snapshot.steps, step.key: done})
+    changed = replace(snapshot.steps[step.key], status=status, actual_end=when)
+    after = replace(snapshot, steps={**snapshot.steps, step.key: changed})
     new = [m for m in plan_messages(after, now) if m.key not in before]
     people: dict[str, set[int | None]] = {}
-    messages = Counter(m.kind for m in new if m.due_at <= now)
+    messages: Counter[str] = Counter()
     for m in new:
         if m.due_at <= now:
-            people.setdefault(m.kind, set()).add(m.recipient_id)
+            kind = "event_cancelled" if m.cancel else m.kind  # what the recipient receives
+            messages[kind] += 1
+            people.setdefault(kind, set()).add(m.recipient_id)
     later = sum(1 for m in new if m.due_at > now)
     lines = []
     for kind, recipients in sorted(people.items()):
@@ -265,7 +274,13 @@ def ateliers_router(runtime: Runtime, render: Render, on_change: Trigger | None)
             atelier, _ = atelier_for(session, user, slug, edit=True)
             step = get_step(session=session, atelier=atelier, key=key)
             default = min(now, step.forecast_end)
-            consequences = messages_if_done(session, atelier, step, default, now)
+            consequences = messages_if(session, atelier, step, StepStatus.DONE, default, now)
+            cancellable = step.kind is StepKind.ONLINE_SESSION and step.status is StepStatus.PENDING
+            cancel_consequences = (
+                messages_if(session, atelier, step, StepStatus.CANCELLED, step.forecast_end, now)
+                if cancellable
+                else []
+            )
             public_link = template_of(atelier).step(key).public_link
             title = atelier.title
         local = default.astimezone(PARIS)
@@ -280,6 +295,8 @@ def ateliers_router(runtime: Runtime, render: Render, on_change: Trigger | None)
             hour=local.strftime("%H:%M"),
             consequences=consequences,
             public_link=public_link,
+            cancellable=cancellable,
+            cancel_consequences=cancel_consequences,
             error=error,
         )
 
@@ -308,6 +325,28 @@ def ateliers_router(runtime: Runtime, render: Render, on_change: Trigger | None)
                     now=now,
                     public_url=form.get("lien") or None,
                 )
+        except Forbidden:
+            raise
+        except AtelierError as error:
+            return step_view(slug, key, user, error=error.message_fr, status=400)
+        if on_change is not None:
+            on_change(slug)
+        return RedirectResponse(f"/espace/{slug}?fait={key}", status_code=303)
+
+    @router.post("/{slug}/etapes/{key}/annuler")
+    async def cancel(slug: str, key: str, request: Request) -> Response:
+        user = signed_in_user(runtime, request)
+        form = await signed_form(request, user)
+        reason = " ".join(form.get("motif", "").split())[:500]
+        if not reason:
+            return step_view(slug, key, user, error="indiquez le motif de l'annulation", status=400)
+        try:
+            with transaction(runtime.engine) as session:
+                atelier, _ = atelier_for(session, user, slug, edit=True)
+                cancel_event(
+                    session=session, atelier=atelier, step_key=key, reason=reason, now=runtime.clock.now(),
+                    actor=person_actor(user.person_id),
+                )  # fmt: skip
         except Forbidden:
             raise
         except AtelierError as error:
