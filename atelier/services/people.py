@@ -22,8 +22,8 @@ from sqlmodel import Session, col, select
 from atelier.errors import Refused, french_validation_message
 from atelier.services.events import record_event
 from atelier.services.spreadsheet import Sheet
-from models import Atelier, Membership, Person
-from models.enums import ROLE_ALIASES, ROLE_LABELS, Role
+from models import Atelier, Gate, GateMember, Membership, OutboxMessage, Person
+from models.enums import ROLE_ALIASES, ROLE_LABELS, OutboxStatus, Role
 from models.types import pk
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -307,3 +307,47 @@ def people_with_role(*, session: Session, atelier: Atelier, role: Role | str) ->
         .order_by(col(Person.id))
     )
     return list(session.exec(query).all())
+
+
+def remove_person(*, session: Session, atelier: Atelier, person_id: int, now: datetime, actor: str) -> str:
+    """Take a person out of the atelier (all their roles). Refused once they were asked to decide or
+    were sent anything: what reached their mailbox and agenda cannot be taken back this way."""
+    person = session.get(Person, person_id)
+    memberships = session.exec(
+        select(Membership).where(Membership.atelier_id == pk(atelier), Membership.person_id == person_id)
+    ).all()
+    if person is None or not memberships:
+        raise Refused("cette personne ne fait pas partie de l'atelier", "unknown person in atelier")
+    in_gate = session.exec(
+        select(GateMember.id)
+        .join(Gate, col(Gate.id) == col(GateMember.gate_id))
+        .where(Gate.atelier_id == pk(atelier), GateMember.person_id == person_id)
+    ).first()
+    if in_gate is not None:
+        raise Refused(
+            f"{person.full_name} a déjà été sollicité(e) pour une décision : retrait impossible",
+            "gate member",
+        )
+    sent = session.exec(
+        select(OutboxMessage.id).where(
+            OutboxMessage.atelier_id == pk(atelier),
+            OutboxMessage.person_id == person_id,
+            OutboxMessage.status == OutboxStatus.SENT,
+        )
+    ).first()
+    if sent is not None:
+        raise Refused(
+            f"{person.full_name} a déjà reçu des messages de l'atelier : enregistrez plutôt son désistement",
+            "person already contacted",
+        )
+    for membership in memberships:
+        session.delete(membership)
+    record_event(
+        session=session,
+        atelier_id=pk(atelier),
+        actor=actor,
+        kind="person_removed",
+        at=now,
+        person_id=person_id,
+    )
+    return person.full_name

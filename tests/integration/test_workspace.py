@@ -445,3 +445,47 @@ def test_every_workspace_route_refuses_the_anonymous_and_the_wrong_account(world
     assert (
         snapshot(world.runtime.engine, skip=("event", "outbox_message", "web_session", "used_link")) == before
     )
+
+
+def _removal_id(page: str, name: str) -> str | None:
+    """The id in the « Retirer » form of this person's row."""
+    row_form = rf'/personnes/(\d+)/retirer"(?:(?!</form>).)*aria-label="Retirer {re.escape(name)}"'
+    found = re.search(row_form, page, re.S)
+    return found.group(1) if found else None
+
+
+def test_the_team_adds_a_person_and_removes_one_not_yet_contacted(world: World, site: str) -> None:
+    """One person is added by the form; removed again before anything was sent; a COPIL member
+    already asked to decide cannot be removed, and that refusal changes nothing."""
+    from tests.integration.test_gates import _until_open
+
+    with _client(site) as http:
+        _sign_in(world, http, TEAM_EMAIL)
+        page = http.get(f"/espace/{world.slug}/personnes")
+        added = http.post(
+            f"/espace/{world.slug}/personnes/ajouter",
+            data={
+                "csrf": _csrf(page),
+                "nom": "Léa Martin",
+                "email": "Lea.Martin@example.org",
+                "role": "garant",
+            },
+        )
+        shown = html.unescape(http.get(added.headers["location"]).text)
+        assert "Léa Martin ajouté(e) à l'atelier." in shown and "lea.martin@example.org" in shown
+        lea = _removal_id(shown, "Léa Martin")
+        assert lea is not None
+        removed = http.post(f"/espace/{world.slug}/personnes/{lea}/retirer", data={"csrf": _csrf(page)})
+        assert "Léa Martin retiré(e) de l'atelier." in html.unescape(
+            http.get(removed.headers["location"]).text
+        )
+    _until_open(world, "cahier_des_charges_valide")
+    with _client(site) as http:
+        _sign_in(world, http, TEAM_EMAIL)
+        page = http.get(f"/espace/{world.slug}/personnes")
+        claire = _removal_id(page.text, COPIL[0])
+        assert claire is not None
+        before = snapshot(world.runtime.engine, skip=("event", "web_session"))
+        refused = http.post(f"/espace/{world.slug}/personnes/{claire}/retirer", data={"csrf": _csrf(page)})
+        assert "retrait impossible" in html.unescape(http.get(refused.headers["location"]).text)
+        assert snapshot(world.runtime.engine, skip=("event", "web_session")) == before

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -16,7 +17,13 @@ from atelier.bootstrap import Runtime
 from atelier.db import transaction
 from atelier.errors import Refused
 from atelier.services.events import person_actor
-from atelier.services.people import add_people, parse_people_sheet, preview_people_sheet
+from atelier.services.people import (
+    add_people,
+    parse_people_sheet,
+    preview_people_sheet,
+    remove_person,
+    validate_person,
+)
 from atelier.services.spreadsheet import read_sheet
 from atelier.storage import LocalFileStore
 from atelier.web.workspace.auth import Forbidden, atelier_for, signed_form, signed_in_user
@@ -32,6 +39,7 @@ ANSWER_LABELS = {Answer.CONFIRM: "a confirmé", Answer.DECLINE: "ne participera 
 
 @dataclass(frozen=True)
 class PersonLine:
+    id: int
     name: str
     email: str | None  # shown to the team only
     organisation: str
@@ -67,6 +75,7 @@ def people_router(runtime: Runtime, render: Render) -> APIRouter:
         groups: dict[str, list[PersonLine]] = {}
         for person, person_roles in roles.values():
             line = PersonLine(
+                id=pk(person),
                 name=person.full_name,
                 email=person.email if editable else None,
                 organisation=person.organisation or "",
@@ -85,6 +94,9 @@ def people_router(runtime: Runtime, render: Render) -> APIRouter:
             editable=editable,
             count=len(roles),
             imported=request.query_params.get("importees"),
+            message=request.query_params.get("ok"),
+            error=request.query_params.get("erreur"),
+            roles=[(role.value, label) for role, label in ROLE_LABELS.items()],
         )
 
     def import_view(slug: str, user_request: Request, **context: object) -> HTMLResponse:
@@ -153,5 +165,51 @@ def people_router(runtime: Runtime, render: Render) -> APIRouter:
         except Refused as error:
             return import_view(slug, request, error=error.message_fr, status=400)
         return RedirectResponse(f"/espace/{slug}/personnes?importees={len(imported.people)}", status_code=303)
+
+    def back(slug: str, **query: str) -> Response:
+        key, text = next(iter(query.items()))
+        return RedirectResponse(f"/espace/{slug}/personnes?{key}={quote(text)}", status_code=303)
+
+    @router.post("/ajouter")
+    async def add_one(slug: str, request: Request) -> Response:
+        user = signed_in_user(runtime, request)
+        form = await signed_form(request, user)
+        data = {
+            "full_name": form.get("nom", ""),
+            "email": form.get("email", ""),
+            "roles": form.get("role", ""),
+        }
+        if form.get("organisation", "").strip():
+            data["organisation"] = form["organisation"]
+        try:
+            person = validate_person(data)
+            with transaction(runtime.engine) as session:
+                atelier, _ = atelier_for(session, user, slug, edit=True)
+                add_people(
+                    session=session, atelier=atelier, people=[person], now=runtime.clock.now(),
+                    actor=person_actor(user.person_id),
+                )  # fmt: skip
+        except Forbidden:
+            raise
+        except Refused as error:
+            return back(slug, erreur=error.message_fr)
+        return back(slug, ok=f"{person.full_name} ajouté(e) à l'atelier.")
+
+    @router.post("/{person_id}/retirer")
+    async def remove_one(slug: str, person_id: int, request: Request) -> Response:
+        user = signed_in_user(runtime, request)
+        await signed_form(request, user)
+        try:
+            with transaction(runtime.engine) as session:
+                atelier, _ = atelier_for(session, user, slug, edit=True)
+                name = remove_person(
+                    session=session, atelier=atelier, person_id=person_id, now=runtime.clock.now(),
+                    actor=person_actor(user.person_id),
+                )  # fmt: skip
+        except Forbidden:
+            raise
+        except Refused as error:
+            return back(slug, erreur=error.message_fr)
+        return back(slug, ok=f"{name} retiré(e) de l'atelier.")
 
     return router
