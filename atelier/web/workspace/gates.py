@@ -166,6 +166,8 @@ def gates_router(runtime: Runtime, render: Render, on_change: Trigger | None) ->
     async def record(slug: str, gate_key: str, request: Request, *, own: bool) -> Response:
         user = signed_in_user(runtime, request)
         form = await signed_form(request, user)
+        with transaction(runtime.engine) as session:
+            atelier_for(session, user, slug, edit=not own)  # who may act, before what was typed
         try:
             outcome = parse_outcome(form.get("outcome"))
             comment = check_comment(form.get("comment", ""))

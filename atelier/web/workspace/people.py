@@ -174,6 +174,8 @@ def people_router(runtime: Runtime, render: Render) -> APIRouter:
     async def add_one(slug: str, request: Request) -> Response:
         user = signed_in_user(runtime, request)
         form = await signed_form(request, user)
+        with transaction(runtime.engine) as session:
+            atelier_for(session, user, slug, edit=True)  # who may act, before what was typed
         data = {
             "full_name": form.get("nom", ""),
             "email": form.get("email", ""),
