@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from atelier.bootstrap import Runtime
 from atelier.db import transaction
-from atelier.errors import NotFound, Refused
+from atelier.errors import AtelierError, NotFound, Refused
 from atelier.links import LinkClaims, LinkExpired
 from atelier.services.accounts import (
     SESSION_MAX,
@@ -56,8 +56,9 @@ class NotSignedIn(Exception):
     """No valid session: pages send the browser to the sign-in page, actions are refused."""
 
 
-class Forbidden(Refused):
-    """Signed in, but this atelier or this action is not for this account."""
+class Forbidden(AtelierError):
+    """Signed in, but this atelier or this action is not for this account (not a Refused: a
+    page that shows a refusal in place never swallows it; the app answers 403)."""
 
 
 def signed_in_user(runtime: Runtime, request: Request) -> SignedIn:
@@ -141,7 +142,7 @@ def auth_router(runtime: Runtime, render: Render) -> APIRouter:
     async def ask_signin(request: Request) -> HTMLResponse:
         try:
             form = await _anonymous_form(request)
-        except Refused as error:
+        except (Refused, Forbidden) as error:
             return signin_page(error=error.message_fr, status=403 if isinstance(error, Forbidden) else 400)
         email = form.get("email", "").strip()
         if not email or "@" not in email or len(email) > 320:
@@ -187,7 +188,7 @@ def auth_router(runtime: Runtime, render: Render) -> APIRouter:
             claims = link_claims(token)
             with transaction(runtime.engine) as session:
                 cookie, _user = open_session(session=session, claims=claims, now=runtime.clock.now())
-        except Refused as error:
+        except (Refused, Forbidden) as error:
             log.info("sign-in refused: %s", error)
             return signin_page(error=error.message_fr, status=403)
         response = RedirectResponse("/espace", status_code=303)

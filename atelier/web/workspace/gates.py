@@ -157,8 +157,6 @@ def gates_router(runtime: Runtime, render: Render, on_change: Trigger | None) ->
                     store=store, person_id=user.person_id, now=runtime.clock.now(),
                 )  # fmt: skip
                 name = document.filename
-        except Forbidden:
-            raise
         except Refused as error:
             return page(slug, request, error=error.message_fr, status=400)
         return changed(slug, f"Document « {name} » joint.")
@@ -184,8 +182,6 @@ def gates_router(runtime: Runtime, render: Render, on_change: Trigger | None) ->
                     now=runtime.clock.now(),
                 )  # fmt: skip
                 name = person.full_name
-        except Forbidden:
-            raise
         except (Refused, ValueError) as error:
             message = error.message_fr if isinstance(error, Refused) else "choisissez le membre qui a décidé"
             return page(slug, request, error=message, status=400)

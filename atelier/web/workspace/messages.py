@@ -143,8 +143,6 @@ def messages_router(runtime: Runtime, render: Render) -> APIRouter:
                     session=session, atelier=atelier, message_id=message_id, person_id=user.person_id,
                     now=runtime.clock.now(),
                 )  # fmt: skip
-        except Forbidden:
-            raise
         except Refused as error:
             return done(slug, error.message_fr)
         return done(slug, "Le message est de nouveau programmé ; il part dans la minute.")
@@ -161,8 +159,6 @@ def messages_router(runtime: Runtime, render: Render) -> APIRouter:
                     session=session, atelier=atelier, suspended=suspend, person_id=user.person_id,
                     now=runtime.clock.now(),
                 )  # fmt: skip
-        except Forbidden:
-            raise
         except Refused as error:
             return done(slug, error.message_fr)
         return done(

@@ -160,8 +160,6 @@ def people_router(runtime: Runtime, render: Render) -> APIRouter:
                     now=runtime.clock.now(),
                     actor=person_actor(user.person_id),
                 )
-        except Forbidden:
-            raise
         except Refused as error:
             return import_view(slug, request, error=error.message_fr, status=400)
         return RedirectResponse(f"/espace/{slug}/personnes?importees={len(imported.people)}", status_code=303)
@@ -191,8 +189,6 @@ def people_router(runtime: Runtime, render: Render) -> APIRouter:
                     session=session, atelier=atelier, people=[person], now=runtime.clock.now(),
                     actor=person_actor(user.person_id),
                 )  # fmt: skip
-        except Forbidden:
-            raise
         except Refused as error:
             return back(slug, erreur=error.message_fr)
         return back(slug, ok=f"{person.full_name} ajouté(e) à l'atelier.")
@@ -208,8 +204,6 @@ def people_router(runtime: Runtime, render: Render) -> APIRouter:
                     session=session, atelier=atelier, person_id=person_id, now=runtime.clock.now(),
                     actor=person_actor(user.person_id),
                 )  # fmt: skip
-        except Forbidden:
-            raise
         except Refused as error:
             return back(slug, erreur=error.message_fr)
         return back(slug, ok=f"{name} retiré(e) de l'atelier.")
