@@ -123,3 +123,31 @@ def test_a_member_decides_in_the_workspace_and_the_team_records_a_meeting_decisi
         decisions = session.exec(select(Decision).where(Decision.gate_id == gate.id)).all()
     channels = {d.channel for d in decisions if d.outcome is DecisionOutcome.APPROVE}
     assert channels == {DecisionChannel.WORKSPACE, DecisionChannel.MEETING}
+
+
+def test_after_a_send_back_the_team_records_the_revised_version_from_the_workspace(
+    world: World, site: str
+) -> None:
+    """Sent back in the meeting, COPIL n°1 offers the team a « version révisée » form; its note reaches
+    the members in round 2, as from the command line."""
+    from tests.integration.test_gates import _decide
+
+    _until_open(world, GATE)
+    for name in COPIL[:3]:
+        _decide(world, GATE, name, DecisionOutcome.SEND_BACK, "Revoir les quotas.")
+    with _client(site) as http:
+        _sign_in(world, http, TEAM_EMAIL)
+        page = http.get(f"/espace/{world.slug}/decisions")
+        assert "Enregistrer la version révisée" in html.unescape(page.text)
+        done = http.post(
+            f"/espace/{world.slug}/decisions/{GATE}/version-revisee",
+            data={"csrf": _csrf(page), "note": "Quotas revus : 40 % de communes rurales."},
+        )
+        assert done.status_code == 303
+    from atelier.engine import advance_plain
+
+    advance_plain(world.runtime, world.slug, world.clock.now())
+    with transaction(world.runtime.engine) as session:
+        requests = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "decision_request")).all()
+    round_two = [r for r in requests if r.context.get("gate") == GATE and r.context.get("round") == 2]
+    assert round_two and all("Quotas revus : 40 % de communes rurales." in r.body_text for r in round_two)

@@ -18,7 +18,7 @@ from atelier.errors import Refused
 from atelier.i18n import long_datetime, short_datetime
 from atelier.planning.quorum import votes_needed
 from atelier.services.documents import MAX_DOCUMENT_BYTES, attach_document, documents_of
-from atelier.services.gates import STATUS_LABELS, decide, gate_members, gates_of, get_gate
+from atelier.services.gates import STATUS_LABELS, decide, gate_members, gates_of, get_gate, record_revision
 from atelier.storage import LocalFileStore
 from atelier.web.actions import BadInput, check_comment, parse_outcome
 from atelier.web.workspace.auth import Forbidden, atelier_for, signed_form, signed_in_user
@@ -70,6 +70,7 @@ def _gate_views(session: Session, atelier: Atelier, person_id: int) -> list[dict
                 "decides": gate.decides,
                 "status": STATUS_LABELS[gate.status],
                 "open": gate.status is GateStatus.OPEN,
+                "awaits_revision": gate.status is GateStatus.SENT_BACK and gate.revised_at is None,
                 "closed": gate.status in (GateStatus.APPROVED, GateStatus.REJECTED),
                 "round": gate.round,
                 "due": long_datetime(gate.due_at),
@@ -194,6 +195,25 @@ def gates_router(runtime: Runtime, render: Render, on_change: Trigger | None) ->
     @router.post("/decisions/{gate_key}/ma-decision")
     async def record_own_decision(slug: str, gate_key: str, request: Request) -> Response:
         return await record(slug, gate_key, request, own=True)
+
+    @router.post("/decisions/{gate_key}/version-revisee")
+    async def revise(slug: str, gate_key: str, request: Request) -> Response:
+        user = signed_in_user(runtime, request)
+        form = await signed_form(request, user)
+        try:
+            with transaction(runtime.engine) as session:
+                atelier, _ = atelier_for(session, user, slug, edit=True)
+                gate = record_revision(
+                    session=session, atelier=atelier, gate_key=gate_key, note=form.get("note", ""),
+                    now=runtime.clock.now(),
+                )  # fmt: skip
+                due = long_datetime(gate.due_at)
+        except Refused as error:
+            return page(slug, request, error=error.message_fr, status=400)
+        return changed(
+            slug,
+            f"Version révisée enregistrée : les membres sont sollicités, réponse attendue avant le {due}.",
+        )
 
     @router.get("/documents/{document_id}")
     def download(slug: str, document_id: int, request: Request) -> Response:
