@@ -19,7 +19,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from atelier.bootstrap import Runtime
-from atelier.errors import Refused
+from atelier.errors import AtelierError, NotFound, Refused
 from atelier.i18n import long_datetime, short_datetime
 from atelier.links import Purpose
 from atelier.services.gates import STATUS_LABELS
@@ -137,6 +137,14 @@ def create_app(runtime: Runtime, *, on_change: Trigger | None = None) -> FastAPI
         if request.method == "GET":
             return RedirectResponse("/connexion", status_code=303)
         return notice("Connexion nécessaire", error="connectez-vous pour faire cette action", status=403)
+
+    @app.exception_handler(AtelierError)
+    async def refused_in_workspace(_request: Request, error: AtelierError) -> HTMLResponse:
+        # Link pages show their refusals themselves; this answers what a workspace page let through.
+        log.info("request refused: %s", error)
+        if isinstance(error, NotFound):
+            return notice("Page introuvable", error=error.message_fr, status=404)
+        return notice("Demande refusée", error=error.message_fr, status=400)
 
     @app.exception_handler(Forbidden)
     async def forbidden(_request: Request, error: Forbidden) -> HTMLResponse:

@@ -490,3 +490,16 @@ def test_the_team_adds_a_person_and_removes_one_not_yet_contacted(world: World, 
         refused = http.post(f"/espace/{world.slug}/personnes/{claire}/retirer", data={"csrf": _csrf(page)})
         assert "retrait impossible" in html.unescape(http.get(refused.headers["location"]).text)
         assert snapshot(world.runtime.engine, skip=("event", "web_session")) == before
+
+
+def test_odd_requests_get_a_french_page_never_a_server_error(world: World, site: str) -> None:
+    """A token with accents, a JSON body instead of a form and an unknown step get 403, 400 and 404."""
+    with _client(site) as http:
+        _sign_in(world, http, TEAM_EMAIL)
+        step = f"/espace/{world.slug}/etapes/reunion_demande"
+        accented = http.post(step, data={"csrf": "jéton", "date": "2027-01-18", "heure": "10:00"})
+        assert accented.status_code == 403
+        as_json = http.post(step, json={"csrf": "x"})
+        assert as_json.status_code == 400 and "formulaire" in html.unescape(as_json.text)
+        unknown = http.get(f"/espace/{world.slug}/etapes/nulle_part")
+        assert unknown.status_code == 404 and "étape inconnue" in html.unescape(unknown.text)

@@ -61,6 +61,11 @@ class Forbidden(AtelierError):
     page that shows a refusal in place never swallows it; the app answers 403)."""
 
 
+def same_token(given: str, expected: str) -> bool:
+    """Constant-time comparison that takes any text (compare_digest refuses non-ASCII str)."""
+    return secrets.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
 def signed_in_user(runtime: Runtime, request: Request) -> SignedIn:
     with transaction(runtime.engine) as session:
         user = session_of(session=session, token=request.cookies.get(SESSION_COOKIE), now=runtime.clock.now())
@@ -72,7 +77,7 @@ def signed_in_user(runtime: Runtime, request: Request) -> SignedIn:
 async def signed_form(request: Request, user: SignedIn) -> dict[str, str]:
     """The form of a signed-in page, refused without this session's CSRF token."""
     form = await read_form(request)
-    if not secrets.compare_digest(form.get("csrf", ""), user.csrf_token):
+    if not same_token(form.get("csrf", ""), user.csrf_token):
         raise Forbidden("ce formulaire a expiré : rechargez la page et recommencez", "missing or wrong csrf")
     return form
 
@@ -106,7 +111,7 @@ def _with_form_cookie(runtime: Runtime, response: HTMLResponse, token: str) -> H
 async def _anonymous_form(request: Request) -> dict[str, str]:
     form = await read_form(request)
     expected = request.cookies.get(FORM_COOKIE, "")
-    if not expected or not secrets.compare_digest(form.get("csrf", ""), expected):
+    if not expected or not same_token(form.get("csrf", ""), expected):
         raise Forbidden(
             "ce formulaire a expiré : rechargez la page et recommencez", "missing or wrong form token"
         )

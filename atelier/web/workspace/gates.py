@@ -3,7 +3,6 @@ and channel; the documents under decision; a decision taken in a meeting (team) 
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from urllib.parse import quote
 
@@ -21,7 +20,7 @@ from atelier.services.documents import MAX_DOCUMENT_BYTES, attach_document, docu
 from atelier.services.gates import STATUS_LABELS, decide, gate_members, gates_of, get_gate, record_revision
 from atelier.storage import LocalFileStore
 from atelier.web.actions import BadInput, check_comment, parse_outcome
-from atelier.web.workspace.auth import Forbidden, atelier_for, signed_form, signed_in_user
+from atelier.web.workspace.auth import Forbidden, atelier_for, same_token, signed_form, signed_in_user
 from models import Atelier, Decision, GateDocument, Person
 from models.enums import OUTCOME_LABELS, DecisionChannel, DecisionOutcome, GateStatus
 from models.types import pk
@@ -144,7 +143,7 @@ def gates_router(runtime: Runtime, render: Render, on_change: Trigger | None) ->
         if not request.headers.get("content-type", "").startswith("multipart/form-data"):
             return page(slug, request, error="envoyez le document depuis le formulaire", status=400)
         async with request.form(max_files=1, max_fields=4) as form:
-            if not secrets.compare_digest(str(form.get("csrf", "")), user.csrf_token):
+            if not same_token(str(form.get("csrf", "")), user.csrf_token):
                 raise Forbidden("ce formulaire a expiré : rechargez la page et recommencez", "missing csrf")
             upload = form.get("document")
             if not isinstance(upload, UploadFile) or not upload.filename:

@@ -3,7 +3,6 @@ row before anything is written (then all or nothing, as ``atelier person import`
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -26,7 +25,7 @@ from atelier.services.people import (
 )
 from atelier.services.spreadsheet import read_sheet
 from atelier.storage import LocalFileStore
-from atelier.web.workspace.auth import Forbidden, atelier_for, signed_form, signed_in_user
+from atelier.web.workspace.auth import Forbidden, atelier_for, same_token, signed_form, signed_in_user
 from models import InvitationAnswer, Membership, Person
 from models.enums import ROLE_LABELS, Answer, Role
 from models.types import pk
@@ -122,7 +121,7 @@ def people_router(runtime: Runtime, render: Render) -> APIRouter:
         if not request.headers.get("content-type", "").startswith("multipart/form-data"):
             return import_view(slug, request, error="envoyez le fichier depuis le formulaire", status=400)
         async with request.form(max_files=1, max_fields=4, max_part_size=MAX_SHEET_BYTES) as form:
-            if not secrets.compare_digest(str(form.get("csrf", "")), user.csrf_token):
+            if not same_token(str(form.get("csrf", "")), user.csrf_token):
                 raise Forbidden("ce formulaire a expiré : rechargez la page et recommencez", "missing csrf")
             upload = form.get("fichier")
             if not isinstance(upload, UploadFile) or not upload.filename:
