@@ -124,8 +124,9 @@ def _holiday_note(venue: VenueCalendar, wanted: date, found: date) -> str | None
     school: list[str] = []
     for week in range((found - wanted).days // 7):
         saturday = wanted + timedelta(days=7 * week)
-        public += [f"{name} ({day:%d/%m/%Y})" for day, name in venue.holidays_near_weekend(saturday)]
-        if not venue.holidays_near_weekend(saturday) and (name := venue.school_break_on_weekend(saturday)):
+        near = venue.holidays_near_weekend(saturday)
+        public += [f"{name} ({day:%d/%m/%Y})" for day, name in near]
+        if not near and (name := venue.school_break_on_weekend(saturday)):
             school.append(f"{_lower_first(name)} ({venue.zone_label})")
     reasons = []
     if public:

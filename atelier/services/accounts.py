@@ -129,7 +129,8 @@ def request_signin_link(
     return True
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
+    """What is kept of a secret token (session cookie, calendar address): never the token."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -143,7 +144,7 @@ def open_session(*, session: Session, claims: LinkClaims, now: datetime) -> tupl
     use_link_once(session=session, claims=claims, now=now)
     token = secrets.token_urlsafe(32)
     web_session = WebSession(
-        token_hash=_token_hash(token),
+        token_hash=token_hash(token),
         account_id=pk(account),
         csrf_token=secrets.token_urlsafe(24),
         created_at=now,
@@ -176,7 +177,7 @@ def session_of(*, session: Session, token: str | None, now: datetime) -> SignedI
     """The signed-in account behind a cookie, or None (unknown, revoked, idle or too old)."""
     if not token or len(token) > 200:
         return None
-    web_session = session.exec(select(WebSession).where(WebSession.token_hash == _token_hash(token))).first()
+    web_session = session.exec(select(WebSession).where(WebSession.token_hash == token_hash(token))).first()
     if (
         web_session is None
         or web_session.revoked_at is not None

@@ -3,7 +3,6 @@ the events of every atelier it reads; a new address revokes the previous one."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime
 
@@ -11,17 +10,13 @@ from sqlmodel import Session, col, select
 
 from atelier.config import Settings
 from atelier.planning.timeline import EVENT_KINDS
-from atelier.services.accounts import SignedIn, visible_ateliers
+from atelier.services.accounts import SignedIn, token_hash, visible_ateliers
 from atelier.services.events import person_actor, record_event
 from atelier.services.timeline import steps_of
 from models import Account, CalendarFeed
 from models.enums import StepKind, StepStatus
 from notifications.calendar_invite import FeedEvent, build_feed
 from notifications.compose import event_uid
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def revoke_feeds(*, session: Session, account_id: int, now: datetime) -> int:
@@ -40,7 +35,7 @@ def new_feed(*, session: Session, user: SignedIn, now: datetime) -> str:
     """A new secret address (shown once: only its hash is kept); the previous one stops working."""
     revoke_feeds(session=session, account_id=user.account_id, now=now)
     token = secrets.token_urlsafe(32)
-    session.add(CalendarFeed(account_id=user.account_id, token_hash=_hash(token), created_at=now))
+    session.add(CalendarFeed(account_id=user.account_id, token_hash=token_hash(token), created_at=now))
     record_event(
         session=session,
         atelier_id=None,
@@ -55,7 +50,7 @@ def feed_calendar(*, session: Session, token: str, settings: Settings, now: date
     """The subscribed calendar, or None for an unknown or revoked address."""
     if len(token) > 100:
         return None
-    feed = session.exec(select(CalendarFeed).where(CalendarFeed.token_hash == _hash(token))).first()
+    feed = session.exec(select(CalendarFeed).where(CalendarFeed.token_hash == token_hash(token))).first()
     account = session.get(Account, feed.account_id) if feed is not None else None
     if feed is None or feed.revoked_at is not None or account is None or account.disabled_at is not None:
         return None

@@ -16,7 +16,7 @@ from sqlmodel import Session, func, select
 from atelier.bootstrap import Runtime
 from atelier.clock import PARIS
 from atelier.db import transaction
-from atelier.errors import AtelierError, french_field_errors
+from atelier.errors import AtelierError, Refused, french_field_errors
 from atelier.french import count
 from atelier.i18n import long_datetime, short_date, short_datetime
 from atelier.planning.template import DEFAULT_TEMPLATE_KEY, builtin_templates
@@ -84,11 +84,10 @@ class AtelierLine:
 
 def _atelier_line(session: Session, atelier: Atelier) -> AtelierLine:
     steps = steps_of(session=session, atelier=atelier)
-    stages = {pk(s): s.name for s in stages_of(session=session, atelier=atelier)}
+    stage_rows = stages_of(session=session, atelier=atelier)
+    stages = {pk(s): s.name for s in stage_rows}
     pending = sorted((s for s in steps if s.status is StepStatus.PENDING), key=lambda s: s.forecast_end)
-    current = next(
-        (s for s in stages_of(session=session, atelier=atelier) if s.key == atelier.current_stage_key), None
-    )
+    current = next((s for s in stage_rows if s.key == atelier.current_stage_key), None)
     waiting = sum(1 for g in gates_of(session=session, atelier=atelier) if g.status is GateStatus.OPEN)
     failed = session.exec(
         select(func.count())
@@ -304,6 +303,12 @@ def ateliers_router(runtime: Runtime, render: Render, on_change: Trigger | None)
     def step_page(slug: str, key: str, request: Request) -> HTMLResponse:
         return step_view(slug, key, signed_in_user(runtime, request))
 
+    def recorded(slug: str, key: str) -> Response:
+        """After a step is recorded or cancelled: the engine advances, the atelier page says so."""
+        if on_change is not None:
+            on_change(slug)
+        return RedirectResponse(f"/espace/{slug}?fait={key}", status_code=303)
+
     @router.post("/{slug}/etapes/{key}")
     async def record_done(slug: str, key: str, request: Request) -> Response:
         user = signed_in_user(runtime, request)
@@ -325,13 +330,9 @@ def ateliers_router(runtime: Runtime, render: Render, on_change: Trigger | None)
                     now=now,
                     public_url=form.get("lien") or None,
                 )
-        except Forbidden:
-            raise
-        except AtelierError as error:
+        except Refused as error:
             return step_view(slug, key, user, error=error.message_fr, status=400)
-        if on_change is not None:
-            on_change(slug)
-        return RedirectResponse(f"/espace/{slug}?fait={key}", status_code=303)
+        return recorded(slug, key)
 
     @router.post("/{slug}/etapes/{key}/annuler")
     async def cancel(slug: str, key: str, request: Request) -> Response:
@@ -347,12 +348,8 @@ def ateliers_router(runtime: Runtime, render: Render, on_change: Trigger | None)
                     session=session, atelier=atelier, step_key=key, reason=reason, now=runtime.clock.now(),
                     actor=person_actor(user.person_id),
                 )  # fmt: skip
-        except Forbidden:
-            raise
-        except AtelierError as error:
+        except Refused as error:
             return step_view(slug, key, user, error=error.message_fr, status=400)
-        if on_change is not None:
-            on_change(slug)
-        return RedirectResponse(f"/espace/{slug}?fait={key}", status_code=303)
+        return recorded(slug, key)
 
     return router

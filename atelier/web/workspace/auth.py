@@ -16,6 +16,7 @@ from collections.abc import Callable
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
+from starlette.datastructures import UploadFile
 
 from atelier.bootstrap import Runtime
 from atelier.db import transaction
@@ -49,6 +50,7 @@ SENT_NOTICE = (
     "être envoyé. Pensez à regarder dans les courriers indésirables."
 )
 
+FORM_EXPIRED = "ce formulaire a expiré : rechargez la page et recommencez"
 Render = Callable[..., HTMLResponse]
 
 
@@ -78,8 +80,25 @@ async def signed_form(request: Request, user: SignedIn) -> dict[str, str]:
     """The form of a signed-in page, refused without this session's CSRF token."""
     form = await read_form(request)
     if not same_token(form.get("csrf", ""), user.csrf_token):
-        raise Forbidden("ce formulaire a expiré : rechargez la page et recommencez", "missing or wrong csrf")
+        raise Forbidden(FORM_EXPIRED, "missing or wrong csrf")
     return form
+
+
+async def signed_upload(
+    request: Request, user: SignedIn, *, field: str, limit: int
+) -> tuple[str, bytes] | None:
+    """The file of a signed-in upload form: its name and up to ``limit`` + 1 bytes (so that the
+    caller sees it is too large), or None when none was chosen. Refused when the request is not a
+    multipart form (BadInput) or lacks this session's CSRF token (Forbidden)."""
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise BadInput("envoyez le fichier depuis le formulaire", "upload not multipart")
+    async with request.form(max_files=1, max_fields=4) as form:
+        if not same_token(str(form.get("csrf", "")), user.csrf_token):
+            raise Forbidden(FORM_EXPIRED, "missing csrf on upload")
+        upload = form.get(field)
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            return None
+        return upload.filename, await upload.read(limit + 1)
 
 
 NOT_OPEN = "cet atelier n'existe pas ou ne vous est pas ouvert"
@@ -112,9 +131,7 @@ async def _anonymous_form(request: Request) -> dict[str, str]:
     form = await read_form(request)
     expected = request.cookies.get(FORM_COOKIE, "")
     if not expected or not same_token(form.get("csrf", ""), expected):
-        raise Forbidden(
-            "ce formulaire a expiré : rechargez la page et recommencez", "missing or wrong form token"
-        )
+        raise Forbidden(FORM_EXPIRED, "missing or wrong form token")
     return form
 
 

@@ -9,7 +9,6 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
-from starlette.datastructures import UploadFile
 
 from atelier.bootstrap import Runtime
 from atelier.db import transaction
@@ -20,7 +19,7 @@ from atelier.services.documents import MAX_DOCUMENT_BYTES, attach_document, docu
 from atelier.services.gates import STATUS_LABELS, decide, gate_members, gates_of, get_gate, record_revision
 from atelier.storage import LocalFileStore
 from atelier.web.actions import BadInput, check_comment, parse_outcome
-from atelier.web.workspace.auth import Forbidden, atelier_for, same_token, signed_form, signed_in_user
+from atelier.web.workspace.auth import Forbidden, atelier_for, signed_form, signed_in_user, signed_upload
 from models import Atelier, Decision, GateDocument, Person
 from models.enums import OUTCOME_LABELS, DecisionChannel, DecisionOutcome, GateStatus
 from models.types import pk
@@ -140,15 +139,13 @@ def gates_router(runtime: Runtime, render: Render, on_change: Trigger | None) ->
     @router.post("/decisions/{gate_key}/documents")
     async def upload(slug: str, gate_key: str, request: Request) -> Response:
         user = signed_in_user(runtime, request)
-        if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        try:
+            upload = await signed_upload(request, user, field="document", limit=MAX_DOCUMENT_BYTES)
+        except BadInput:
             return page(slug, request, error="envoyez le document depuis le formulaire", status=400)
-        async with request.form(max_files=1, max_fields=4) as form:
-            if not same_token(str(form.get("csrf", "")), user.csrf_token):
-                raise Forbidden("ce formulaire a expiré : rechargez la page et recommencez", "missing csrf")
-            upload = form.get("document")
-            if not isinstance(upload, UploadFile) or not upload.filename:
-                return page(slug, request, error="choisissez un document", status=400)
-            data, filename = await upload.read(MAX_DOCUMENT_BYTES + 1), upload.filename
+        if upload is None:
+            return page(slug, request, error="choisissez un document", status=400)
+        filename, data = upload
         try:
             with transaction(runtime.engine) as session:
                 atelier, _ = atelier_for(session, user, slug, edit=True)

@@ -10,7 +10,6 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
-from starlette.datastructures import UploadFile
 
 from atelier.bootstrap import Runtime
 from atelier.db import transaction
@@ -25,7 +24,8 @@ from atelier.services.people import (
 )
 from atelier.services.spreadsheet import read_sheet
 from atelier.storage import LocalFileStore
-from atelier.web.workspace.auth import Forbidden, atelier_for, same_token, signed_form, signed_in_user
+from atelier.web.actions import BadInput
+from atelier.web.workspace.auth import atelier_for, signed_form, signed_in_user, signed_upload
 from models import InvitationAnswer, Membership, Person
 from models.enums import ROLE_LABELS, Answer, Role
 from models.types import pk
@@ -118,18 +118,13 @@ def people_router(runtime: Runtime, render: Render) -> APIRouter:
     @router.post("/import", response_class=HTMLResponse)
     async def preview_import(slug: str, request: Request) -> HTMLResponse:
         user = signed_in_user(runtime, request)
-        if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-            return import_view(slug, request, error="envoyez le fichier depuis le formulaire", status=400)
-        async with request.form(max_files=1, max_fields=4, max_part_size=MAX_SHEET_BYTES) as form:
-            if not same_token(str(form.get("csrf", "")), user.csrf_token):
-                raise Forbidden("ce formulaire a expiré : rechargez la page et recommencez", "missing csrf")
-            upload = form.get("fichier")
-            if not isinstance(upload, UploadFile) or not upload.filename:
-                return import_view(
-                    slug, request, error="choisissez un fichier CSV ou Excel (.xlsx)", status=400
-                )
-            data = await upload.read(MAX_SHEET_BYTES + 1)
-            filename = upload.filename
+        try:
+            upload = await signed_upload(request, user, field="fichier", limit=MAX_SHEET_BYTES)
+        except BadInput as error:
+            return import_view(slug, request, error=error.message_fr, status=400)
+        if upload is None:
+            return import_view(slug, request, error="choisissez un fichier CSV ou Excel (.xlsx)", status=400)
+        filename, data = upload
         if len(data) > MAX_SHEET_BYTES:
             return import_view(slug, request, error="le fichier dépasse 5 Mo", status=400)
         try:
