@@ -89,6 +89,8 @@ class Step(SQLModel, table=True):
     revision: int = 0
     # When that revision was made: a change is announced once the forecast has settled.
     moved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Where the team moved the event (its new start): the forecast keeps it there.
+    rescheduled_start: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Where what the step produced is published (the avis, the commanditaire's answer).
     public_url: str | None = Field(default=None, max_length=500)
     on_critical_path: bool = False

@@ -29,10 +29,11 @@ from atelier.clock import PARIS, SimulatedClock
 from atelier.config import Settings
 from atelier.db import transaction
 from atelier.errors import AtelierError
-from atelier.i18n import short_date
+from atelier.i18n import long_datetime, short_date
 from atelier.planning.template import builtin_templates, get_template
 from atelier.planning.timeline import RISK_LABELS, Risk
 from atelier.services.ateliers import AtelierCreate, create_atelier, get_atelier, list_ateliers
+from atelier.services.rescheduling import reschedule_event
 from atelier.services.spreadsheet import decode_text
 from atelier.services.timeline import (
     cancel_event,
@@ -298,6 +299,37 @@ def step_cancel_command(
         )
         name = step.name
     typer.echo(f"« {name} » annulée ; les participants recevront une annulation d'agenda.")
+
+
+@step_app.command("move")
+@french_errors
+def step_move_command(
+    ctx: typer.Context,
+    slug: Annotated[str, typer.Argument(help="Identifiant de l'atelier.")],
+    step_key: Annotated[str, typer.Argument(help="Rendez-vous à déplacer (clé).")],
+    day: Annotated[
+        str, typer.Option("--date", help="Nouvelle date (AAAA-MM-JJ ; un samedi pour un week-end).")
+    ],
+    reason: Annotated[str, typer.Option("--reason", help="Motif, pour le journal.")],
+    at: Annotated[str | None, typer.Option("--time", help="Heure de début (HH:MM), Paris.")] = None,
+) -> None:
+    """Déplace un rendez-vous (week-end, réunion, session en ligne) à une nouvelle date."""
+    app_ctx = app_context(ctx)
+    with transaction(app_ctx.engine) as session:
+        atelier = get_atelier(session=session, slug=slug)
+        step = get_step(session=session, atelier=atelier, key=step_key)
+        start = parse_paris_datetime(day, at, default=step.forecast_start.astimezone(PARIS).time())
+        timeline = reschedule_event(
+            session=session, atelier=atelier, step_key=step_key, start=start, reason=reason, actor="cli",
+            now=app_ctx.now(),
+        )  # fmt: skip
+        name = step.name
+    new_start = long_datetime(timeline.steps[step_key].start)
+    typer.echo(f"« {name} » déplacé au {new_start} ; les invités recevront la nouvelle date.")
+    typer.echo(
+        f"Remise de l'avis prévue le {short_date(timeline.avis_end)} "
+        f"(marge {timeline.slack_days} j, {RISK_LABELS[timeline.risk]})."
+    )
 
 
 @app.command("avis-forms", hidden=True)

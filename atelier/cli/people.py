@@ -6,13 +6,17 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from sqlmodel import select
 
 from atelier.cli.context import app_context, french_errors
 from atelier.db import transaction
 from atelier.errors import Refused
 from atelier.services.ateliers import get_atelier
-from atelier.services.people import add_people, parse_people_sheet, validate_person
+from atelier.services.people import add_people, update_person, validate_person
+from atelier.services.people_sheet import parse_people_sheet
 from atelier.services.spreadsheet import read_sheet
+from models import Person
+from models.types import pk
 
 person_app = typer.Typer(help="Personnes et rôles.", no_args_is_help=True)
 
@@ -37,6 +41,38 @@ def person_add_command(
         atelier = get_atelier(session=session, slug=slug)
         add_people(session=session, atelier=atelier, people=[person_in], now=app_ctx.now())
     typer.echo(f"{person_in.full_name} ajouté(e) à l'atelier {slug}.")
+
+
+@person_app.command("edit")
+@french_errors
+def person_edit_command(
+    ctx: typer.Context,
+    slug: Annotated[str, typer.Argument(help="Identifiant de l'atelier.")],
+    email: Annotated[str, typer.Argument(help="Adresse e-mail actuelle de la personne.")],
+    name: Annotated[str | None, typer.Option("--name", help="Nouveau nom complet.")] = None,
+    new_email: Annotated[str | None, typer.Option("--new-email", help="Nouvelle adresse e-mail.")] = None,
+    organisation: Annotated[str | None, typer.Option(help="Nouvelle organisation.")] = None,
+) -> None:
+    """Corrige le nom, l'adresse ou l'organisation d'une personne de l'atelier."""
+    app_ctx = app_context(ctx)
+    with transaction(app_ctx.engine) as session:
+        atelier = get_atelier(session=session, slug=slug)
+        person = session.exec(select(Person).where(Person.email == email.strip().lower())).first()
+        if person is None:
+            raise Refused(f"aucune personne n'a l'adresse {email}")
+        details = validate_person(
+            {
+                "full_name": name if name is not None else person.full_name,
+                "email": new_email if new_email is not None else person.email,
+                "organisation": (organisation if organisation is not None else person.organisation) or None,
+                "roles": [],
+            }
+        )
+        fields = update_person(
+            session=session, atelier=atelier, person_id=pk(person), details=details, now=app_ctx.now(),
+            actor="cli",
+        )  # fmt: skip
+    typer.echo(f"{details.full_name} : coordonnées modifiées." if fields else "Aucune modification.")
 
 
 @person_app.command("import")

@@ -9,13 +9,14 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from itertools import combinations
 
 from atelier.clock import PARIS, ensure_utc
 from atelier.planning.french_calendar import VenueCalendar
-from atelier.planning.template import ProcessTemplate, StepSpec
+from atelier.planning.placement import Placing, at, lower_first, pinned_slot, place
+from atelier.planning.template import ProcessTemplate
 from models.enums import StepKind
 
 # Below this many days of slack on the critical path, the avis date is flagged as tight.
@@ -82,7 +83,7 @@ def revised_decision_due_at(
     """A revised version is decided by link, ``days`` later at the task deadline of a working
     day: the meeting it was first put to is over."""
     day = ensure_utc(revised_at).astimezone(PARIS).date() + timedelta(days=days)
-    return _at(venue.next_working_day(day), template.task_deadline)
+    return at(venue.next_working_day(day), template.task_deadline)
 
 
 def meeting_gate_asked_from(
@@ -94,7 +95,7 @@ def meeting_gate_asked_from(
     if days_before is None or kind is not StepKind.MEETING:
         return None
     day = ensure_utc(meeting_start).astimezone(PARIS).date() - timedelta(days=days_before)
-    return _at(day, DAY_START)
+    return at(day, DAY_START)
 
 
 def add_months(day: date, months: int) -> date:
@@ -108,90 +109,6 @@ def target_avis_date(template: ProcessTemplate, decision_date: date) -> date:
     return add_months(decision_date, template.horizon_months)
 
 
-def _at(day: date, clock_time: time) -> datetime:
-    return datetime.combine(day, clock_time, tzinfo=PARIS).astimezone(UTC)
-
-
-def _lower_first(name: str) -> str:
-    """« Vacances de la Toussaint » → « vacances de la Toussaint »."""
-    return name[:1].lower() + name[1:]
-
-
-def _holiday_note(venue: VenueCalendar, wanted: date, found: date) -> str | None:
-    if found == wanted:
-        return None
-    public: list[str] = []
-    school: list[str] = []
-    for week in range((found - wanted).days // 7):
-        saturday = wanted + timedelta(days=7 * week)
-        near = venue.holidays_near_weekend(saturday)
-        public += [f"{name} ({day:%d/%m/%Y})" for day, name in near]
-        if not near and (name := venue.school_break_on_weekend(saturday)):
-            school.append(f"{_lower_first(name)} ({venue.zone_label})")
-    reasons = []
-    if public:
-        reasons.append("jour férié proche — " + ", ".join(dict.fromkeys(public)))
-    if school:
-        reasons.append(", ".join(dict.fromkeys(school)))
-    return "week-end décalé : " + " ; ".join(reasons)
-
-
-@dataclass(frozen=True)
-class Placing:
-    """What a step's date must avoid: the venue's days off, and for the weekends listed in
-    ``out_of_school``, its school holidays."""
-
-    venue: VenueCalendar
-    out_of_school: frozenset[str]
-
-
-def _place_weekend(
-    step: StepSpec, template: ProcessTemplate, earliest: datetime, placing: Placing
-) -> tuple[datetime, datetime, str | None]:
-    venue, weekend = placing.venue, template.weekend_hours
-    local = ensure_utc(earliest).astimezone(PARIS)
-    wanted = local.date() + timedelta(days=(5 - local.weekday()) % 7)
-    if _at(wanted, weekend.start) < earliest:
-        wanted += timedelta(days=7)
-    saturday = venue.next_weekend_without_holiday(wanted)
-    note = _holiday_note(venue, wanted, saturday)
-    if step.key in placing.out_of_school:
-        out_of_school = venue.next_weekend_out_of_school(saturday)
-        if out_of_school is not None:
-            saturday, note = out_of_school, _holiday_note(venue, wanted, out_of_school)
-    elif (gap := venue.school_calendar_gap) is not None:
-        note = " ; ".join(filter(None, [note, f"vacances scolaires non vérifiées ({gap})"]))
-    start = _at(saturday, weekend.start)
-    return start, _at(saturday + timedelta(days=1), weekend.end), note
-
-
-def place(
-    step: StepSpec, template: ProcessTemplate, earliest: datetime, placing: Placing | None = None
-) -> tuple[datetime, datetime, str | None]:
-    """Place one step at the first slot its kind allows on or after ``earliest``."""
-    placing = placing or Placing(VenueCalendar(), frozenset())
-    venue = placing.venue
-    local = ensure_utc(earliest).astimezone(PARIS)
-    if step.kind is StepKind.MILESTONE:
-        return earliest, earliest, None
-    if step.kind in (StepKind.TASK, StepKind.DECISION):
-        day = venue.next_working_day((local + timedelta(days=step.duration_days)).date())
-        end = _at(day, template.task_deadline)
-        if end < earliest:
-            end = _at(venue.next_working_day(day + timedelta(days=1)), template.task_deadline)
-        return earliest, end, None
-    if step.kind in (StepKind.MEETING, StepKind.ONLINE_SESSION):
-        hours = template.meeting_hours if step.kind is StepKind.MEETING else template.online_session_hours
-        day = local.date()
-        while not venue.is_working_day(day) or _at(day, hours.start) < earliest:
-            day += timedelta(days=1)
-        start = _at(day, hours.start)
-        return start, start + timedelta(minutes=hours.minutes), None
-    if step.kind is StepKind.WEEKEND:
-        return _place_weekend(step, template, earliest, placing)
-    raise ValueError(f"unknown step kind {step.kind}")
-
-
 def _schedule(
     template: ProcessTemplate,
     decision_date: date,
@@ -200,9 +117,10 @@ def _schedule(
     floors: Mapping[str, datetime],
     now: datetime | None,
     placing: Placing,
+    pinned: Mapping[str, datetime],
 ) -> dict[str, StepDates]:
     result: dict[str, StepDates] = {}
-    origin = _at(decision_date, DAY_START)
+    origin = at(decision_date, DAY_START)
     for step in template.topological_order():
         binding: str | None = None
         earliest = origin
@@ -210,24 +128,31 @@ def _schedule(
             candidate = result[dep].end + timedelta(days=lag)
             if binding is None or candidate > earliest:
                 earliest, binding = candidate, dep
-        floor = floors.get(step.key)
+        actual = actuals.get(step.key)
+        # A date the team chose replaces the plan as the floor: it may be earlier than planned.
+        pin = pinned.get(step.key) if actual is None else None
+        floor = pin if pin is not None else floors.get(step.key)
         note: str | None = None
         late_dep = floor is not None and earliest > floor
         if floor is not None and floor > earliest:
             earliest = floor
-        actual = actuals.get(step.key)
         if actual is not None:
             start, _end, _ = place(step, template, earliest, placing)
             result[step.key] = StepDates(step.key, min(start, actual), actual, binding)
             continue
-        start, end, note = place(step, template, earliest, placing)
+        if pin is not None and not late_dep:
+            # Where the team put it, whatever holidays or usual hours say: the choice was theirs.
+            (start, end), binding, note = pinned_slot(step, template, pin), None, "date fixée par l'équipe"
+        else:
+            start, end, note = place(step, template, earliest, placing)
         if now is not None and end < now:
             # Not recorded although its date has passed: it cannot end before now.
             overdue = step.model_copy(update={"duration_days": 0})
             start, end, note = place(overdue, template, max(earliest, now), placing)
             note = "en retard : non enregistré à la date prévue"
         elif late_dep and binding is not None:
-            note = note or f"décalé par « {template.step(binding).name} »"
+            moved = "date fixée par l'équipe dépassée : " if pin is not None else ""
+            note = note or f"{moved}décalé par « {template.step(binding).name} »"
         result[step.key] = StepDates(step.key, start, end, binding, note)
     return result
 
@@ -248,17 +173,24 @@ def _schedule_around_school_holidays(
     actuals: Mapping[str, datetime],
     floors: Mapping[str, datetime],
     now: datetime | None,
+    pinned: Mapping[str, datetime],
 ) -> dict[str, StepDates]:
     """Weekends avoid school holidays unless that would make the avis late; a weekend kept
     in the holidays says why. Public holidays are always avoided."""
-    # A weekend already held is where it was: no choice left to make about it.
-    weekends = [s.key for s in template.steps if s.kind is StepKind.WEEKEND and s.key not in actuals]
+    # A weekend already held, or put by the team, is where it is: no choice left to make.
+    weekends = [
+        s.key
+        for s in template.steps
+        if s.kind is StepKind.WEEKEND and s.key not in actuals and s.key not in pinned
+    ]
     if venue.school_zone is None:
         weekends = []
     best: tuple[int, dict[str, StepDates]] | None = None
     for out_of_school in _school_choices(weekends):
         placing = Placing(venue, out_of_school)
-        steps = _schedule(template, decision_date, actuals=actuals, floors=floors, now=now, placing=placing)
+        steps = _schedule(
+            template, decision_date, actuals=actuals, floors=floors, now=now, placing=placing, pinned=pinned
+        )
         slack = (target - steps[template.avis_step].end.astimezone(PARIS).date()).days
         if slack >= 0:
             best = (slack, steps)
@@ -277,7 +209,7 @@ def _schedule_around_school_holidays(
         dates = steps[key]
         name = venue.school_break_on_weekend(dates.start.astimezone(PARIS).date())
         if name is not None:
-            kept = f"maintenu pendant les {_lower_first(name)} ({venue.zone_label}) : {why}"
+            kept = f"maintenu pendant les {lower_first(name)} ({venue.zone_label}) : {why}"
             note = " ; ".join(filter(None, [dates.note, kept]))
             steps[key] = StepDates(key, dates.start, dates.end, dates.binding, note)
     return steps
@@ -363,7 +295,7 @@ def plan_timeline(
     """The planned timeline: every milestone from the decision date along its dependencies."""
     target = target or target_avis_date(template, decision_date)
     steps = _schedule_around_school_holidays(
-        template, decision_date, target, venue or VenueCalendar(), actuals={}, floors={}, now=None
+        template, decision_date, target, venue or VenueCalendar(), actuals={}, floors={}, now=None, pinned={}
     )
     return _assess(template, decision_date, target, steps)
 
@@ -377,8 +309,10 @@ def forecast_timeline(
     now: datetime | None = None,
     target: date | None = None,
     venue: VenueCalendar | None = None,
+    pinned: Mapping[str, datetime] | None = None,
 ) -> Timeline:
-    """The forecast: actual dates where recorded, the rest pushed by them, never before plan."""
+    """The forecast: actual dates where recorded, the rest pushed by them, never before plan,
+    except an event the team moved (``pinned``: its new start), which is where they put it."""
     target = target or target_avis_date(template, decision_date)
     actuals = {k: ensure_utc(v) for k, v in actuals.items()}
     floors = {k: ensure_utc(start) for k, (start, _end) in planned.items()}
@@ -391,5 +325,6 @@ def forecast_timeline(
         actuals=actuals,
         floors=floors,
         now=ensure_utc(now) if now else None,
+        pinned={k: ensure_utc(v) for k, v in (pinned or {}).items()},
     )
     return _assess(template, decision_date, target, steps, planned_ends, actuals)

@@ -1,12 +1,11 @@
-"""People and their roles in an atelier, one by one or from a CSV file (all or nothing)."""
+"""People and their roles in an atelier: added one by one or in a batch (all or nothing), edited, removed."""
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
+from email.utils import formataddr
 from typing import Annotated, Any
 
 from pydantic import (
@@ -21,8 +20,7 @@ from sqlmodel import Session, col, select
 
 from atelier.errors import Refused, french_validation_message
 from atelier.services.events import record_event
-from atelier.services.spreadsheet import Sheet
-from models import Atelier, Gate, GateMember, Membership, OutboxMessage, Person
+from models import Account, Atelier, Gate, GateMember, Membership, OutboxMessage, Person
 from models.enums import ROLE_ALIASES, ROLE_LABELS, OutboxStatus, Role
 from models.types import pk
 
@@ -155,150 +153,6 @@ def add_people(
     return added
 
 
-def _normal_header(header: str) -> str:
-    """« Adresse e-mail » → « adresse e mail »: no accents, no capitals, no punctuation."""
-    plain = unicodedata.normalize("NFKD", header).encode("ascii", "ignore").decode().lower()
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
-
-
-# Accepted headers, as ``_normal_header`` leaves them, for each field.
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "full_name": (
-        "nom complet",
-        "nom et prenom",
-        "prenom et nom",
-        "prenom nom",
-        "nom prenom",
-        "full name",
-        "name",
-    ),
-    "last_name": ("nom", "nom de famille", "last name"),
-    "first_name": ("prenom", "first name"),
-    "email": (
-        "email",
-        "e mail",
-        "courriel",
-        "mail",
-        "adresse e mail",
-        "adresse email",
-        "adresse mail",
-        "adresse courriel",
-        "adresse electronique",
-    ),
-    "roles": ("role", "roles", "role s"),
-    "organisation": ("organisation", "organization", "organisme", "structure"),
-}
-
-
-@dataclass(frozen=True)
-class PeopleImport:
-    people: list[PersonIn]
-    ignored_columns: list[str]
-
-
-@dataclass(frozen=True)
-class RowPreview:
-    """One row of a spreadsheet as it would be imported, or why it cannot be."""
-
-    line: int
-    full_name: str
-    email: str
-    roles: str
-    person: PersonIn | None
-    error: str | None
-
-
-@dataclass(frozen=True)
-class SheetPreview:
-    rows: list[RowPreview]
-    ignored_columns: list[str]
-
-    @property
-    def errors(self) -> list[str]:
-        return [row.error for row in self.rows if row.error]
-
-
-def _columns(sheet: Sheet) -> tuple[dict[str, int], list[str]]:
-    found: dict[str, int] = {}
-    ignored: list[str] = []
-    for index, header in enumerate(sheet.headers):
-        normal = _normal_header(header)
-        field = next((f for f, names in COLUMNS.items() if normal in names), None)
-        if field is None or field in found:
-            if header.strip():
-                ignored.append(header.strip())
-            continue
-        found[field] = index
-    if "full_name" not in found and "last_name" in found and "first_name" not in found:
-        found["full_name"] = found.pop("last_name")  # a lone « Nom » column holds the whole name
-    has_name = "full_name" in found or "last_name" in found
-    missing = [
-        label
-        for label, ok in (("nom", has_name), ("email", "email" in found), ("role", "roles" in found))
-        if not ok
-    ]
-    if missing:
-        raise Refused(
-            "colonne(s) manquante(s) dans le fichier : "
-            + ", ".join(missing)
-            + " (colonnes attendues : nom — ou prénom et nom —, email, rôle[, organisation])",
-            "spreadsheet missing columns",
-        )
-    return found, ignored
-
-
-def preview_people_sheet(sheet: Sheet) -> SheetPreview:
-    """Every row of the spreadsheet, each with the person it gives or its error (writes nothing)."""
-    found, ignored = _columns(sheet)
-
-    def cell(cells: list[str], field: str) -> str:
-        index = found.get(field)
-        return cells[index].strip() if index is not None and index < len(cells) else ""
-
-    rows: list[RowPreview] = []
-    emails: dict[str, int] = {}
-    for line, cells in sheet.rows:
-        if not any(c.strip() for c in cells):
-            continue
-        name = cell(cells, "full_name") or " ".join(
-            part for part in (cell(cells, "first_name"), cell(cells, "last_name")) if part
-        )
-        data: dict[str, Any] = {
-            "full_name": name,
-            "email": cell(cells, "email"),
-            "roles": cell(cells, "roles"),
-        }
-        if cell(cells, "organisation"):
-            data["organisation"] = cell(cells, "organisation")
-        person: PersonIn | None = None
-        error: str | None = None
-        try:
-            person = validate_person(data, where=f"ligne {line}")
-        except Refused as refusal:
-            error = refusal.message_fr
-        if person is not None and person.email in emails:
-            error = (
-                f"ligne {line} : {person.email} apparaît deux fois dans le fichier "
-                f"(aussi ligne {emails[person.email]})"
-            )
-            person = None
-        elif person is not None:
-            emails[person.email] = line
-        rows.append(RowPreview(line, name, data["email"], data["roles"], person, error))
-    return SheetPreview(rows, ignored)
-
-
-def parse_people_sheet(sheet: Sheet) -> PeopleImport:
-    """People from a spreadsheet; any bad row refuses the whole file, naming its line."""
-    preview = preview_people_sheet(sheet)
-    if preview.errors:
-        raise Refused(preview.errors[0], "invalid spreadsheet row")
-    people = [row.person for row in preview.rows if row.person is not None]
-    if not people:
-        raise Refused("le fichier ne contient aucune personne", "empty spreadsheet")
-    return PeopleImport(people, preview.ignored_columns)
-
-
 def people_with_role(*, session: Session, atelier: Atelier, role: Role | str) -> list[Person]:
     query = (
         select(Person)
@@ -309,15 +163,79 @@ def people_with_role(*, session: Session, atelier: Atelier, role: Role | str) ->
     return list(session.exec(query).all())
 
 
-def remove_person(*, session: Session, atelier: Atelier, person_id: int, now: datetime, actor: str) -> str:
-    """Take a person out of the atelier (all their roles). Refused once they were asked to decide or
-    were sent anything: what reached their mailbox and agenda cannot be taken back this way."""
+def person_in_atelier(
+    *, session: Session, atelier: Atelier, person_id: int
+) -> tuple[Person, list[Membership]]:
     person = session.get(Person, person_id)
     memberships = session.exec(
         select(Membership).where(Membership.atelier_id == pk(atelier), Membership.person_id == person_id)
     ).all()
     if person is None or not memberships:
         raise Refused("cette personne ne fait pas partie de l'atelier", "unknown person in atelier")
+    return person, list(memberships)
+
+
+def update_person(
+    *, session: Session, atelier: Atelier, person_id: int, details: PersonIn, now: datetime, actor: str
+) -> list[str]:
+    """Correct a person's name, e-mail address or organisation; returns the fields changed.
+
+    A person is the same in every atelier: a new address is refused for someone who signs in to
+    the workspace (it is how they sign in) or who takes part in another atelier. Messages not yet
+    sent, or failed, go to the new address.
+    """
+    person, _ = person_in_atelier(session=session, atelier=atelier, person_id=person_id)
+    fields = [f for f in ("full_name", "email", "organisation") if getattr(person, f) != getattr(details, f)]
+    if "email" in fields:
+        other = session.exec(select(Person).where(Person.email == details.email)).first()
+        if other is not None:
+            raise Refused(f"l'adresse {details.email} est déjà celle de {other.full_name}", "email taken")
+        if session.exec(select(Account.id).where(Account.person_id == person_id)).first() is not None:
+            raise Refused(
+                f"{person.full_name} se connecte à l'espace avec cette adresse : elle ne se change pas ici",
+                "email of an account",
+            )
+        elsewhere = session.exec(
+            select(Membership.id).where(
+                Membership.person_id == person_id, Membership.atelier_id != pk(atelier)
+            )
+        ).first()
+        if elsewhere is not None:
+            raise Refused(
+                f"{person.full_name} participe aussi à un autre atelier : son adresse ne se change pas ici",
+                "email of a person in another atelier",
+            )
+    if not fields:
+        return []
+    person.full_name, person.email, person.organisation = (
+        details.full_name,
+        details.email,
+        details.organisation,
+    )
+    session.add(person)
+    if "email" in fields or "full_name" in fields:
+        waiting = session.exec(
+            select(OutboxMessage).where(
+                OutboxMessage.person_id == person_id,
+                col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.FAILED]),
+            )
+        ).all()
+        for message in waiting:
+            message.recipient = formataddr((person.full_name, person.email))
+            session.add(message)
+    # The fields' names only: the journal keeps no personal data it does not need.
+    record_event(
+        session=session, atelier_id=pk(atelier), actor=actor, kind="person_updated", at=now,
+        person_id=person_id, fields=fields,
+    )  # fmt: skip
+    session.flush()
+    return fields
+
+
+def remove_person(*, session: Session, atelier: Atelier, person_id: int, now: datetime, actor: str) -> str:
+    """Take a person out of the atelier (all their roles). Refused once they were asked to decide or
+    were sent anything: what reached their mailbox and agenda cannot be taken back this way."""
+    person, memberships = person_in_atelier(session=session, atelier=atelier, person_id=person_id)
     in_gate = session.exec(
         select(GateMember.id)
         .join(Gate, col(Gate.id) == col(GateMember.gate_id))

@@ -49,6 +49,7 @@ def _forecast(atelier: Atelier, steps: list[Step], now: datetime) -> Timeline:
         now=now,
         target=atelier.target_avis_date,
         venue=venue_calendar_of(atelier),
+        pinned={s.key: s.rescheduled_start for s in steps if s.rescheduled_start is not None},
     )
 
 

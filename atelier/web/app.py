@@ -43,6 +43,7 @@ from atelier.web.workspace.gates import document_response, gates_router
 from atelier.web.workspace.journal import journal_router
 from atelier.web.workspace.messages import messages_router
 from atelier.web.workspace.people import people_router
+from atelier.web.workspace.steps import steps_router
 from models.enums import OUTCOME_LABELS, Answer, DecisionOutcome
 
 log = logging.getLogger("atelier.web")
@@ -52,7 +53,8 @@ Trigger = Callable[[str], None]
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self'; frame-src 'self'; form-action 'self'; "
+        "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; "
+        "frame-src 'self'; form-action 'self'; "
         "frame-ancestors 'none'; base-uri 'none'"
     ),
     "X-Frame-Options": "DENY",
@@ -154,6 +156,7 @@ def create_app(runtime: Runtime, *, on_change: Trigger | None = None) -> FastAPI
     app.include_router(auth_router(runtime, render))
     app.include_router(agenda_router(runtime, render))  # before /espace/{slug}
     app.include_router(ateliers_router(runtime, render, on_change))
+    app.include_router(steps_router(runtime, render, on_change))
     app.include_router(people_router(runtime, render))
     app.include_router(gates_router(runtime, render, on_change))
     app.include_router(messages_router(runtime, render))

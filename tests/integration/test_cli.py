@@ -56,6 +56,27 @@ def test_step_done_moves_the_forecast(data_dir: Path) -> None:
     assert "Étape « Réunion de travail" in out
 
 
+def test_step_move_puts_a_copil_at_the_chosen_date_and_time(data_dir: Path) -> None:
+    """« step move » says where the event now is; « show » then has it there."""
+    code, out, err = run(
+        data_dir,
+        "step",
+        "move",
+        SLUG,
+        "copil_3",
+        "--date",
+        "2027-03-25",
+        "--time",
+        "14:30",
+        "--reason",
+        "Salle",
+    )
+    assert code == 0, err
+    assert "« COPIL n°3 » déplacé au jeudi 25 mars 2027 à 14h30" in out
+    code, out, err = run(data_dir, "show", SLUG)
+    assert code == 0 and "jeu. 25/03/2027 14h30" in out and "date fixée par l'équipe" in out, out
+
+
 def test_people_one_by_one_and_from_csv(data_dir: Path, tmp_path: Path) -> None:
     """People are added with their roles, alone or from a CSV with French headers."""
     code, _, err = run(
@@ -71,6 +92,12 @@ def test_people_one_by_one_and_from_csv(data_dir: Path, tmp_path: Path) -> None:
         "membre du COPIL;commanditaire",
     )
     assert code == 0, err
+    code, out, err = run(
+        data_dir, "person", "edit", SLUG, "Claire.Martin@example.org", "--new-email", "c.martin@example.org"
+    )
+    assert code == 0 and "Claire Martin : coordonnées modifiées." in out, err
+    code, _, err = run(data_dir, "person", "edit", SLUG, "claire.martin@example.org", "--name", "C")
+    assert code == 1 and "aucune personne n'a l'adresse claire.martin@example.org" in err
     csv_file = tmp_path / "citoyens.csv"
     csv_file.write_text(
         "nom;email;role\nAli Ben;ali@example.org;citoyen\nJeanne Roux;jeanne@example.org;citoyenne\n",
@@ -138,6 +165,18 @@ def test_person_already_in_the_atelier_is_refused(data_dir: Path) -> None:
             "n'est pas une date valide",
         ),
         (("step", "done", SLUG, "nulle_part", "--date", "2027-01-12"), "étape inconnue"),
+        (
+            ("step", "move", SLUG, "weekend_2", "--date", "2027-05-02", "--reason", "Salle"),
+            "un week-end commence un samedi : le 02/05/2027 n'en est pas un",
+        ),
+        (
+            ("step", "move", SLUG, "copil_3", "--date", "2027-03-01", "--time", "14:00", "--reason", "Salle"),
+            "« COPIL n°3 » ne peut pas avoir lieu avant le",
+        ),
+        (
+            ("step", "move", SLUG, "recrutement", "--date", "2027-03-01", "--reason", "Salle"),
+            "n'est pas un rendez-vous",
+        ),
         (
             ("person", "add", SLUG, "--name", "Jo", "--email", "jo@", "--role", "citoyen"),
             "n'est pas une adresse e-mail valide",

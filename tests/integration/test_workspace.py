@@ -11,6 +11,7 @@ import httpx
 import pytest
 from sqlmodel import col, select
 
+from atelier.clock import PARIS
 from atelier.db import transaction
 from atelier.demo.cast import CITIZENS, COMMANDITAIRE, COPIL, TEAM, _email
 from atelier.services.accounts import add_account
@@ -216,14 +217,20 @@ def test_the_team_records_a_step_done_and_sees_what_it_sends(world: World, site:
         _sign_in(world, http, TEAM_EMAIL)
         page = http.get(f"/espace/{world.slug}/etapes/reunion_demande")
         assert page.status_code == 200 and "Enregistrer « Réunion" in page.text
-        day = world.clock.now().date().isoformat()
+        local = world.clock.now().astimezone(PARIS)
         done = http.post(
             f"/espace/{world.slug}/etapes/reunion_demande",
-            data={"date": day, "heure": "10:00", "csrf": _csrf(page)},
+            data={"date": f"{local:%Y-%m-%d}", "heure": f"{local:%H:%M}", "csrf": _csrf(page)},
         )
-        assert done.status_code == 303 and done.headers["location"].endswith("?fait=reunion_demande")
+        assert done.status_code == 303
         shown = http.get(done.headers["location"])
-        assert "L'étape est enregistrée" in html.unescape(shown.text)
+        notice = (
+            "Étape « Réunion de travail de la demande (CIPC, CNDP, commanditaire) » enregistrée comme faite"
+        )
+        assert notice in html.unescape(shown.text)
+        # The same notice in an address someone else made up is not shown (no content spoofing).
+        forged = http.get(f"/espace/{world.slug}?ok=Votre+compte+est+suspendu&sig=0")
+        assert forged.status_code == 200 and "Votre compte est suspendu" not in forged.text
         with transaction(world.runtime.engine) as session:
             step = session.exec(
                 select(Step)
@@ -310,7 +317,7 @@ def test_the_team_imports_a_spreadsheet_after_a_row_by_row_preview(world: World,
         )
         assert done.status_code == 303
         people = html.unescape(http.get(done.headers["location"]).text)
-        assert "2 personne(s) importée(s)." in people and "lea.martin@example.org" in people
+        assert "2 personnes importées." in people and "lea.martin@example.org" in people
     with transaction(world.runtime.engine) as session:
         added = session.exec(select(Event).where(Event.kind == "person_added")).all()
     assert sum(1 for e in added if e.actor.startswith("person:")) == 2

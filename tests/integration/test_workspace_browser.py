@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -91,8 +92,20 @@ def test_a_team_member_signs_in_reads_the_gantt_and_records_a_step(
     page.get_by_role("link", name=re.compile("^Réunion de travail de la demande")).click()
     _accessible(page, "etape")
     page.get_by_role("button", name=re.compile("Enregistrer « Réunion")).click()
-    expect(page.get_by_role("status")).to_contain_text("L'étape est enregistrée")
+    expect(page.get_by_role("status")).to_contain_text("enregistrée comme faite")
     expect(page.locator("#etape-reunion_demande")).to_contain_text("faite")
+    # Moving COPIL n°1: htmx shows what it will send in the page, without leaving it.
+    page.goto(f"{site}/espace/{world.slug}/etapes/copil_1")
+    planned = page.get_by_label("Nouvelle date").input_value()
+    page.get_by_label("Nouvelle date").fill((date.fromisoformat(planned) + timedelta(days=1)).isoformat())
+    page.get_by_label("Heure de début (Paris)").fill("15:00")
+    page.get_by_label("Motif (obligatoire, pour le journal)").fill("Salle indisponible")
+    page.get_by_role("button", name="Voir ce que le déplacement enverra").click()
+    expect(page.locator("#apercu-deplacement")).to_contain_text("« COPIL n°1 » :")
+    assert page.url.endswith("/etapes/copil_1")  # updated in place: no page was loaded
+    _accessible(page, "etape-deplacement")
+    page.get_by_role("button", name="Confirmer le déplacement").click()
+    expect(page.get_by_role("status")).to_contain_text("Rendez-vous « COPIL n°1 » déplacé au")
     # The team's other pages, each checked as shown.
     page.get_by_role("link", name="Messages").click()
     _accessible(page, "messages")
@@ -148,7 +161,7 @@ def test_an_administrator_creates_an_atelier_and_imports_its_people(
     expect(page.get_by_role("table")).to_contain_text("lea.martin@example.org")
     _accessible(page, "import-apercu")
     page.get_by_role("button", name="Importer ces 2 personnes").click()
-    expect(page.get_by_role("status")).to_contain_text("2 personne(s) importée(s).")
+    expect(page.get_by_role("status")).to_contain_text("2 personnes importées.")
     _accessible(page, "personnes")
 
 

@@ -6,8 +6,9 @@ import pytest
 
 from atelier.clock import PARIS
 from atelier.planning.french_calendar import VenueCalendar, normalise_departement
+from atelier.planning.placement import Placing, place
 from atelier.planning.template import get_template
-from atelier.planning.timeline import Placing, Risk, forecast_timeline, place, plan_timeline
+from atelier.planning.timeline import Risk, forecast_timeline, plan_timeline
 
 TEMPLATE = get_template("atelier_citoyen")
 PARIS_VENUE, LYON_VENUE, METZ_VENUE = VenueCalendar("75"), VenueCalendar("69"), VenueCalendar("57")

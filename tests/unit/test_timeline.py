@@ -140,3 +140,68 @@ def test_plan_properties_over_years(key: str, decision: date) -> None:
     assert timeline.steps["decision"].start == datetime.combine(
         decision, datetime.min.time().replace(hour=9), tzinfo=PARIS
     ).astimezone(UTC)
+
+
+def test_a_weekend_moved_by_the_team_is_where_they_put_it_and_the_steps_after_follow() -> None:
+    """Weekend 2 moved one week later: Saturday 10:00 to Sunday 17:00 that week, the avis after it,
+    the note says the team fixed it, and the critical path starts at the moved weekend."""
+    template = get_template("atelier_citoyen")
+    plan = plan_timeline(template, DECISION)
+    saturday = _local(plan.steps["weekend_2"].start).date() + timedelta(days=7)
+    forecast = forecast_timeline(
+        template,
+        DECISION,
+        planned={k: (s.start, s.end) for k, s in plan.steps.items()},
+        actuals={},
+        pinned={"weekend_2": datetime.combine(saturday, datetime.min.time(), tzinfo=PARIS)},
+    )
+    moved = forecast.steps["weekend_2"]
+    assert (_local(moved.start).date(), _local(moved.start).hour) == (saturday, 10)
+    assert (_local(moved.end).date(), _local(moved.end).hour) == (saturday + timedelta(days=1), 17)
+    assert moved.note == "date fixée par l'équipe"
+    assert forecast.avis_end > plan.avis_end
+    assert forecast.critical_path[0] == "weekend_2"
+    # Steps before it do not move.
+    assert forecast.steps["weekend_1"].start == plan.steps["weekend_1"].start
+
+
+def test_an_event_may_be_moved_earlier_than_planned_and_a_meeting_keeps_its_chosen_time() -> None:
+    """The plan is no floor for a moved event: the first meeting brought forward to 09:30 is there;
+    a COPIL moved to 14:30 the next day starts at 14:30, not at the usual meeting hour, and lasts
+    as long."""
+    template = get_template("atelier_citoyen")
+    plan = plan_timeline(template, DECISION)
+    earlier = _local(plan.steps["reunion_demande"].start).replace(hour=9, minute=30)
+    next_day = _local(plan.steps["copil_3"].start).replace(hour=14, minute=30) + timedelta(days=1)
+    forecast = forecast_timeline(
+        template,
+        DECISION,
+        planned={k: (s.start, s.end) for k, s in plan.steps.items()},
+        actuals={},
+        pinned={"reunion_demande": earlier, "copil_3": next_day},
+    )
+    assert _local(forecast.steps["reunion_demande"].start) == earlier < plan.steps["reunion_demande"].start
+    assert _local(forecast.steps["copil_3"].start) == next_day
+    assert forecast.steps["copil_3"].end - forecast.steps["copil_3"].start == (
+        plan.steps["copil_3"].end - plan.steps["copil_3"].start
+    )
+
+
+def test_a_moved_event_overtaken_by_a_late_dependency_says_so() -> None:
+    """When a step it depends on ends after the chosen date, the event follows it and the note
+    says the team's date could not hold."""
+    template = get_template("atelier_citoyen")
+    plan = plan_timeline(template, DECISION)
+    forecast = forecast_timeline(
+        template,
+        DECISION,
+        planned={k: (s.start, s.end) for k, s in plan.steps.items()},
+        actuals={
+            "decision": plan.steps["decision"].end,
+            "copil_1": plan.steps["copil_1"].end + timedelta(days=40),
+        },
+        pinned={"copil_2": plan.steps["copil_2"].start},
+    )
+    moved = forecast.steps["copil_2"]
+    assert moved.start > plan.steps["copil_2"].start
+    assert moved.note is not None and moved.note.startswith("date fixée par l'équipe dépassée : décalé par")

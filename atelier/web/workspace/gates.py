@@ -7,7 +7,7 @@ from collections.abc import Callable
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session, col, select
 
 from atelier.bootstrap import Runtime
@@ -15,11 +15,13 @@ from atelier.db import transaction
 from atelier.errors import Refused
 from atelier.i18n import long_datetime, short_datetime
 from atelier.planning.quorum import votes_needed
+from atelier.services.accounts import SignedIn
 from atelier.services.documents import MAX_DOCUMENT_BYTES, attach_document, documents_of
 from atelier.services.gates import STATUS_LABELS, decide, gate_members, gates_of, get_gate, record_revision
 from atelier.storage import LocalFileStore
 from atelier.web.actions import BadInput, check_comment, parse_outcome
 from atelier.web.workspace.auth import Forbidden, atelier_for, signed_form, signed_in_user, signed_upload
+from atelier.web.workspace.notices import notice_of, redirect_with_notice
 from models import Atelier, Decision, GateDocument, Person
 from models.enums import OUTCOME_LABELS, DecisionChannel, DecisionOutcome, GateStatus
 from models.types import pk
@@ -124,13 +126,13 @@ def gates_router(runtime: Runtime, render: Render, on_change: Trigger | None) ->
             gates=views,
             editable=editable,
             error=error,
-            message=request.query_params.get("ok"),
+            message=notice_of(request, user),
         )
 
-    def changed(slug: str, message: str) -> Response:
+    def changed(slug: str, user: SignedIn, message: str) -> Response:
         if on_change is not None:
             on_change(slug)
-        return RedirectResponse(f"/espace/{slug}/decisions?ok={quote(message)}#contenu", status_code=303)
+        return redirect_with_notice(f"/espace/{slug}/decisions", user, message, anchor="#contenu")
 
     @router.get("/decisions", response_class=HTMLResponse)
     def gates_page(slug: str, request: Request) -> HTMLResponse:
@@ -156,7 +158,7 @@ def gates_router(runtime: Runtime, render: Render, on_change: Trigger | None) ->
                 name = document.filename
         except Refused as error:
             return page(slug, request, error=error.message_fr, status=400)
-        return changed(slug, f"Document « {name} » joint.")
+        return changed(slug, user, f"Document « {name} » joint.")
 
     async def record(slug: str, gate_key: str, request: Request, *, own: bool) -> Response:
         user = signed_in_user(runtime, request)
@@ -182,7 +184,7 @@ def gates_router(runtime: Runtime, render: Render, on_change: Trigger | None) ->
         except (Refused, ValueError) as error:
             message = error.message_fr if isinstance(error, Refused) else "choisissez le membre qui a décidé"
             return page(slug, request, error=message, status=400)
-        return changed(slug, f"Décision de {name} enregistrée : {OUTCOME_LABELS[outcome]}.")
+        return changed(slug, user, f"Décision de {name} enregistrée : {OUTCOME_LABELS[outcome]}.")
 
     @router.post("/decisions/{gate_key}/seance")
     async def record_meeting_decision(slug: str, gate_key: str, request: Request) -> Response:
@@ -208,6 +210,7 @@ def gates_router(runtime: Runtime, render: Render, on_change: Trigger | None) ->
             return page(slug, request, error=error.message_fr, status=400)
         return changed(
             slug,
+            user,
             f"Version révisée enregistrée : les membres sont sollicités, réponse attendue avant le {due}.",
         )
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select as sql_select
 from sqlmodel import col, func, select
 
@@ -17,8 +16,10 @@ from atelier.bootstrap import Runtime
 from atelier.db import transaction
 from atelier.errors import Refused
 from atelier.i18n import short_datetime
+from atelier.services.accounts import SignedIn
 from atelier.services.messages import resend_failed, set_sending_suspended
 from atelier.web.workspace.auth import Forbidden, atelier_for, signed_form, signed_in_user
+from atelier.web.workspace.notices import notice_of, redirect_with_notice
 from models import OutboxMessage
 from models.enums import OutboxStatus
 from models.types import pk
@@ -98,7 +99,8 @@ def messages_router(runtime: Runtime, render: Render) -> APIRouter:
             shown=shown,
             counts={STATUS_LABELS[OutboxStatus(s)]: n for s, n in counts.items()},
             suspended=short_datetime(suspended) if suspended else None,
-            message=request.query_params.get("ok"),
+            message=notice_of(request, user),
+            error=notice_of(request, user, error=True),
         )
 
     def message_of(slug: str, request: Request, message_id: int) -> OutboxMessage:
@@ -129,8 +131,8 @@ def messages_router(runtime: Runtime, render: Render) -> APIRouter:
         message = message_of(slug, request, message_id)
         return HTMLResponse(message.body_html, headers=PREVIEW_HEADERS)
 
-    def done(slug: str, text: str) -> Response:
-        return RedirectResponse(f"/espace/{slug}/messages?ok={quote(text)}", status_code=303)
+    def done(slug: str, user: SignedIn, text: str, *, error: bool = False) -> Response:
+        return redirect_with_notice(f"/espace/{slug}/messages", user, text, error=error)
 
     @router.post("/{message_id}/renvoyer")
     async def resend(slug: str, message_id: int, request: Request) -> Response:
@@ -144,8 +146,8 @@ def messages_router(runtime: Runtime, render: Render) -> APIRouter:
                     now=runtime.clock.now(),
                 )  # fmt: skip
         except Refused as error:
-            return done(slug, error.message_fr)
-        return done(slug, "Le message est de nouveau programmé ; il part dans la minute.")
+            return done(slug, user, error.message_fr, error=True)
+        return done(slug, user, "Le message est de nouveau programmé ; il part dans la minute.")
 
     @router.post("/envois")
     async def brake(slug: str, request: Request) -> Response:
@@ -160,9 +162,9 @@ def messages_router(runtime: Runtime, render: Render) -> APIRouter:
                     now=runtime.clock.now(),
                 )  # fmt: skip
         except Refused as error:
-            return done(slug, error.message_fr)
+            return done(slug, user, error.message_fr, error=True)
         return done(
-            slug, "Envois suspendus." if suspend else "Envois repris : les messages en attente partent."
+            slug, user, "Envois suspendus." if suspend else "Envois repris : les messages en attente partent."
         )
 
     return router

@@ -5,27 +5,30 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlmodel import col, select
 
 from atelier.bootstrap import Runtime
 from atelier.db import transaction
 from atelier.errors import Refused
+from atelier.french import count
+from atelier.services.accounts import SignedIn
 from atelier.services.events import person_actor
 from atelier.services.people import (
     add_people,
-    parse_people_sheet,
-    preview_people_sheet,
+    person_in_atelier,
     remove_person,
+    update_person,
     validate_person,
 )
+from atelier.services.people_sheet import parse_people_sheet, preview_people_sheet
 from atelier.services.spreadsheet import read_sheet
 from atelier.storage import LocalFileStore
 from atelier.web.actions import BadInput
 from atelier.web.workspace.auth import atelier_for, signed_form, signed_in_user, signed_upload
+from atelier.web.workspace.notices import notice_of, redirect_with_notice
 from models import InvitationAnswer, Membership, Person
 from models.enums import ROLE_LABELS, Answer, Role
 from models.types import pk
@@ -92,9 +95,8 @@ def people_router(runtime: Runtime, render: Render) -> APIRouter:
             groups=sorted(groups.items()),
             editable=editable,
             count=len(roles),
-            imported=request.query_params.get("importees"),
-            message=request.query_params.get("ok"),
-            error=request.query_params.get("erreur"),
+            message=notice_of(request, user),
+            error=notice_of(request, user, error=True),
             roles=[(role.value, label) for role, label in ROLE_LABELS.items()],
         )
 
@@ -156,11 +158,10 @@ def people_router(runtime: Runtime, render: Render) -> APIRouter:
                 )
         except Refused as error:
             return import_view(slug, request, error=error.message_fr, status=400)
-        return RedirectResponse(f"/espace/{slug}/personnes?importees={len(imported.people)}", status_code=303)
+        return back(slug, user, f"{count(len(imported.people), 'personne importée', 'personnes importées')}.")
 
-    def back(slug: str, **query: str) -> Response:
-        key, text = next(iter(query.items()))
-        return RedirectResponse(f"/espace/{slug}/personnes?{key}={quote(text)}", status_code=303)
+    def back(slug: str, user: SignedIn, text: str, *, error: bool = False) -> Response:
+        return redirect_with_notice(f"/espace/{slug}/personnes", user, text, error=error)
 
     @router.post("/ajouter")
     async def add_one(slug: str, request: Request) -> Response:
@@ -184,8 +185,56 @@ def people_router(runtime: Runtime, render: Render) -> APIRouter:
                     actor=person_actor(user.person_id),
                 )  # fmt: skip
         except Refused as error:
-            return back(slug, erreur=error.message_fr)
-        return back(slug, ok=f"{person.full_name} ajouté(e) à l'atelier.")
+            return back(slug, user, error.message_fr, error=True)
+        return back(slug, user, f"{person.full_name} ajouté(e) à l'atelier.")
+
+    def edit_view(
+        slug: str,
+        person_id: int,
+        user: SignedIn,
+        values: dict[str, str] | None,
+        error: str | None,
+        status: int,
+    ) -> HTMLResponse:
+        with transaction(runtime.engine) as session:
+            atelier, _ = atelier_for(session, user, slug, edit=True)
+            person, _ = person_in_atelier(session=session, atelier=atelier, person_id=person_id)
+            shown = values or {
+                "nom": person.full_name, "email": person.email, "organisation": person.organisation or ""
+            }  # fmt: skip
+            title = f"Modifier {person.full_name} — {atelier.title}"
+        return render(
+            "workspace/person_edit.html", status, title=title, user=user, slug=slug, person_id=person_id,
+            values=shown, error=error,
+        )  # fmt: skip
+
+    @router.get("/{person_id}/modifier", response_class=HTMLResponse)
+    def edit_page(slug: str, person_id: int, request: Request) -> HTMLResponse:
+        return edit_view(slug, person_id, signed_in_user(runtime, request), None, None, 200)
+
+    @router.post("/{person_id}/modifier")
+    async def edit(slug: str, person_id: int, request: Request) -> Response:
+        user = signed_in_user(runtime, request)
+        form = await signed_form(request, user)
+        values = {name: form.get(name, "") for name in ("nom", "email", "organisation")}
+        try:
+            details = validate_person(
+                {
+                    "full_name": values["nom"], "email": values["email"], "roles": [],
+                    "organisation": values["organisation"].strip() or None,
+                }
+            )  # fmt: skip
+            with transaction(runtime.engine) as session:
+                atelier, _ = atelier_for(session, user, slug, edit=True)
+                fields = update_person(
+                    session=session, atelier=atelier, person_id=person_id, details=details,
+                    now=runtime.clock.now(), actor=person_actor(user.person_id),
+                )  # fmt: skip
+        except Refused as error:
+            return edit_view(slug, person_id, user, values, error.message_fr, 400)
+        if not fields:
+            return back(slug, user, "Aucune modification.")
+        return back(slug, user, f"{details.full_name} : coordonnées modifiées.")
 
     @router.post("/{person_id}/retirer")
     async def remove_one(slug: str, person_id: int, request: Request) -> Response:
@@ -199,7 +248,7 @@ def people_router(runtime: Runtime, render: Render) -> APIRouter:
                     actor=person_actor(user.person_id),
                 )  # fmt: skip
         except Refused as error:
-            return back(slug, erreur=error.message_fr)
-        return back(slug, ok=f"{name} retiré(e) de l'atelier.")
+            return back(slug, user, error.message_fr, error=True)
+        return back(slug, user, f"{name} retiré(e) de l'atelier.")
 
     return router

@@ -1,0 +1,113 @@
+"""Correcting a person's details from the workspace over real HTTP."""
+
+from __future__ import annotations
+
+import html
+from email.utils import formataddr
+
+from sqlmodel import col, select
+
+from atelier.db import transaction
+from atelier.demo.cast import CITIZENS, COPIL
+from atelier.demo.run import simulate
+from atelier.engine import advance_plain
+from models import Event, OutboxMessage, Person
+from models.enums import OutboxStatus
+from tests.integration.conftest import World
+from tests.integration.test_messages_lifecycle import _done
+from tests.integration.test_workspace import (
+    COPIL_EMAIL,
+    TEAM_EMAIL,
+    _client,
+    _csrf,
+    _removal_id,
+    _sign_in,
+    site,
+)
+from tests.served import snapshot
+
+__all__ = ["site"]  # the fixture, shared with test_workspace
+
+NEW_ADDRESS = "nouvelle.adresse@example.org"
+
+
+def _messages_of(world: World, person_id: int) -> list[OutboxMessage]:
+    with transaction(world.runtime.engine) as session:
+        return list(session.exec(select(OutboxMessage).where(OutboxMessage.person_id == person_id)).all())
+
+
+def test_a_citizens_corrected_address_takes_their_waiting_messages_with_it(world: World, site: str) -> None:
+    """The team corrects a bounced citizen's address: the people page shows it, the failed invitation
+    (to resend) and every later message go to the new address, those sent keep the old one, and the
+    journal names the field, not the address."""
+    advance = lambda slug, now: advance_plain(world.runtime, slug, now)  # noqa: E731
+    simulate(world.runtime, world.clock, advance, until=lambda: _done(world, "copil_3"))
+    name = CITIZENS[1]
+    with _client(site) as http:
+        _sign_in(world, http, TEAM_EMAIL)
+        people = http.get(f"/espace/{world.slug}/personnes")
+        person_id = _removal_id(html.unescape(people.text), name)
+        assert person_id is not None
+        # Their invitation bounced (as a relay refusing a mistyped address would leave it).
+        with transaction(world.runtime.engine) as session:
+            invitation = session.exec(
+                select(OutboxMessage).where(
+                    OutboxMessage.person_id == int(person_id), OutboxMessage.kind == "citizen_invitation"
+                )
+            ).one()
+            invitation.status = OutboxStatus.FAILED
+            session.add(invitation)
+        before = _messages_of(world, int(person_id))
+        received = len([m for m in world.emails() if m["To"].addresses[0].display_name == name])
+        form = http.get(f"/espace/{world.slug}/personnes/{person_id}/modifier")
+        assert form.status_code == 200 and f'value="{name}"' in html.unescape(form.text)
+        saved = http.post(
+            f"/espace/{world.slug}/personnes/{person_id}/modifier",
+            data={"csrf": _csrf(form), "nom": name, "email": f" {NEW_ADDRESS.upper()} ", "organisation": ""},
+        )
+        assert saved.status_code == 303
+        shown = html.unescape(http.get(saved.headers["location"]).text)
+        assert f"{name} : coordonnées modifiées." in shown and NEW_ADDRESS in shown
+    after = {m.id: m for m in _messages_of(world, int(person_id))}
+    for message in before:
+        if message.status is OutboxStatus.SENT:
+            assert after[message.id].recipient == message.recipient
+        else:
+            assert after[message.id].recipient == formataddr((name, NEW_ADDRESS))
+    with transaction(world.runtime.engine) as session:
+        event = session.exec(
+            select(Event).where(Event.kind == "person_updated").order_by(col(Event.id).desc())
+        ).first()
+        assert session.get(Person, int(person_id)).email == NEW_ADDRESS  # type: ignore[union-attr]
+    assert event is not None and event.detail["fields"] == ["email"] and NEW_ADDRESS not in str(event.detail)
+    simulate(world.runtime, world.clock, advance, until=lambda: _done(world, "weekend_1"))
+    later = [m for m in world.emails() if m["To"].addresses[0].display_name == name][received:]
+    assert later and all(m["To"].addresses[0].addr_spec == NEW_ADDRESS for m in later)
+
+
+def test_an_address_that_signs_in_or_is_invalid_is_refused_and_nothing_is_written(
+    world: World, site: str
+) -> None:
+    """The address of someone with a workspace account cannot be changed by a team (it is how they
+    sign in: changing it would hand over their account); an invalid address gets a French line;
+    a COPIL member cannot edit anyone. Nothing is written."""
+    with _client(site) as http:
+        _sign_in(world, http, TEAM_EMAIL)
+        people = http.get(f"/espace/{world.slug}/personnes")
+        claire = _removal_id(html.unescape(people.text), COPIL[0])
+        assert claire is not None
+        path = f"/espace/{world.slug}/personnes/{claire}/modifier"
+        before = snapshot(world.runtime.engine, skip=("web_session",))
+        taken = http.post(
+            path,
+            data={"csrf": _csrf(people), "nom": COPIL[0], "email": "moi@example.org", "organisation": ""},
+        )
+        assert taken.status_code == 400 and "se connecte à l'espace" in html.unescape(taken.text)
+        invalid = http.post(
+            path, data={"csrf": _csrf(people), "nom": COPIL[0], "email": "claire@", "organisation": ""}
+        )
+        assert invalid.status_code == 400 and "adresse e-mail" in html.unescape(invalid.text)
+        assert snapshot(world.runtime.engine, skip=("web_session",)) == before
+    with _client(site) as http:
+        _sign_in(world, http, COPIL_EMAIL)
+        assert http.get(path).status_code == 403

@@ -1,0 +1,86 @@
+"""Moving an event from the workspace over real HTTP: the preview, the refusals, the move, and
+the messages that follow it."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime, timedelta
+
+from icalendar import Calendar
+from sqlmodel import col, select
+
+from atelier.clock import PARIS
+from atelier.db import transaction
+from atelier.demo.cast import COPIL
+from atelier.demo.run import simulate
+from atelier.engine import advance_plain
+from models import Atelier, Event, Step
+from tests.integration.conftest import World
+from tests.integration.test_messages_lifecycle import _done
+from tests.integration.test_workspace import TEAM_EMAIL, _client, _csrf, _sign_in, site
+from tests.served import snapshot
+
+__all__ = ["site"]  # the fixture, shared with test_workspace
+
+
+def _step(world: World, key: str) -> Step:
+    with transaction(world.runtime.engine) as session:
+        return session.exec(
+            select(Step)
+            .join(Atelier, col(Atelier.id) == col(Step.atelier_id))
+            .where(Atelier.slug == world.slug, Step.key == key)
+        ).one()
+
+
+def _moved_convocations(world: World, start: datetime) -> list[str]:
+    """Who received a « Modification » of COPIL n°3's convocation for ``start``."""
+    found = []
+    for message in world.emails():
+        subject = str(message["Subject"])
+        if subject.startswith("Modification") and "COPIL n°3" in subject:
+            # The invite is both inline and attached: the first copy is the one to read.
+            part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
+            event = Calendar.from_ical(part.get_payload(decode=True)).walk("VEVENT")[0]
+            if event["dtstart"].dt == start:
+                found.append(message["To"].addresses[0].display_name)
+    return found
+
+
+def test_the_team_moves_a_copil_and_each_member_gets_the_new_date_once(world: World, site: str) -> None:
+    """Moving COPIL n°3 from its page: the preview says who will receive what and writes nothing;
+    a past date is refused in French with nothing written; confirmed, the journal names who moved
+    it and each member receives one « Modification » of the convocation, at the new date."""
+    advance = lambda slug, now: advance_plain(world.runtime, slug, now)  # noqa: E731
+    simulate(world.runtime, world.clock, advance, until=lambda: _done(world, "copil_1"))
+    planned = _step(world, "copil_3").forecast_start.astimezone(PARIS)
+    new = (planned + timedelta(days=1)).replace(hour=14, minute=30)
+    path = f"/espace/{world.slug}/etapes/copil_3"
+    with _client(site) as http:
+        _sign_in(world, http, TEAM_EMAIL)
+        page = http.get(path)
+        assert page.status_code == 200 and "Déplacer ce rendez-vous" in html.unescape(page.text)
+        form = {
+            "date": f"{new:%Y-%m-%d}",
+            "heure": "14:30",
+            "motif": "Salle indisponible",
+            "csrf": _csrf(page),
+        }
+        before = snapshot(world.runtime.engine, skip=("web_session",))
+        preview = http.post(f"{path}/deplacer", data=form)
+        shown = html.unescape(preview.text)
+        assert preview.status_code == 200, shown
+        assert "5 personnes recevront leur convocation au COPIL mise à jour, à la nouvelle date." in shown
+        assert "« COPIL n°3 » : " in shown and "Confirmer le déplacement" in shown
+        past = http.post(f"{path}/deplacer", data={**form, "date": "2027-01-04"})
+        assert past.status_code == 400 and "est passée" in html.unescape(past.text)
+        no_reason = http.post(f"{path}/deplacer", data={**form, "motif": " ", "confirme": "oui"})
+        assert no_reason.status_code == 400 and "indiquez le motif" in html.unescape(no_reason.text)
+        assert snapshot(world.runtime.engine, skip=("web_session",)) == before
+        moved = http.post(f"{path}/deplacer", data={**form, "confirme": "oui"})
+        assert moved.status_code == 303
+    assert _step(world, "copil_3").forecast_start == new
+    with transaction(world.runtime.engine) as session:
+        event = session.exec(select(Event).where(Event.kind == "event_rescheduled")).one()
+    assert event.actor.startswith("person:") and event.detail["reason"] == "Salle indisponible"
+    simulate(world.runtime, world.clock, advance, until=lambda: _done(world, "copil_2"))
+    assert sorted(_moved_convocations(world, new)) == sorted(COPIL)
