@@ -46,7 +46,9 @@ class SignedIn:
     csrf_token: str
 
 
-def add_account(*, session: Session, email: str, full_name: str, is_admin: bool, now: datetime) -> Account:
+def add_account(
+    *, session: Session, email: str, full_name: str, is_admin: bool, now: datetime, actor: str = "cli"
+) -> Account:
     """An account for this address (the person is created if unknown); one per address."""
     address = email.strip().lower()
     if "@" not in address or any(c.isspace() for c in address):
@@ -67,13 +69,75 @@ def add_account(*, session: Session, email: str, full_name: str, is_admin: bool,
     record_event(
         session=session,
         atelier_id=None,
-        actor="cli",
+        actor=actor,
         kind="account_added",
         at=now,
         account_id=pk(account),
         admin=is_admin,
     )
     return account
+
+
+@dataclass(frozen=True)
+class AccountLine:
+    id: int
+    full_name: str
+    email: str
+    is_admin: bool
+    disabled: bool
+    open_sessions: int
+
+
+def list_accounts(*, session: Session, now: datetime) -> list[AccountLine]:
+    """Every account, by name, with how many browsers are signed in to it now."""
+    rows = session.exec(
+        select(Account, Person)
+        .join(Person, col(Person.id) == col(Account.person_id))
+        .order_by(col(Person.full_name))
+    ).all()
+    sessions = session.exec(select(WebSession).where(col(WebSession.revoked_at).is_(None))).all()
+    open_by_account: dict[int, int] = {}
+    for web_session in sessions:
+        if now - web_session.last_seen_at <= SESSION_IDLE and now - web_session.created_at <= SESSION_MAX:
+            open_by_account[web_session.account_id] = open_by_account.get(web_session.account_id, 0) + 1
+    return [
+        AccountLine(
+            id=pk(account),
+            full_name=person.full_name,
+            email=person.email,
+            is_admin=account.is_admin,
+            disabled=account.disabled_at is not None,
+            open_sessions=open_by_account.get(pk(account), 0),
+        )
+        for account, person in rows
+    ]
+
+
+def set_account_disabled(
+    *, session: Session, account_id: int, disabled: bool, by: SignedIn, now: datetime
+) -> str:
+    """Disable an account (its open sessions end at once) or enable it again; returns the name."""
+    account = session.get(Account, account_id)
+    if account is None:
+        raise Refused("ce compte n'existe pas", "unknown account")
+    if disabled and account_id == by.account_id:
+        raise Refused("vous ne pouvez pas désactiver votre propre compte", "disable own account")
+    account.disabled_at = now if disabled else None
+    session.add(account)
+    if disabled:
+        for web_session in session.exec(
+            select(WebSession).where(
+                WebSession.account_id == account_id, col(WebSession.revoked_at).is_(None)
+            )
+        ).all():
+            web_session.revoked_at = now
+            session.add(web_session)
+    record_event(
+        session=session, atelier_id=None, actor=person_actor(by.person_id),
+        kind="account_disabled" if disabled else "account_enabled", at=now, account_id=account_id,
+    )  # fmt: skip
+    person = session.get(Person, account.person_id)
+    return person.full_name if person is not None else ""
 
 
 def request_signin_link(

@@ -25,7 +25,7 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
 # Addresses of the workspace that an atelier's identifier must not take (/espace/<slug>).
-RESERVED_SLUGS = frozenset({"nouvel-atelier", "agenda"})
+RESERVED_SLUGS = frozenset({"nouvel-atelier", "agenda", "comptes"})  # workspace pages
 
 
 def slugify(text: str) -> str:

@@ -36,6 +36,7 @@ from atelier.web.actions import (
     refuse_input,
 )
 from atelier.web.forms import read_form
+from atelier.web.workspace.accounts import accounts_router
 from atelier.web.workspace.agenda import agenda_router
 from atelier.web.workspace.ateliers import ateliers_router
 from atelier.web.workspace.auth import Forbidden, NotSignedIn, auth_router
@@ -155,6 +156,7 @@ def create_app(runtime: Runtime, *, on_change: Trigger | None = None) -> FastAPI
 
     app.include_router(auth_router(runtime, render))
     app.include_router(agenda_router(runtime, render))  # before /espace/{slug}
+    app.include_router(accounts_router(runtime, render))  # before /espace/{slug}
     app.include_router(ateliers_router(runtime, render, on_change))
     app.include_router(steps_router(runtime, render, on_change))
     app.include_router(people_router(runtime, render))

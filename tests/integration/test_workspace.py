@@ -406,6 +406,8 @@ PARAMS = {
     "person_id": "1",
     "what": "personnes",
     "fmt": "csv",
+    "account_id": "1",
+    "action": "desactiver",
 }
 
 

@@ -111,6 +111,11 @@ def test_a_team_member_signs_in_reads_the_gantt_and_records_a_step(
     _accessible(page, "messages")
     page.goto(f"{site}/espace/{world.slug}/journal")
     _accessible(page, "journal")
+    # Choosing a kind of event filters the table in place (htmx), and the address keeps the filter.
+    page.get_by_label("Type d'événement").select_option(label="rendez-vous déplacé par l'équipe")
+    expect(page.locator("#journal")).to_contain_text("Salle indisponible")
+    expect(page.locator("#journal tbody tr")).to_have_count(1)
+    assert "type=event_rescheduled" in page.url
     page.get_by_role("link", name="Agenda").click()
     page.get_by_role("button", name=re.compile("Créer une adresse")).click()
     expect(page.get_by_role("status")).to_contain_text("adresse d'abonnement")
@@ -163,6 +168,17 @@ def test_an_administrator_creates_an_atelier_and_imports_its_people(
     page.get_by_role("button", name="Importer ces 2 personnes").click()
     expect(page.get_by_role("status")).to_contain_text("2 personnes importées.")
     _accessible(page, "personnes")
+    page.get_by_role("link", name="Modifier Léa Martin").click()
+    page.get_by_label("Organisation").fill("Association des habitants")
+    _accessible(page, "personne-modifier")
+    page.get_by_role("button", name="Enregistrer les modifications").click()
+    expect(page.get_by_role("status")).to_contain_text("Léa Martin : coordonnées modifiées.")
+    page.get_by_role("link", name="Comptes").click()
+    page.get_by_label("Nom complet (obligatoire)").fill("Nina Team")
+    page.get_by_label("Adresse e-mail (obligatoire, sert à se connecter)").fill("nina.team@example.org")
+    page.get_by_role("button", name="Créer le compte").click()
+    expect(page.get_by_role("status")).to_contain_text("Compte créé pour nina.team@example.org")
+    _accessible(page, "comptes")
 
 
 def test_a_copil_member_opens_the_document_and_decides(

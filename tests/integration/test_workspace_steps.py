@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 from datetime import datetime, timedelta
 
-from icalendar import Calendar
 from sqlmodel import col, select
 
 from atelier.clock import PARIS
@@ -16,7 +15,7 @@ from atelier.demo.run import simulate
 from atelier.engine import advance_plain
 from models import Atelier, Event, Step
 from tests.integration.conftest import World
-from tests.integration.test_messages_lifecycle import _done
+from tests.integration.test_messages_lifecycle import _calendar_parts, _done
 from tests.integration.test_workspace import TEAM_EMAIL, _client, _csrf, _sign_in, site
 from tests.served import snapshot
 
@@ -38,10 +37,8 @@ def _moved_convocations(world: World, start: datetime) -> list[str]:
     for message in world.emails():
         subject = str(message["Subject"])
         if subject.startswith("Modification") and "COPIL n°3" in subject:
-            # The invite is both inline and attached: the first copy is the one to read.
-            part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
-            event = Calendar.from_ical(part.get_payload(decode=True)).walk("VEVENT")[0]
-            if event["dtstart"].dt == start:
+            (calendar,) = _calendar_parts(message)
+            if calendar.walk("VEVENT")[0]["dtstart"].dt == start:
                 found.append(message["To"].addresses[0].display_name)
     return found
 

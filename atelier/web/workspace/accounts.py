@@ -1,0 +1,89 @@
+"""Accounts, for administrators: who may sign in, adding an account, disabling one (its open
+sessions end at once). ``atelier compte ajouter`` does the same from a terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from atelier.bootstrap import Runtime
+from atelier.db import transaction
+from atelier.errors import Refused
+from atelier.services.accounts import SignedIn, add_account, list_accounts, set_account_disabled
+from atelier.services.events import person_actor
+from atelier.web.workspace.auth import Forbidden, signed_form, signed_in_user
+from atelier.web.workspace.notices import notice_of, redirect_with_notice
+
+Render = Callable[..., HTMLResponse]
+PATH = "/espace/comptes"
+
+
+def _admin(runtime: Runtime, request: Request) -> SignedIn:
+    user = signed_in_user(runtime, request)
+    if not user.is_admin:
+        raise Forbidden("seul un administrateur gère les comptes", "accounts page without admin")
+    return user
+
+
+def accounts_router(runtime: Runtime, render: Render) -> APIRouter:
+    router = APIRouter(prefix=PATH)
+
+    def page(
+        request: Request, user: SignedIn, *, values: dict[str, str] | None = None, error: str | None = None,
+        status: int = 200,
+    ) -> HTMLResponse:  # fmt: skip
+        with transaction(runtime.engine) as session:
+            accounts = list_accounts(session=session, now=runtime.clock.now())
+        return render(
+            "workspace/accounts.html", status, title="Comptes", user=user, accounts=accounts,
+            values=values or {"nom": "", "email": ""}, error=error or notice_of(request, user, error=True),
+            message=notice_of(request, user),
+        )  # fmt: skip
+
+    @router.get("", response_class=HTMLResponse)
+    def accounts_page(request: Request) -> HTMLResponse:
+        return page(request, _admin(runtime, request))
+
+    @router.post("")
+    async def add(request: Request) -> Response:
+        user = _admin(runtime, request)
+        form = await signed_form(request, user)
+        values = {name: form.get(name, "") for name in ("nom", "email")}
+        is_admin = form.get("admin") == "oui"
+        try:
+            with transaction(runtime.engine) as session:
+                add_account(
+                    session=session, email=values["email"], full_name=values["nom"], is_admin=is_admin,
+                    now=runtime.clock.now(), actor=person_actor(user.person_id),
+                )  # fmt: skip
+        except Refused as error:
+            return page(request, user, values=values, error=error.message_fr, status=400)
+        kind = "Compte administrateur" if is_admin else "Compte"
+        address = values["email"].strip().lower()
+        text = f"{kind} créé pour {address} : la personne se connecte par un lien reçu à cette adresse."
+        return redirect_with_notice(PATH, user, text)
+
+    @router.post("/{account_id}/{action}")
+    async def disable_or_enable(account_id: int, action: str, request: Request) -> Response:
+        user = _admin(runtime, request)
+        await signed_form(request, user)
+        if action not in ("desactiver", "reactiver"):
+            raise Forbidden("action inconnue", f"unknown account action {action!r}")
+        disabled = action == "desactiver"
+        try:
+            with transaction(runtime.engine) as session:
+                name = set_account_disabled(
+                    session=session,
+                    account_id=account_id,
+                    disabled=disabled,
+                    by=user,
+                    now=runtime.clock.now(),
+                )
+        except Refused as error:
+            return redirect_with_notice(PATH, user, error.message_fr, error=True)
+        done = "désactivé : ses sessions sont fermées" if disabled else "réactivé"
+        return redirect_with_notice(PATH, user, f"Compte de {name} {done}.")
+
+    return router
