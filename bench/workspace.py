@@ -125,6 +125,9 @@ def run_workspace() -> None:
                   "WHERE membership.atelier_id = :a")),
             ("messages (14 jours)", page(f"/espace/{slug}/messages"),
              bare("SELECT * FROM outbox_message WHERE atelier_id = :a AND status = 'PENDING' LIMIT 300")),
+            # Runs the real recording in a savepoint, plans the messages before and after, rolls back.
+            ("étape (aperçu)", page(f"/espace/{slug}/etapes/session_en_ligne_2"),
+             bare("SELECT * FROM step WHERE atelier_id = :a")),
         ]  # fmt: skip
         print(f"Workspace pages, {CITIZENS} citizens, {MESSAGES} messages, {ROUNDS} requests each (ms):")
         for name, fetch, baseline in cases:

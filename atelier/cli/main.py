@@ -31,7 +31,7 @@ from atelier.db import transaction
 from atelier.errors import AtelierError
 from atelier.i18n import long_datetime, short_date
 from atelier.planning.template import builtin_templates, get_template
-from atelier.planning.timeline import RISK_LABELS, Risk
+from atelier.planning.timeline import RISK_LABELS, Risk, Timeline
 from atelier.services.ateliers import AtelierCreate, create_atelier, get_atelier, list_ateliers
 from atelier.services.rescheduling import reschedule_event
 from atelier.services.spreadsheet import decode_text
@@ -245,6 +245,16 @@ def show_command(
     print_timeline(terminal(), atelier, stages, steps, timeline)
 
 
+def _echo_avis(timeline: Timeline) -> None:
+    """Where the avis now stands, after a change to the calendar."""
+    typer.echo(
+        f"Remise de l'avis prévue le {short_date(timeline.avis_end)} "
+        f"(marge {timeline.slack_days} j, {RISK_LABELS[timeline.risk]})."
+    )
+    for reason in timeline.reasons:
+        typer.echo(f"  ⚠ {reason}")
+
+
 @step_app.command("done")
 @french_errors
 def step_done_command(
@@ -274,12 +284,7 @@ def step_done_command(
         )
         name = step.name
     typer.echo(f"Étape « {name} » faite le {short_date(done_at)}.")
-    typer.echo(
-        f"Remise de l'avis prévue le {short_date(timeline.avis_end)} "
-        f"(marge {timeline.slack_days} j, {RISK_LABELS[timeline.risk]})."
-    )
-    for reason in timeline.reasons:
-        typer.echo(f"  ⚠ {reason}")
+    _echo_avis(timeline)
 
 
 @step_app.command("cancel")
@@ -326,10 +331,7 @@ def step_move_command(
         name = step.name
     new_start = long_datetime(timeline.steps[step_key].start)
     typer.echo(f"« {name} » déplacé au {new_start} ; les invités recevront la nouvelle date.")
-    typer.echo(
-        f"Remise de l'avis prévue le {short_date(timeline.avis_end)} "
-        f"(marge {timeline.slack_days} j, {RISK_LABELS[timeline.risk]})."
-    )
+    _echo_avis(timeline)
 
 
 @app.command("avis-forms", hidden=True)
