@@ -1,4 +1,4 @@
-"""`python -m bench [dispatch|lateness|lifecycle|workspace ...]`: run the benchmarks (all by default)."""
+"""`python -m bench [dispatch|lateness|lifecycle|workspace|lottery ...]`: the benchmarks (all by default)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("which", nargs="*", default=["dispatch", "lateness", "lifecycle", "workspace"])
+    parser.add_argument(
+        "which", nargs="*", default=["dispatch", "lateness", "lifecycle", "workspace", "lottery"]
+    )
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--reminders", type=int, default=1_000)
     args = parser.parse_args()
@@ -33,6 +35,10 @@ def main() -> None:
         from bench.workspace import run_workspace
 
         run_workspace()
+    if "lottery" in args.which:
+        from bench.lottery import run_lottery
+
+        run_lottery()
 
 
 main()

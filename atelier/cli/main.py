@@ -23,6 +23,7 @@ from atelier.cli.context import (
 )
 from atelier.cli.engine import demo_command, serve_command
 from atelier.cli.gates import gate_app
+from atelier.cli.panel import panel_app
 from atelier.cli.people import person_app
 from atelier.cli.views import WIDE_LAYOUT_MIN_COLUMNS, date_notes, print_timeline
 from atelier.clock import PARIS, SimulatedClock
@@ -57,6 +58,7 @@ app.add_typer(step_app, name="step")
 app.add_typer(person_app, name="person")
 app.add_typer(gate_app, name="gate")
 app.add_typer(account_app, name="compte")
+app.add_typer(panel_app, name="panel")
 app.command("demo")(demo_command)
 app.command("serve")(serve_command)
 

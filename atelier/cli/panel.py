@@ -1,0 +1,54 @@
+"""``atelier panel``: the lottery on its own, from files, and its verification by anyone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from atelier.cli.context import french_errors
+from atelier.errors import Refused
+from atelier.panel.run import run_lottery, verify, write_results
+
+panel_app = typer.Typer(help="Tirage au sort du panel.", no_args_is_help=True)
+
+
+@panel_app.command("lottery")
+@french_errors
+def lottery_command(
+    pool: Annotated[
+        Path, typer.Option("--pool", help="Volontaires (CSV ou .xlsx), une colonne par critère.")
+    ],
+    quotas: Annotated[Path, typer.Option("--quotas", help="Quotas : category,feature,min,max.")],
+    size: Annotated[int, typer.Option("--size", help="Taille du panel.")],
+    seed: Annotated[str, typer.Option("--seed", help="Nombre annoncé à l'avance pour le tirage.")],
+    out: Annotated[Path, typer.Option("--out", help="Dossier des résultats.")],
+    algorithm: Annotated[str, typer.Option("--algorithm", help="maximin (seul disponible).")] = "maximin",
+) -> None:
+    """Calcule les chances de chacun (MAXIMIN), scelle le tirage et tire le panel."""
+    if algorithm != "maximin":
+        raise Refused(
+            f"méthode inconnue « {algorithm} » : seule « maximin » est disponible", "unknown algorithm"
+        )
+    lottery = run_lottery(pool, quotas, size, seed)
+    write_results(lottery, seed, out)
+    fair = size / len(lottery.pool.ids)
+    typer.echo(f"Empreinte publiée : {lottery.commitment}")
+    typer.echo(
+        f"Plus faible probabilité : {lottery.distribution.minimum:.2%} (sans quotas : {fair:.2%}) ; "
+        f"{len(lottery.distribution.compositions)} compositions possibles."
+    )
+    typer.echo(f"Panel de {len(lottery.draw.panel)} personnes écrit dans {out / 'panel.csv'}.")
+
+
+@panel_app.command("verifier")
+@french_errors
+def verify_command(
+    out: Annotated[Path, typer.Argument(help="Dossier publié (avec publication.json).")],
+    seed: Annotated[str, typer.Option("--seed", help="Nombre annoncé pour le tirage.")],
+) -> None:
+    """Refait le tirage à partir des fichiers publiés et affiche l'empreinte et le panel."""
+    sealed, result = verify(out, seed)
+    typer.echo(f"Empreinte recalculée : {sealed}")
+    typer.echo("Panel : " + ", ".join(result.panel))

@@ -1,0 +1,84 @@
+"""``atelier panel lottery`` and ``atelier panel verifier`` on files as organisers have them."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from tests.integration.cli_helpers import run
+
+QUOTAS = (
+    "category,feature,min,max\ngenre,F,10,10\ngenre,H,10,10\nâge,18-34 ans,6,8\nâge,35 ans et plus,12,14\n"
+)
+
+
+def _files(tmp_path: Path, young_every: int = 3) -> tuple[Path, Path]:
+    """120 volunteers saved by Excel in Windows-1252 (« âge »), one in ``young_every`` under 35,
+    and the quotas."""
+    pool = tmp_path / "volontaires.csv"
+    lines = ["id;genre;âge"] + [
+        f"V{i:03};{'F' if i % 2 else 'H'};{'18-34 ans' if i % young_every == 0 else '35 ans et plus'}"
+        for i in range(1, 121)
+    ]
+    pool.write_bytes("\r\n".join(lines).encode("cp1252"))
+    quota_file = tmp_path / "quotas.csv"
+    quota_file.write_text(QUOTAS, encoding="utf-8")
+    return pool, quota_file
+
+
+def test_the_lottery_writes_its_results_and_anyone_can_redo_the_draw(tmp_path: Path) -> None:
+    """Probabilities (one per volunteer, summing to the panel's size), the panel meeting the
+    quotas, a report with the commitment and the seed; the verifier, from the published folder
+    alone, finds the same commitment and the same panel."""
+    pool, quotas = _files(tmp_path)
+    out = tmp_path / "resultats"
+    args = (
+        "--pool",
+        str(pool),
+        "--quotas",
+        str(quotas),
+        "--size",
+        "20",
+        "--seed",
+        "58213",
+        "--out",
+        str(out),
+    )
+    code, printed, err = run(tmp_path, "panel", "lottery", *args)
+    assert code == 0, err
+    with (out / "probabilities.csv").open(encoding="utf-8") as f:
+        probabilities = {row["id"]: float(row["probability"]) for row in csv.DictReader(f)}
+    assert len(probabilities) == 120 and abs(sum(probabilities.values()) - 20) < 1e-3
+    with (out / "panel.csv").open(encoding="utf-8") as f:
+        panel = list(csv.DictReader(f))
+    assert len(panel) == 20 and sum(1 for p in panel if p["genre"] == "F") == 10
+    assert 6 <= sum(1 for p in panel if p["âge"] == "18-34 ans") <= 8
+    sealed = json.loads((out / "publication.json").read_text(encoding="utf-8"))
+    assert "volontaires" not in json.dumps(sealed) and sealed["algorithm"] == "maximin"
+    report = (out / "report.html").read_text(encoding="utf-8")
+    commitment = printed.split("Empreinte publiée : ")[1].split()[0]
+    assert commitment in report and "58213" in report
+    code, checked, err = run(tmp_path, "panel", "verifier", str(out), "--seed", "58213")
+    assert code == 0, err
+    assert f"Empreinte recalculée : {commitment}" in checked
+    assert checked.split("Panel : ")[1].strip().split(", ") == [p["id"] for p in panel]
+    code, other, _ = run(tmp_path, "panel", "verifier", str(out), "--seed", "58214")
+    assert other.split("Panel : ")[1] != checked.split("Panel : ")[1]
+
+
+def test_infeasible_quotas_get_one_french_line_with_their_fix_and_nothing_written(tmp_path: Path) -> None:
+    """Only 5 volunteers under 35 for a minimum of 6: the command says which quotas to change and
+    to what (the smallest change), and writes no result folder."""
+    pool, quotas = _files(tmp_path, young_every=24)
+    out = tmp_path / "resultats"
+    code, _, err = run(
+        tmp_path, "panel", "lottery", "--pool", str(pool), "--quotas", str(quotas), "--size", "20",
+        "--seed", "1", "--out", str(out),
+    )  # fmt: skip
+    assert code == 1 and err.count("\n") == 1
+    assert (
+        err.startswith("Erreur : tirage impossible avec ces quotas : ")
+        and "rendrait le tirage possible" in err
+    )
+    assert not out.exists()

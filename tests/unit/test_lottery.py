@@ -1,0 +1,144 @@
+"""The lottery's pure parts: MAXIMIN probabilities, the seeded draw, the smallest relaxation."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linprog
+
+from atelier.panel.draw import draw, publication
+from atelier.panel.lottery import Distribution, Infeasible, Problem, maximin
+from atelier.panel.model import Pool, Quota, types_of
+from atelier.panel.relax import smallest_relaxation
+
+CATEGORIES = ("genre", "age")
+VALUES = {"genre": ("F", "H"), "age": ("jeune", "adulte", "senior")}
+
+
+def _problem(features: list[tuple[str, str]], quotas: list[Quota], size: int) -> tuple[Pool, Problem]:
+    pool = Pool(tuple(f"v{i + 1}" for i in range(len(features))), CATEGORIES, tuple(features))
+    return pool, Problem(types_of(pool), CATEGORIES, tuple(quotas), size)
+
+
+def _count(problem: Problem, composition: tuple[int, ...], quota: Quota) -> int:
+    at = problem.categories.index(quota.category)
+    return sum(c for key, c in zip(problem.types.keys, composition, strict=True) if key[at] == quota.value)
+
+
+def _meets(problem: Problem, composition: tuple[int, ...], quotas: tuple[Quota, ...]) -> bool:
+    for q in quotas:
+        n = _count(problem, composition, q)
+        if not q.min <= n <= q.max:
+            return False
+    return sum(composition) == problem.size
+
+
+def _all_compositions(problem: Problem) -> list[tuple[int, ...]]:
+    ranges = [range(m + 1) for m in problem.types.sizes]
+    return [c for c in itertools.product(*ranges) if sum(c) == problem.size]
+
+
+def test_equal_chances_when_the_quotas_allow_them() -> None:
+    """200 volunteers balanced on two criteria, a panel of 20 balanced the same way: everyone has
+    exactly 10 %, the chance they would have with no quota."""
+    features = [("F" if i % 2 else "H", "jeune" if (i // 2) % 2 else "senior") for i in range(200)]
+    quotas = [Quota("genre", "F", 10, 10), Quota("genre", "H", 10, 10),
+              Quota("age", "jeune", 10, 10), Quota("age", "senior", 10, 10)]  # fmt: skip
+    _, problem = _problem(features, quotas, 20)
+    distribution = maximin(problem)
+    assert abs(distribution.minimum - 0.1) < 1e-9
+    assert all(abs(p - 0.1) < 1e-9 for p in distribution.type_probability)
+
+
+pools = st.lists(
+    st.tuples(st.sampled_from(VALUES["genre"]), st.sampled_from(VALUES["age"])), min_size=3, max_size=12
+)
+
+
+@st.composite
+def instances(draw_: st.DrawFn) -> tuple[list[tuple[str, str]], list[Quota], int]:
+    features = draw_(pools)
+    size = draw_(st.integers(1, min(5, len(features))))
+    quotas = []
+    for category, values in VALUES.items():
+        for value in values:
+            low = draw_(st.integers(0, 3))
+            quotas.append(Quota(category, value, low, low + draw_(st.integers(0, 3))))
+    return features, quotas, size
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(), st.text(min_size=1, max_size=8))
+def test_every_panel_meets_the_quotas_and_the_minimum_is_the_best_possible(
+    instance: tuple[list[tuple[str, str]], list[Quota], int], seed: str
+) -> None:
+    """On random pools and quotas: each composition and each drawn panel meets every quota with K
+    people; probabilities sum to K; the same seed draws the same panel; no distribution over all
+    the panels (enumerated) has a higher minimum; infeasible quotas get a relaxation that is
+    feasible and changes the quotas by as few people as possible."""
+    features, quotas, size = instance
+    pool, problem = _problem(features, quotas, size)
+    every = _all_compositions(problem)
+    feasible = [c for c in every if _meets(problem, c, problem.quotas)]
+    try:
+        distribution = maximin(problem)
+    except Infeasible:
+        assert not feasible
+        relaxed = smallest_relaxation(problem)
+        assert relaxed is not None  # the pool is at least the panel's size
+        assert any(_meets(problem, c, relaxed) for c in every)
+        cost = sum(a.min - b.min + b.max - a.max for a, b in zip(problem.quotas, relaxed, strict=True))
+        assert cost == min(_distance(problem, c) for c in every)
+        return
+    assert feasible
+    assert all(_meets(problem, c, problem.quotas) for c in distribution.compositions)
+    sizes = problem.types.sizes
+    assert abs(sum(p * m for p, m in zip(distribution.type_probability, sizes, strict=True)) - size) < 1e-6
+    selectable = [p for t, p in enumerate(distribution.type_probability) if any(c[t] for c in feasible)]
+    assert abs(min(selectable) - _best_minimum(problem, feasible)) < 1e-6
+    published = publication(pool, problem.quotas, size, "maximin", distribution, problem.types)
+    first, again = draw(published, seed), draw(published, seed)
+    assert first == again and len(set(first.panel)) == size
+    chosen = [features[int(i[1:]) - 1] for i in first.panel]
+    counts = tuple(sum(1 for f in chosen if f == key) for key in problem.types.keys)
+    assert _meets(problem, counts, problem.quotas)
+
+
+def _distance(problem: Problem, composition: tuple[int, ...]) -> int:
+    """How many people, in all, the quotas miss this composition by."""
+    total = 0
+    for q in problem.quotas:
+        n = _count(problem, composition, q)
+        total += max(0, q.min - n) + max(0, n - q.max)
+    return total
+
+
+def _best_minimum(problem: Problem, feasible: list[tuple[int, ...]]) -> float:
+    """MAXIMIN over every feasible composition at once (no column generation), for people whose
+    type appears in some panel."""
+    sizes = np.array(problem.types.sizes, dtype=float)
+    shares = np.array(feasible, dtype=float).T / sizes[:, None]
+    reachable = [t for t in range(len(sizes)) if shares[t].max() > 0]
+    panels = len(feasible)
+    result = linprog(
+        np.concatenate([np.zeros(panels), [-1.0]]),
+        A_ub=np.hstack([-shares[reachable], np.ones((len(reachable), 1))]), b_ub=np.zeros(len(reachable)),
+        A_eq=np.concatenate([np.ones(panels), [0.0]])[None, :], b_eq=[1.0],
+        bounds=[(0, None)] * panels + [(None, None)], method="highs",
+    )  # fmt: skip
+    return float(-result.fun)
+
+
+def test_the_report_probability_of_a_type_that_fits_no_panel_is_zero() -> None:
+    """A volunteer whose value has a maximum of 0 is never selected; the others share the places."""
+    features = [("F", "jeune")] * 4 + [("H", "senior")] * 4 + [("H", "adulte")]
+    quotas = [Quota("genre", "F", 1, 3), Quota("genre", "H", 1, 3), Quota("age", "jeune", 0, 3),
+              Quota("age", "adulte", 0, 0), Quota("age", "senior", 0, 3)]  # fmt: skip
+    _, problem = _problem(features, quotas, 4)
+    distribution: Distribution = maximin(problem)
+    adult = problem.types.keys.index(("H", "adulte"))
+    assert distribution.type_probability[adult] == 0
+    assert min(p for t, p in enumerate(distribution.type_probability) if t != adult) > 0.4
