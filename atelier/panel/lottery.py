@@ -23,7 +23,8 @@ from atelier.panel.model import Quota, Types
 
 TOLERANCE = 1e-7
 MAX_ROUNDS = 5000
-QUICK_GAP = 0.05  # relative optimality gap of the pricing MIP while it still finds improvements
+SMOOTHING = 0.5  # weight of the best duals seen so far in the duals priced
+QUICK_GAP = 0.2  # relative optimality gap of the pricing MIP while it still finds improvements
 
 
 class Infeasible(Exception):
@@ -133,15 +134,20 @@ def maximin(problem: Problem) -> Distribution:
         found.append(composition)
         uncovered = [t for t in uncovered if composition[t] == 0]
     reachable = np.array([t for t in range(count) if t not in set(uncovered)], dtype=np.int64)
+    # Duals are smoothed towards the best ones seen (Wentges): plain duals jump from corner to
+    # corner and the method creeps towards the optimum. Optimality is still only declared by the
+    # exact MIP at the LP's own duals.
+    center: NDArray[np.float64] | None = None
+    best_bound = np.inf
     for _ in range(MAX_ROUNDS):
         shares = np.column_stack(found) / sizes[:, None]
         probabilities, value, duals = _restricted_lp(shares, reachable)
         weights = np.zeros(count)
         weights[reachable] = duals / sizes[reachable]
-        # Any composition worth more than the LP's value improves it: a quick, roughly optimal
-        # MIP finds one most of the time; only when it does not is the exact MIP needed, to prove
-        # that none exists (the distribution is then optimal).
-        composition = _best_composition(problem, weights, gap=QUICK_GAP)
+        smoothed = weights if center is None else SMOOTHING * center + (1 - SMOOTHING) * weights
+        composition = _best_composition(problem, smoothed, gap=QUICK_GAP)
+        if composition is not None and float(smoothed @ composition) < best_bound:
+            best_bound, center = float(smoothed @ composition), smoothed
         if composition is None or float(weights @ composition) <= value + TOLERANCE:
             composition = _best_composition(problem, weights)
             if composition is None or float(weights @ composition) <= value + TOLERANCE:
