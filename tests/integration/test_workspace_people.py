@@ -67,7 +67,7 @@ def test_a_citizens_corrected_address_takes_their_waiting_messages_with_it(world
         )
         assert saved.status_code == 303
         shown = html.unescape(http.get(saved.headers["location"]).text)
-        assert f"{name} : coordonnées modifiées." in shown and NEW_ADDRESS in shown
+        assert "Les coordonnées sont modifiées." in shown and NEW_ADDRESS in shown
     after = {m.id: m for m in _messages_of(world, int(person_id))}
     for message in before:
         if message.status is OutboxStatus.SENT:

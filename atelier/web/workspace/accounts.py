@@ -61,8 +61,8 @@ def accounts_router(runtime: Runtime, render: Render) -> APIRouter:
         except Refused as error:
             return page(request, user, values=values, error=error.message_fr, status=400)
         kind = "Compte administrateur" if is_admin else "Compte"
-        address = values["email"].strip().lower()
-        text = f"{kind} créé pour {address} : la personne se connecte par un lien reçu à cette adresse."
+        # No address in the notice: it travels in the URL, which proxies log and browsers keep.
+        text = f"{kind} créé : la personne se connecte par un lien reçu à son adresse."
         return redirect_with_notice(PATH, user, text)
 
     @router.post("/{account_id}/{action}")
@@ -74,7 +74,7 @@ def accounts_router(runtime: Runtime, render: Render) -> APIRouter:
         disabled = action == "desactiver"
         try:
             with transaction(runtime.engine) as session:
-                name = set_account_disabled(
+                set_account_disabled(
                     session=session,
                     account_id=account_id,
                     disabled=disabled,
@@ -84,6 +84,6 @@ def accounts_router(runtime: Runtime, render: Render) -> APIRouter:
         except Refused as error:
             return redirect_with_notice(PATH, user, error.message_fr, error=True)
         done = "désactivé : ses sessions sont fermées" if disabled else "réactivé"
-        return redirect_with_notice(PATH, user, f"Compte de {name} {done}.")
+        return redirect_with_notice(PATH, user, f"Compte {done}.")
 
     return router

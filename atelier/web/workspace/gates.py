@@ -180,11 +180,10 @@ def gates_router(runtime: Runtime, render: Render, on_change: Trigger | None) ->
                     comment=comment, channel=DecisionChannel.WORKSPACE if own else DecisionChannel.MEETING,
                     now=runtime.clock.now(),
                 )  # fmt: skip
-                name = person.full_name
         except (Refused, ValueError) as error:
             message = error.message_fr if isinstance(error, Refused) else "choisissez le membre qui a décidé"
             return page(slug, request, error=message, status=400)
-        return changed(slug, user, f"Décision de {name} enregistrée : {OUTCOME_LABELS[outcome]}.")
+        return changed(slug, user, f"Décision enregistrée : {OUTCOME_LABELS[outcome]}.")
 
     @router.post("/decisions/{gate_key}/seance")
     async def record_meeting_decision(slug: str, gate_key: str, request: Request) -> Response:

@@ -55,6 +55,11 @@ def people_router(runtime: Runtime, render: Render) -> APIRouter:
 
     @router.get("", response_class=HTMLResponse)
     def people_page(slug: str, request: Request) -> HTMLResponse:
+        return people_view(slug, request)
+
+    def people_view(
+        slug: str, request: Request, *, error: str | None = None, status: int = 200
+    ) -> HTMLResponse:
         user = signed_in_user(runtime, request)
         with transaction(runtime.engine) as session:
             atelier, editable = atelier_for(session, user, slug)
@@ -89,6 +94,7 @@ def people_router(runtime: Runtime, render: Render) -> APIRouter:
             groups.setdefault(ROLE_LABELS[person_roles[0]], []).append(line)
         return render(
             "workspace/people.html",
+            status,
             title=f"Personnes — {title}",
             user=user,
             slug=slug,
@@ -96,7 +102,7 @@ def people_router(runtime: Runtime, render: Render) -> APIRouter:
             editable=editable,
             count=len(roles),
             message=notice_of(request, user),
-            error=notice_of(request, user, error=True),
+            error=error,
             roles=[(role.value, label) for role, label in ROLE_LABELS.items()],
         )
 
@@ -160,8 +166,9 @@ def people_router(runtime: Runtime, render: Render) -> APIRouter:
             return import_view(slug, request, error=error.message_fr, status=400)
         return back(slug, user, f"{count(len(imported.people), 'personne importée', 'personnes importées')}.")
 
-    def back(slug: str, user: SignedIn, text: str, *, error: bool = False) -> Response:
-        return redirect_with_notice(f"/espace/{slug}/personnes", user, text, error=error)
+    def back(slug: str, user: SignedIn, text: str) -> Response:
+        # No name in the notice: it travels in the address, which proxies log and browsers keep.
+        return redirect_with_notice(f"/espace/{slug}/personnes", user, text)
 
     @router.post("/ajouter")
     async def add_one(slug: str, request: Request) -> Response:
@@ -185,8 +192,8 @@ def people_router(runtime: Runtime, render: Render) -> APIRouter:
                     actor=person_actor(user.person_id),
                 )  # fmt: skip
         except Refused as error:
-            return back(slug, user, error.message_fr, error=True)
-        return back(slug, user, f"{person.full_name} ajouté(e) à l'atelier.")
+            return people_view(slug, request, error=error.message_fr, status=400)
+        return back(slug, user, "La personne est ajoutée à l'atelier.")
 
     def edit_view(
         slug: str,
@@ -234,7 +241,7 @@ def people_router(runtime: Runtime, render: Render) -> APIRouter:
             return edit_view(slug, person_id, user, values, error.message_fr, 400)
         if not fields:
             return back(slug, user, "Aucune modification.")
-        return back(slug, user, f"{details.full_name} : coordonnées modifiées.")
+        return back(slug, user, "Les coordonnées sont modifiées.")
 
     @router.post("/{person_id}/retirer")
     async def remove_one(slug: str, person_id: int, request: Request) -> Response:
@@ -243,12 +250,12 @@ def people_router(runtime: Runtime, render: Render) -> APIRouter:
         try:
             with transaction(runtime.engine) as session:
                 atelier, _ = atelier_for(session, user, slug, edit=True)
-                name = remove_person(
+                remove_person(
                     session=session, atelier=atelier, person_id=person_id, now=runtime.clock.now(),
                     actor=person_actor(user.person_id),
                 )  # fmt: skip
         except Refused as error:
-            return back(slug, user, error.message_fr, error=True)
-        return back(slug, user, f"{name} retiré(e) de l'atelier.")
+            return people_view(slug, request, error=error.message_fr, status=400)
+        return back(slug, user, "La personne est retirée de l'atelier.")
 
     return router
