@@ -21,6 +21,11 @@ from notifications.rendering import render_message
 ATELIER_STAGE = "atelier"  # the stage whose weekends and sessions make "the calendar" of invitations
 
 
+def address_line(full_name: str, email: str) -> str:
+    """The To: of a message: « Name <address> », the name on one line."""
+    return formataddr((" ".join(full_name.split()), email))
+
+
 @dataclass(frozen=True)
 class Recipient:
     person_id: int | None
@@ -230,7 +235,7 @@ def compose(
         key=planned.key,
         kind=kind,
         person_id=recipient.person_id,
-        recipient=formataddr((" ".join(recipient.full_name.split()), recipient.email)),
+        recipient=address_line(recipient.full_name, recipient.email),
         subject=rendered.subject,
         body_text=rendered.text,
         body_html=rendered.html,

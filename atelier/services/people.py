@@ -5,7 +5,6 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
-from email.utils import formataddr
 from typing import Annotated, Any
 
 from pydantic import (
@@ -23,6 +22,7 @@ from atelier.services.events import record_event
 from models import Account, Atelier, Gate, GateMember, Membership, OutboxMessage, Person
 from models.enums import ROLE_ALIASES, ROLE_LABELS, OutboxStatus, Role
 from models.types import pk
+from notifications.compose import address_line
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
@@ -221,7 +221,7 @@ def update_person(
             )
         ).all()
         for message in waiting:
-            message.recipient = formataddr((person.full_name, person.email))
+            message.recipient = address_line(person.full_name, person.email)
             session.add(message)
     # The fields' names only: the journal keeps no personal data it does not need.
     record_event(
