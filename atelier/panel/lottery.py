@@ -133,7 +133,8 @@ def maximin(problem: Problem) -> Distribution:
             break  # the types left fit in no panel
         found.append(composition)
         uncovered = [t for t in uncovered if composition[t] == 0]
-    reachable = np.array([t for t in range(count) if t not in set(uncovered)], dtype=np.int64)
+    unreachable = set(uncovered)
+    reachable = np.array([t for t in range(count) if t not in unreachable], dtype=np.int64)
     # Duals are smoothed towards the best ones seen (Wentges): plain duals jump from corner to
     # corner and the method creeps towards the optimum. Optimality is still only declared by the
     # exact MIP at the LP's own duals.

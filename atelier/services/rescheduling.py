@@ -57,15 +57,16 @@ def reschedule_event(
         )
     if start <= now:
         raise Refused(f"la nouvelle date ({long_datetime(start)}) est passée", "move to the past")
-    spec = template_of(atelier).step(step_key)
-    start = pinned_slot(spec, template_of(atelier), start)[0]  # a weekend starts at its usual hour
+    template = template_of(atelier)
+    spec = template.step(step_key)
+    start = pinned_slot(spec, template, start)[0]  # a weekend starts at its usual hour
     timeline = current_timeline(session=session, atelier=atelier, now=now)
     for dep, lag in spec.after.items():
         ready = timeline.steps[dep].end + timedelta(days=lag)
         if start < ready:
             raise Refused(
                 f"« {step.name} » ne peut pas avoir lieu avant le {long_datetime(ready)} : "
-                f"« {template_of(atelier).step(dep).name} » est prévue jusque-là",
+                f"« {template.step(dep).name} » est prévue jusque-là",
                 f"step {step_key} moved before its dependency {dep}",
             )
     if start == timeline.steps[step_key].start:

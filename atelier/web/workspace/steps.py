@@ -66,17 +66,20 @@ def steps_router(runtime: Runtime, render: Render, on_change: Trigger | None) ->
             ]
             default = max([min(now, step.forecast_end), *filter(None, done_deps)])
             public_link = template_of(atelier).step(key).public_link
-            done = consequences_of(
-                session=session,
-                atelier=atelier,
-                now=now,
-                action=lambda: record_step_done(
-                    session=session, atelier=atelier, step_key=key, done_at=default, now=now,
-                    actor=person_actor(user.person_id), public_url=PREVIEW_URL if public_link else None,
-                ),
-            )  # fmt: skip
             pending = step.status is StepStatus.PENDING
             gate = session.exec(select(Gate).where(Gate.step_id == pk(step))).first()
+            done = None
+            # A finished step, or one its gate closes, shows no recording form: no preview to run.
+            if pending and gate is None:
+                done = consequences_of(
+                    session=session,
+                    atelier=atelier,
+                    now=now,
+                    action=lambda: record_step_done(
+                        session=session, atelier=atelier, step_key=key, done_at=default, now=now,
+                        actor=person_actor(user.person_id), public_url=PREVIEW_URL if public_link else None,
+                    ),
+                )  # fmt: skip
             cancelled = None
             if pending and step.kind is StepKind.ONLINE_SESSION:
                 cancelled = consequences_of(
@@ -102,7 +105,7 @@ def steps_router(runtime: Runtime, render: Render, on_change: Trigger | None) ->
             step_name=step_name,
             day=local.date().isoformat(),
             hour=local.strftime("%H:%M"),
-            done=done if pending else None,
+            done=done,
             gate_name=gate_name,
             public_link=public_link,
             cancelled=cancelled,
