@@ -17,11 +17,13 @@ from atelier.db import transaction
 from atelier.services.ateliers import get_atelier, template_of
 from atelier.services.events import record_event
 from atelier.services.gates import gate_asked_from, gate_is_ready, get_gate, open_gate
+from atelier.services.replacements import propose_replacements
 from atelier.services.timeline import record_step_done, refresh_forecast, stages_of, steps_of
 from models import Atelier, Gate, Stage, Step
 from models.enums import GateStatus, StageStatus, StepKind, StepStatus
 from models.types import pk
 from notifications.outbox import SyncReport, sync_outbox
+from notifications.volunteers import sync_volunteer_messages
 
 
 @dataclass(frozen=True)
@@ -235,12 +237,16 @@ def refresh_timeline(runtime: Runtime, slug: str, now: datetime) -> TimelineChec
 
 
 def sync_messages(runtime: Runtime, slug: str, now: datetime) -> SyncReport:
-    """Queue the messages the atelier's state calls for (the outbox is the queue)."""
+    """Queue the messages the atelier's state calls for (the outbox is the queue); drop-outs of
+    the panel get their replacement proposed first, so that an approved one is invited now."""
     with transaction(runtime.engine) as session:
         atelier = get_atelier(session=session, slug=slug)
-        return sync_outbox(
+        propose_replacements(session=session, atelier=atelier, now=now)
+        report = sync_outbox(
             session=session, atelier=atelier, settings=runtime.settings, signer=runtime.signer, now=now
         )
+        told = sync_volunteer_messages(session=session, atelier=atelier, settings=runtime.settings, now=now)
+        return SyncReport(report.queued + told, report.cancelled)
 
 
 def stage_gate_keys(runtime: Runtime, slug: str, stage_key: str) -> list[str]:

@@ -16,6 +16,7 @@ from models.delivery import DeliveryState
 from models.event import Event
 from models.gate import Decision, Gate, GateDocument, GateMember
 from models.outbox import InvitationAnswer, OutboxMessage, UsedLink
+from models.panel import PanelLottery, PanelQuota, PanelReplacement, Volunteer
 
 __all__ = [
     "Account",
@@ -32,11 +33,15 @@ __all__ = [
     "InvitationAnswer",
     "Membership",
     "OutboxMessage",
+    "PanelLottery",
+    "PanelQuota",
+    "PanelReplacement",
     "Person",
     "PersonBase",
     "PersonCreate",
     "Stage",
     "Step",
     "UsedLink",
+    "Volunteer",
     "WebSession",
 ]

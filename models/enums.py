@@ -136,3 +136,20 @@ class DecisionChannel(StrEnum):
     CLI = "cli"
     SIMULATION = "simulation"  # the demo's simulated members
     WORKSPACE = "workspace"  # a signed-in member, from the workspace
+
+
+class VolunteerStatus(StrEnum):
+    """Where a volunteer of the pool stands in the lottery."""
+
+    POOL = "pool"  # registered; the draw has not happened
+    SET_ASIDE = "set_aside"  # another registration of the same household came first (a setting)
+    SELECTED = "selected"  # drawn, or approved as a replacement: a citizen of the atelier
+    RESERVE = "reserve"  # not drawn, on the ordered reserve list
+    NOT_SELECTED = "not_selected"
+    WITHDRAWN = "withdrawn"  # selected, then declined or did not confirm, and replaced
+
+
+class ReplacementStatus(StrEnum):
+    PROPOSED = "proposed"  # waiting for the team
+    APPROVED = "approved"  # the replacement was invited
+    WITHDRAWN = "withdrawn"  # no longer needed (the person confirmed after all)

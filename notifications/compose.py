@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import formataddr
 from typing import Any
 
@@ -117,6 +117,15 @@ def _gate_context(snapshot: AtelierSnapshot, gate_key: str) -> dict[str, Any]:
     }
 
 
+def _confirm_by(snapshot: AtelierSnapshot, person_id: int | None) -> str | None:
+    """For a citizen drawn by lot: the day they are asked to confirm by (then replaced)."""
+    spec = snapshot.template.recruitment
+    person = next((p for p in snapshot.people if p.id == person_id), None)
+    if spec is None or person is None or person.selected_at is None:
+        return None
+    return long_date(person.selected_at + timedelta(days=spec.confirm_days))
+
+
 def privacy_notice(settings: Settings) -> str:
     """What citizens are told about their personal data when it is collected (RGPD, art. 13)."""
     contact = settings.data_protection_email or settings.team_email
@@ -158,6 +167,7 @@ def compose(
         "person": {
             "full_name": recipient.full_name,
             "is_citizen": Role.CITIZEN in recipient.roles,
+            "confirm_by_long": _confirm_by(snapshot, recipient.person_id),
         },
         "revision": planned.revision or 0,
         "is_update": received_earlier and not planned.cancel,

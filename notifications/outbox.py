@@ -29,6 +29,7 @@ from models import (
     OutboxMessage,
     Person,
     Step,
+    Volunteer,
 )
 from models.enums import OutboxStatus, Role
 from models.types import pk
@@ -65,6 +66,13 @@ def load_snapshot(*, session: Session, atelier: Atelier) -> AtelierSnapshot:
         a.person_id: a.answer
         for a in session.exec(select(InvitationAnswer).where(InvitationAnswer.atelier_id == atelier_id)).all()
     }
+    selected = dict(
+        session.exec(
+            select(Volunteer.person_id, Volunteer.selected_at).where(
+                Volunteer.atelier_id == atelier_id, col(Volunteer.person_id).is_not(None)
+            )
+        ).all()
+    )
     steps = session.exec(select(Step).where(Step.atelier_id == atelier_id).order_by(col(Step.position))).all()
     step_by_id = {pk(s): s for s in steps}
     gates: dict[str, GateView] = {}
@@ -106,7 +114,9 @@ def load_snapshot(*, session: Session, atelier: Atelier) -> AtelierSnapshot:
         slug=atelier.slug,
         template=template,
         people=tuple(
-            PersonView(pid, person.email, person.full_name, frozenset(roles), answers.get(pid))
+            PersonView(
+                pid, person.email, person.full_name, frozenset(roles), answers.get(pid), selected.get(pid)
+            )
             for pid, (person, roles) in sorted(people.items())
         ),
         steps={

@@ -25,6 +25,7 @@ class PersonView:
     full_name: str
     roles: frozenset[Role]
     answer: Answer | None = None
+    selected_at: datetime | None = None  # drawn by lot (or approved as a replacement) at
 
 
 @dataclass(frozen=True)
@@ -116,23 +117,29 @@ def _declined(person: PersonView) -> bool:
 
 def _step_done(snapshot: AtelierSnapshot, rule: MessageRule) -> list[PlannedMessage]:
     step = snapshot.steps[rule.step or ""]
-    if step.status is not StepStatus.DONE or step.actual_end is None:
-        return []
-    due = _at(step.actual_end + timedelta(days=rule.delay_days), rule.at)
-    due = max(due, step.actual_end)
-    return [
-        PlannedMessage(
-            f"p{p.id}|{rule.kind}|{step.key}",
-            rule.key,
-            rule.kind,
-            p.id,
-            due,
-            step_key=step.key,
-            refers_to=rule.refers_to,
+    done_at = step.actual_end if step.status is StepStatus.DONE else None
+    planned = []
+    for person in _audience(snapshot, rule):
+        if _declined(person):
+            continue
+        if rule.from_selection and person.selected_at is not None:
+            due = person.selected_at
+        elif done_at is not None:
+            due = max(_at(done_at + timedelta(days=rule.delay_days), rule.at), done_at)
+        else:
+            continue
+        planned.append(
+            PlannedMessage(
+                f"p{person.id}|{rule.kind}|{step.key}",
+                rule.key,
+                rule.kind,
+                person.id,
+                due,
+                step_key=step.key,
+                refers_to=rule.refers_to,
+            )
         )
-        for p in _audience(snapshot, rule)
-        if not _declined(p)
-    ]
+    return planned
 
 
 def _event_invitations(snapshot: AtelierSnapshot, rule: MessageRule) -> list[PlannedMessage]:
@@ -209,21 +216,23 @@ def _before_event(snapshot: AtelierSnapshot, rule: MessageRule) -> list[PlannedM
 
 def _no_answer(snapshot: AtelierSnapshot, rule: MessageRule) -> list[PlannedMessage]:
     reachable = _reachable_at(snapshot, rule)
-    if reachable is None:
-        return []
-    return [
-        PlannedMessage(
-            f"p{p.id}|{rule.kind}|n{index}",
-            rule.key,
-            rule.kind,
-            p.id,
-            _at(reachable + timedelta(days=days), rule.at),
-            reminder=True,
-        )
-        for p in _audience(snapshot, rule)
-        if p.answer is None
-        for index, days in enumerate(rule.days, start=1)
-    ]
+    planned = []
+    for person in _audience(snapshot, rule):
+        since = person.selected_at if rule.from_selection and person.selected_at else reachable
+        if since is None or person.answer is not None:
+            continue
+        planned += [
+            PlannedMessage(
+                f"p{person.id}|{rule.kind}|n{index}",
+                rule.key,
+                rule.kind,
+                person.id,
+                _at(since + timedelta(days=days), rule.at),
+                reminder=True,
+            )
+            for index, days in enumerate(rule.days, start=1)
+        ]
+    return planned
 
 
 def _gate_messages(snapshot: AtelierSnapshot, rule: MessageRule) -> list[PlannedMessage]:

@@ -32,6 +32,8 @@ MESSAGE_KINDS = (
     "signin_link",
     "avis_handover",
     "droit_de_suite_notice",
+    "panel_not_selected",
+    "panel_pool_thanks",
 )
 
 

@@ -23,8 +23,8 @@ from atelier.cli.context import (
 )
 from atelier.cli.engine import demo_command, serve_command
 from atelier.cli.gates import gate_app
-from atelier.cli.panel import panel_app
 from atelier.cli.people import person_app
+from atelier.cli.recruitment import panel_app
 from atelier.cli.views import WIDE_LAYOUT_MIN_COLUMNS, date_notes, print_timeline
 from atelier.clock import PARIS, SimulatedClock
 from atelier.config import Settings

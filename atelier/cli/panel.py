@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from atelier.cli.context import french_errors
-from atelier.errors import Refused
 from atelier.panel.run import run_lottery, verify, write_results
 
 panel_app = typer.Typer(help="Tirage au sort du panel.", no_args_is_help=True)
@@ -24,14 +23,12 @@ def lottery_command(
     size: Annotated[int, typer.Option("--size", help="Taille du panel.")],
     seed: Annotated[str, typer.Option("--seed", help="Nombre annoncé à l'avance pour le tirage.")],
     out: Annotated[Path, typer.Option("--out", help="Dossier des résultats.")],
-    algorithm: Annotated[str, typer.Option("--algorithm", help="maximin (seul disponible).")] = "maximin",
+    algorithm: Annotated[
+        str, typer.Option("--algorithm", help="maximin (par défaut) ou leximin.")
+    ] = "maximin",
 ) -> None:
-    """Calcule les chances de chacun (MAXIMIN), scelle le tirage et tire le panel."""
-    if algorithm != "maximin":
-        raise Refused(
-            f"méthode inconnue « {algorithm} » : seule « maximin » est disponible", "unknown algorithm"
-        )
-    lottery = run_lottery(pool, quotas, size, seed)
+    """Calcule les chances de chacun (MAXIMIN ou LEXIMIN), scelle le tirage et tire le panel."""
+    lottery = run_lottery(pool, quotas, size, seed, algorithm)
     write_results(lottery, seed, out)
     fair = size / len(lottery.pool.ids)
     typer.echo(f"Empreinte publiée : {lottery.commitment}")
@@ -52,3 +49,4 @@ def verify_command(
     sealed, result = verify(out, seed)
     typer.echo(f"Empreinte recalculée : {sealed}")
     typer.echo("Panel : " + ", ".join(result.panel))
+    typer.echo("Réserve, dans l'ordre d'appel : " + (", ".join(result.reserves) or "aucune"))

@@ -18,7 +18,7 @@ from typing import Any
 from atelier.panel.lottery import Distribution
 from atelier.panel.model import Pool, Quota, Types
 
-ALGORITHM_VERSION = "atelier-maximin-1"
+ALGORITHM_VERSION = "atelier-panel-2"  # column generation over types; maximin and leximin
 
 
 def published_probabilities(distribution: Distribution) -> list[str]:
@@ -59,6 +59,7 @@ def _uniform(seed: str, counter: int) -> Decimal:
 class Draw:
     composition: int  # index in the published list
     panel: tuple[str, ...]  # ids, in the order drawn
+    reserves: tuple[str, ...] = ()  # in the order they are called
 
 
 def draw(published: dict[str, Any], seed: str) -> Draw:
@@ -84,4 +85,19 @@ def draw(published: dict[str, Any], seed: str) -> Draw:
             counter += 1
             candidates[place], candidates[pick] = candidates[pick], candidates[place]
         panel += candidates[:wanted]
-    return Draw(chosen, tuple(panel))
+    return Draw(chosen, tuple(panel), _reserves(members, panel, seed))
+
+
+def _reserves(members: dict[tuple[str, ...], list[str]], panel: list[str], seed: str) -> tuple[str, ...]:
+    """For each member of the panel in turn, one reserve of the same type (the same value on every
+    criterion) when the pool has one left: replacing a drop-out by a reserve of their type keeps
+    every quota. Drawn from the seed too, so the published files give the same list."""
+    type_of = {person_id: key for key, people in members.items() for person_id in people}
+    taken, order = set(panel), []
+    for counter, person_id in enumerate(panel):
+        candidates = [c for c in sorted(members[type_of[person_id]]) if c not in taken]
+        if candidates:
+            pick = candidates[int(_uniform(seed + ":réserve", counter) * len(candidates))]
+            taken.add(pick)
+            order.append(pick)
+    return tuple(order)

@@ -12,7 +12,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from atelier.errors import Refused
 from atelier.panel.draw import Draw, commitment, draw, publication
-from atelier.panel.lottery import Distribution, Infeasible, Problem, maximin
+from atelier.panel.lottery import Distribution, Infeasible, Problem, solve
 from atelier.panel.model import Pool, Quota, read_pool, read_quotas, types_of
 from atelier.panel.relax import explain, smallest_relaxation
 from atelier.services.spreadsheet import read_sheet
@@ -39,8 +39,10 @@ def _read(path: Path, what: str) -> bytes:
         raise Refused(f"{what} : fichier illisible ou introuvable ({path})", f"cannot read {what}") from None
 
 
-def run_lottery(pool_file: Path, quotas_file: Path, size: int, seed: str) -> Lottery:
-    """Read, solve (MAXIMIN), commit and draw; infeasible quotas are refused with their fix."""
+def run_lottery(
+    pool_file: Path, quotas_file: Path, size: int, seed: str, algorithm: str = "maximin"
+) -> Lottery:
+    """Read, solve (MAXIMIN or LEXIMIN), commit and draw; infeasible quotas are refused with their fix."""
     quotas = tuple(read_quotas(read_sheet(_read(quotas_file, "quotas"), name=quotas_file.name)))
     pool = read_pool(read_sheet(_read(pool_file, "volontaires"), name=pool_file.name), list(quotas))
     if size < 1:
@@ -48,13 +50,13 @@ def run_lottery(pool_file: Path, quotas_file: Path, size: int, seed: str) -> Lot
     types = types_of(pool)
     problem = Problem(types, pool.categories, quotas, size)
     try:
-        distribution = maximin(problem)
+        distribution = solve(problem, algorithm)
     except Infeasible:
         fixes = explain(problem, smallest_relaxation(problem))
         raise Refused(
             "tirage impossible avec ces quotas : " + " ; ".join(fixes), "infeasible quotas"
         ) from None
-    published = publication(pool, quotas, size, "maximin", distribution, types)
+    published = publication(pool, quotas, size, algorithm, distribution, types)
     by_type = dict(zip(types.keys, distribution.type_probability, strict=True))
     person_probability = {
         person_id: by_type[features] for person_id, features in zip(pool.ids, pool.features, strict=True)

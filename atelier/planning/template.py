@@ -132,6 +132,9 @@ class MessageRule(_Strict):
     catch_up: bool = False
     # For calendar invites: a moved event is re-announced this long after its last move.
     settle_minutes: int = Field(default=10, ge=0, le=24 * 60)
+    # Citizens drawn by lot are contacted from their selection (to confirm before COPIL n°3),
+    # not from ``step``/``from_step``; citizens typed in by hand keep the step's date.
+    from_selection: bool = False
 
     _parse_at = field_validator("at", mode="before")(_parse_hhmm)
 
@@ -156,6 +159,15 @@ class MessageRule(_Strict):
         return self
 
 
+class RecruitmentSpec(_Strict):
+    """Recruitment by lot (atelier/panel): the gate that approves the quotas, the task the draw
+    happens in (the pool is thanked when it is done), the days a selected citizen has to confirm."""
+
+    quotas_gate: Key
+    step: Key
+    confirm_days: int = Field(default=8, ge=1, le=60)
+
+
 class ProcessTemplate(_Strict):
     key: Key
     name: str
@@ -174,6 +186,7 @@ class ProcessTemplate(_Strict):
     stages: list[StageSpec] = Field(min_length=1)
     steps: list[StepSpec] = Field(min_length=1)
     messages: list[MessageRule] = Field(default_factory=list)
+    recruitment: RecruitmentSpec | None = None
 
     _parse_deadline = field_validator("task_deadline", mode="before")(_parse_hhmm)
 
@@ -196,6 +209,11 @@ class ProcessTemplate(_Strict):
             for dep in step.after:
                 if dep not in known:
                     raise ValueError(f"step {step.key}: unknown dependency {dep}")
+        if self.recruitment is not None:
+            if self.recruitment.step not in known:
+                raise ValueError(f"recruitment: unknown step {self.recruitment.step}")
+            if self.recruitment.quotas_gate not in gate_keys:
+                raise ValueError(f"recruitment: unknown gate {self.recruitment.quotas_gate}")
         for key in (self.decision_step, self.avis_step):
             if key not in known:
                 raise ValueError(f"unknown step {key}")

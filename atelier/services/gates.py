@@ -235,6 +235,8 @@ def _close(*, session: Session, atelier: Atelier, gate: Gate, status: GateStatus
         step = session.get(Step, gate.step_id)
         if step is None:
             raise RuntimeError(f"gate {gate.key} without its step")
+        if step.actual_end is not None and gate.revised_at is not None and step.actual_end <= gate.revised_at:
+            return  # a new decision on a change (the quotas), asked after the meeting was done
         record_step_done(
             session=session,
             atelier=atelier,
@@ -293,6 +295,38 @@ def record_revision(*, session: Session, atelier: Atelier, gate_key: str, note: 
         due_at=gate.due_at.isoformat(),
     )
     return gate
+
+
+def ask_again_after_change(
+    *, session: Session, atelier: Atelier, gate: Gate, note: str, now: datetime
+) -> None:
+    """An approved decision whose subject changed (the quotas of the sample) is put to its members
+    again, as a new round with ``note`` saying what changed, to be decided like a revised version."""
+    if gate.status is not GateStatus.APPROVED:
+        raise RuntimeError(f"gate {gate.key} asked again in status {gate.status.value}")
+    step = session.get(Step, gate.step_id)
+    if step is None:
+        raise RuntimeError(f"gate {gate.key} without its step")
+    template = template_of(atelier)
+    spec = template.step(step.key).gate
+    gate.status = GateStatus.OPEN
+    gate.round += 1
+    gate.opened_at, gate.closed_at = now, None
+    gate.revised_at, gate.revision_note = now, note
+    gate.due_at = revised_decision_due_at(
+        now, spec.revised_decision_days if spec else 7, template, venue_calendar_of(atelier)
+    )
+    session.add(gate)
+    record_event(
+        session=session,
+        atelier_id=pk(atelier),
+        actor="engine",
+        kind="gate_asked_again",
+        at=now,
+        gate=gate.key,
+        round=gate.round,
+        due_at=gate.due_at.isoformat(),
+    )
 
 
 def describe_round(*, session: Session, gate: Gate) -> str:

@@ -13,13 +13,13 @@ from atelier.services.people import PersonIn, validate_person
 from atelier.services.spreadsheet import Sheet
 
 
-def _normal_header(header: str) -> str:
+def normal_header(header: str) -> str:
     """« Adresse e-mail » → « adresse e mail »: no accents, no capitals, no punctuation."""
     plain = unicodedata.normalize("NFKD", header).encode("ascii", "ignore").decode().lower()
     return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
 
 
-# Accepted headers, as ``_normal_header`` leaves them, for each field.
+# Accepted headers, as ``normal_header`` leaves them, for each field.
 COLUMNS: dict[str, tuple[str, ...]] = {
     "full_name": (
         "nom complet",
@@ -80,7 +80,7 @@ def _columns(sheet: Sheet) -> tuple[dict[str, int], list[str]]:
     found: dict[str, int] = {}
     ignored: list[str] = []
     for index, header in enumerate(sheet.headers):
-        normal = _normal_header(header)
+        normal = normal_header(header)
         field = next((f for f, names in COLUMNS.items() if normal in names), None)
         if field is None or field in found:
             if header.strip():

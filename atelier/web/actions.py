@@ -18,10 +18,11 @@ from atelier.bootstrap import Runtime
 from atelier.db import transaction
 from atelier.errors import AtelierError, NotFound, Refused
 from atelier.links import LinkClaims, LinkExpired, Purpose, use_link_once
-from atelier.services.ateliers import get_atelier
+from atelier.services.ateliers import get_atelier, template_of
 from atelier.services.documents import documents_of
 from atelier.services.events import person_actor, record_event
 from atelier.services.gates import DecisionResult, decide, gate_members, get_gate
+from atelier.services.recruitment import CompositionRow, composition
 from models import Atelier, Gate, GateDocument, InvitationAnswer, Person, UsedLink
 from models.enums import Answer, DecisionChannel, DecisionOutcome, GateStatus
 from models.types import pk
@@ -48,6 +49,8 @@ class DecisionPage:
     closed_at: datetime | None
     revision_note: str | None = None
     documents: tuple[tuple[int, str], ...] = ()  # (id, file name) of this round's documents
+    # For the gate that approves the sample: each quota beside the pool's count.
+    quotas: tuple[CompositionRow, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,13 @@ def _gate_for(session: Session, claims: LinkClaims) -> tuple[Atelier, Gate, Pers
     return atelier, gate, person
 
 
+def _quotas_decided(session: Session, atelier: Atelier, gate: Gate) -> tuple[CompositionRow, ...]:
+    spec = template_of(atelier).recruitment
+    if spec is None or spec.quotas_gate != gate.key:
+        return ()
+    return tuple(composition(session=session, atelier=atelier))
+
+
 def decision_page(runtime: Runtime, token: str, *, now: datetime) -> DecisionPage:
     """What the member is asked, or how the decision ended; reads only."""
     with _refusals_logged(runtime, now) as seen:
@@ -154,6 +164,7 @@ def decision_page(runtime: Runtime, token: str, *, now: datetime) -> DecisionPag
                 tuple(
                     (pk(d), d.filename) for d in documents_of(session=session, gate=gate, round=claims.round)
                 ),
+                _quotas_decided(session, atelier, gate),
             )
 
 

@@ -44,6 +44,7 @@ from atelier.web.workspace.gates import document_response, gates_router
 from atelier.web.workspace.journal import journal_router
 from atelier.web.workspace.messages import messages_router
 from atelier.web.workspace.people import people_router
+from atelier.web.workspace.recruitment import recruitment_router
 from atelier.web.workspace.steps import steps_router
 from models.enums import OUTCOME_LABELS, Answer, DecisionOutcome
 
@@ -160,6 +161,7 @@ def create_app(runtime: Runtime, *, on_change: Trigger | None = None) -> FastAPI
     app.include_router(ateliers_router(runtime, render, on_change))
     app.include_router(steps_router(runtime, render, on_change))
     app.include_router(people_router(runtime, render))
+    app.include_router(recruitment_router(runtime, render, on_change))
     app.include_router(gates_router(runtime, render, on_change))
     app.include_router(messages_router(runtime, render))
     app.include_router(journal_router(runtime, render))

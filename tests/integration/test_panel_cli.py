@@ -62,7 +62,9 @@ def test_the_lottery_writes_its_results_and_anyone_can_redo_the_draw(tmp_path: P
     code, checked, err = run(tmp_path, "panel", "verifier", str(out), "--seed", "58213")
     assert code == 0, err
     assert f"Empreinte recalculée : {commitment}" in checked
-    assert checked.split("Panel : ")[1].strip().split(", ") == [p["id"] for p in panel]
+    assert checked.split("Panel : ")[1].split("\n")[0].split(", ") == [p["id"] for p in panel]
+    reserves = checked.split("ordre d'appel : ")[1].strip().split(", ")
+    assert reserves and not set(reserves) & {p["id"] for p in panel}
     code, other, _ = run(tmp_path, "panel", "verifier", str(out), "--seed", "58214")
     assert other.split("Panel : ")[1] != checked.split("Panel : ")[1]
 
@@ -82,3 +84,22 @@ def test_infeasible_quotas_get_one_french_line_with_their_fix_and_nothing_writte
         and "rendrait le tirage possible" in err
     )
     assert not out.exists()
+
+
+def test_leximin_is_chosen_by_name_and_an_unknown_method_is_refused(tmp_path: Path) -> None:
+    """« --algorithm leximin » publishes its name and gives the same minimum as MAXIMIN here; an
+    unknown method gets one French line and no result folder."""
+    pool, quotas = _files(tmp_path)
+    base = ("--pool", str(pool), "--quotas", str(quotas), "--size", "20", "--seed", "7")
+    code, _, err = run(tmp_path, "panel", "lottery", *base, "--out", str(tmp_path / "lex"),
+                             "--algorithm", "leximin")  # fmt: skip
+    assert code == 0, err
+    sealed = json.loads((tmp_path / "lex" / "publication.json").read_text(encoding="utf-8"))
+    assert sealed["algorithm"] == "leximin"
+    with (tmp_path / "lex" / "probabilities.csv").open(encoding="utf-8") as f:
+        probabilities = [float(row["probability"]) for row in csv.DictReader(f)]
+    assert abs(sum(probabilities) - 20) < 1e-3  # six decimals each
+    code, _, err = run(
+        tmp_path, "panel", "lottery", *base, "--out", str(tmp_path / "x"), "--algorithm", "glouton"
+    )
+    assert code == 1 and "méthode inconnue « glouton »" in err and not (tmp_path / "x").exists()

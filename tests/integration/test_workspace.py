@@ -408,6 +408,7 @@ PARAMS = {
     "fmt": "csv",
     "account_id": "1",
     "action": "desactiver",
+    "replacement_id": "1",
 }
 
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from atelier.panel.draw import draw, publication
-from atelier.panel.lottery import Distribution, Infeasible, Problem, maximin
+from atelier.panel.lottery import Distribution, Infeasible, Problem, leximin, maximin
 from atelier.panel.model import Pool, Quota, types_of
 from atelier.panel.relax import smallest_relaxation
 
@@ -142,3 +142,79 @@ def test_the_report_probability_of_a_type_that_fits_no_panel_is_zero() -> None:
     adult = problem.types.keys.index(("H", "adulte"))
     assert distribution.type_probability[adult] == 0
     assert min(p for t, p in enumerate(distribution.type_probability) if t != adult) > 0.4
+
+
+def _exhaustive_leximin(problem: Problem, feasible: list[tuple[int, ...]]) -> list[float]:
+    """LEXIMIN over every feasible composition, without duals: at each level, the largest z that
+    every free type reaches, then each free type that cannot rise above z (its own LP) is fixed."""
+    sizes = np.array(problem.types.sizes, dtype=float)
+    shares = np.array(feasible, dtype=float).T / sizes[:, None]
+    reachable = [t for t in range(len(sizes)) if shares[t].max() > 0]
+    panels = len(feasible)
+    floors: dict[int, float] = {}
+
+    def solve(objective_type: int | None, level: float | None) -> float:
+        # Variables: panel weights, then z. Fixed types keep their floor; free ones reach z (or level).
+        rows, bounds_ub = [], []
+        for t in reachable:
+            if t in floors:
+                rows.append(np.concatenate([-shares[t], [0.0]]))
+                bounds_ub.append(-floors[t] + 1e-9)
+            elif level is None:
+                rows.append(np.concatenate([-shares[t], [1.0]]))
+                bounds_ub.append(0.0)
+            else:
+                rows.append(np.concatenate([-shares[t], [0.0]]))
+                bounds_ub.append(-level + 1e-9)
+        objective = np.zeros(panels + 1)
+        if objective_type is None:
+            objective[-1] = -1.0
+        else:
+            objective[:panels] = -shares[objective_type]
+        result = linprog(
+            objective, A_ub=np.array(rows), b_ub=np.array(bounds_ub),
+            A_eq=np.concatenate([np.ones(panels), [0.0]])[None, :], b_eq=[1.0],
+            bounds=[(0, None)] * panels + [(None, None)], method="highs",
+        )  # fmt: skip
+        return float(-result.fun)
+
+    while len(floors) < len(reachable):
+        level = solve(None, None)
+        free = [t for t in reachable if t not in floors]
+        stuck = [t for t in free if solve(t, level) <= level + 1e-7]
+        for t in stuck or free:
+            floors[t] = level
+    return sorted(floors.values())
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_leximin_matches_the_exhaustive_leximin_and_never_lowers_anyone_below_maximin(
+    instance: tuple[list[tuple[str, str]], list[Quota], int],
+) -> None:
+    """On random pools: the sorted probabilities of LEXIMIN equal those computed over every panel
+    with a method that uses no duals; its minimum is MAXIMIN's; every composition meets the quotas."""
+    features, quotas, size = instance
+    _, problem = _problem(features, quotas, size)
+    feasible = [c for c in _all_compositions(problem) if _meets(problem, c, problem.quotas)]
+    if not feasible:
+        return
+    distribution = leximin(problem)
+    assert all(_meets(problem, c, problem.quotas) for c in distribution.compositions)
+    reachable = [t for t in range(len(problem.types.sizes)) if any(c[t] for c in feasible)]
+    mine = sorted(distribution.type_probability[t] for t in reachable)
+    expected = _exhaustive_leximin(problem, feasible)
+    assert np.allclose(mine, expected, atol=1e-6), (mine, expected)
+    assert abs(mine[0] - maximin(problem).minimum) < 1e-6
+
+
+def test_leximin_shares_out_what_maximin_may_leave_uneven() -> None:
+    """Ten women for one seat hold the minimum (10 %); MAXIMIN is then free to give the men's seat
+    unevenly (anything from 10 % to 40 % each); LEXIMIN gives each of the four men 25 %."""
+    features = [("F", "jeune")] * 10 + [("H", "jeune")] * 2 + [("H", "senior")] * 2
+    quotas = [Quota("genre", "F", 1, 1), Quota("genre", "H", 1, 1), Quota("age", "jeune", 0, 2),
+              Quota("age", "senior", 0, 1)]  # fmt: skip
+    _, problem = _problem(features, quotas, 2)
+    by_type = dict(zip(problem.types.keys, leximin(problem).type_probability, strict=True))
+    assert abs(by_type[("F", "jeune")] - 0.1) < 1e-6
+    assert abs(by_type[("H", "jeune")] - 0.25) < 1e-6 and abs(by_type[("H", "senior")] - 0.25) < 1e-6

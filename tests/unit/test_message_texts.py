@@ -40,6 +40,7 @@ TEAM_KINDS = (
     "team_delivery_recovered",
 )
 WORKSPACE_KINDS = ("signin_link",)
+VOLUNTEER_KINDS = ("panel_not_selected", "panel_pool_thanks")
 
 
 COPIL_MEETING = {
@@ -84,9 +85,9 @@ def _read(kind: str, **changes: Any) -> str:
 
 def test_every_kind_is_kept_here() -> None:
     """No message kind escapes review: each one is in one of the lists below."""
-    assert sorted(CITIZEN_KINDS + SPEAKER_AND_COPIL_KINDS + TEAM_KINDS + WORKSPACE_KINDS) == sorted(
-        MESSAGE_KINDS
-    )
+    assert sorted(
+        CITIZEN_KINDS + SPEAKER_AND_COPIL_KINDS + TEAM_KINDS + WORKSPACE_KINDS + VOLUNTEER_KINDS
+    ) == sorted(MESSAGE_KINDS)
 
 
 def test_what_citizens_read() -> None:
@@ -481,5 +482,130 @@ Si vous n'avez pas demandé à vous connecter, ignorez ce message : personne ne 
 Bien cordialement,
 Équipe
 """
+        }
+    )
+
+
+def test_what_volunteers_of_the_pool_read() -> None:
+    """Volunteers not drawn (on the reserve, not on it, or of a household already in the pool), and
+    the thanks when the recruitment closes; a citizen drawn by lot is asked to confirm by a date."""
+    texts = {
+        "panel_not_selected (réserve)": _read("panel_not_selected", reserve=True),
+        "panel_not_selected": _read("panel_not_selected"),
+        "panel_not_selected (même foyer)": _read("panel_not_selected", set_aside=True),
+        "panel_pool_thanks": _read("panel_pool_thanks"),
+        "citizen_invitation (tirée au sort)": _read(
+            "citizen_invitation", person={"confirm_by_long": "mardi 9 février 2027"}
+        ),
+    }
+    assert texts == snapshot(
+        {
+            "panel_not_selected (réserve)": """\
+Objet : Atelier citoyen « Mobilités rurales » : le résultat du tirage au sort
+
+Bonjour Amina Benali,
+
+Vous vous êtes porté(e) volontaire pour l'atelier citoyen « Mobilités rurales », organisé à la demande du ministère. Nous vous en remercions sincèrement.
+
+Le tirage au sort a eu lieu parmi les 240 volontaires, pour former un panel de 15 citoyens reflétant la diversité de la population. Vous n'avez pas été tiré(e) au sort.
+
+Vous êtes sur la liste de réserve : si une personne tirée au sort ne peut pas participer, sa place pourra vous être proposée. Nous vous écrirons dans ce cas ; vous n'avez rien à faire d'ici là.
+
+La méthode de tirage et la composition du panel seront publiées. Vous serez informé(e) de la clôture du recrutement.
+
+Vos données personnelles
+Vos données sont utilisées uniquement pour l'atelier ; écrivez à dpo@example.gouv.fr.
+
+Bien cordialement,
+Équipe
+""",
+            "panel_not_selected": """\
+Objet : Atelier citoyen « Mobilités rurales » : le résultat du tirage au sort
+
+Bonjour Amina Benali,
+
+Vous vous êtes porté(e) volontaire pour l'atelier citoyen « Mobilités rurales », organisé à la demande du ministère. Nous vous en remercions sincèrement.
+
+Le tirage au sort a eu lieu parmi les 240 volontaires, pour former un panel de 15 citoyens reflétant la diversité de la population. Vous n'avez pas été tiré(e) au sort.
+
+La méthode de tirage et la composition du panel seront publiées. Vous serez informé(e) de la clôture du recrutement.
+
+Vos données personnelles
+Vos données sont utilisées uniquement pour l'atelier ; écrivez à dpo@example.gouv.fr.
+
+Bien cordialement,
+Équipe
+""",
+            "panel_not_selected (même foyer)": """\
+Objet : Atelier citoyen « Mobilités rurales » : le résultat du tirage au sort
+
+Bonjour Amina Benali,
+
+Vous vous êtes porté(e) volontaire pour l'atelier citoyen « Mobilités rurales », organisé à la demande du ministère. Nous vous en remercions sincèrement.
+
+Une autre personne de votre foyer s'était inscrite avant vous ; une seule personne par foyer pouvant participer, votre inscription n'a pas pris part au tirage au sort.
+
+La méthode de tirage et la composition du panel seront publiées. Vous serez informé(e) de la clôture du recrutement.
+
+Vos données personnelles
+Vos données sont utilisées uniquement pour l'atelier ; écrivez à dpo@example.gouv.fr.
+
+Bien cordialement,
+Équipe
+""",
+            "panel_pool_thanks": """\
+Objet : Atelier citoyen « Mobilités rurales » : le recrutement est clos, merci
+
+Bonjour Amina Benali,
+
+Le recrutement des citoyens de l'atelier « Mobilités rurales » est clos : le panel de 15 citoyens est constitué. Merci d'avoir proposé votre participation ; 240 personnes l'ont fait, et c'est grâce à elles que le panel reflète la diversité de la population.
+
+L'avis des citoyens sera rendu public, ainsi que la réponse du ministère.
+
+Vos données personnelles
+Vos données sont utilisées uniquement pour l'atelier ; écrivez à dpo@example.gouv.fr.
+
+Bien cordialement,
+Équipe
+""",
+            "citizen_invitation (tirée au sort)": """\
+Objet : Invitation à l'atelier citoyen « Mobilités rurales »
+
+Bonjour Amina Benali,
+
+Vous avez été tiré(e) au sort parmi les volontaires pour participer à l'atelier citoyen « Mobilités rurales », organisé à la demande du ministère.
+
+Pourquoi cet atelier ?
+Le ministère souhaite recueillir l'avis de citoyens sur la question suivante :
+« Quelles mobilités ? »
+L'avis attendu prendra la forme suivante : propositions de solutions.
+
+Pourquoi vous ?
+Vous faites partie d'un panel de 15 citoyens choisis pour refléter la diversité de la population (âge, genre, lieu de résidence, catégorie socio-professionnelle, niveau d'études) et des opinions sur le sujet. Aucune connaissance préalable n'est nécessaire.
+
+Comment votre contribution sera utilisée
+Vous recevrez une formation présentant des points de vue pluriels, parfois contradictoires. Le groupe rédigera ensemble un avis, qui sera remis au commanditaire et rendu public. Le commanditaire s'engage à y répondre publiquement et de manière motivée ; vous serez informé(e) des suites données (droit de suite).
+
+Le calendrier
+- Premier week-end : du samedi 3 avril 2027 à 10h00 au dimanche 4 avril 2027 à 17h00
+
+Indemnisation : 80 € par journée de présence.
+Lieu des week-ends : Salle.
+Hébergement : Hôtel.
+
+À prévoir : une pièce d'identité, de quoi prendre des notes ; pour les sessions en ligne, un ordinateur et une connexion stable.
+
+Merci de nous confirmer votre participation avant le mardi 9 février 2027 (sans réponse de votre part, votre place sera proposée à une autre personne) :
+- je confirme : https://a.example/reponse/c
+- je ne pourrai pas participer : https://a.example/reponse/d
+
+Vous recevrez une invitation de calendrier pour chaque rendez-vous, puis les informations pratiques avant chaque week-end.
+
+Vos données personnelles
+Vos données sont utilisées uniquement pour l'atelier ; écrivez à dpo@example.gouv.fr.
+
+Bien cordialement,
+Équipe
+""",
         }
     )

@@ -1,0 +1,255 @@
+"""The recruitment page of an atelier (team only): the quotas beside the pool and the panel, the
+pool's import, the seal, the draw, the panel with each citizen's answer, the replacements to
+approve. The command line (``atelier panel …``) does the same."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session, select
+
+from atelier.bootstrap import Runtime
+from atelier.db import transaction
+from atelier.errors import Refused
+from atelier.french import count
+from atelier.i18n import short_datetime
+from atelier.panel.model import read_quotas
+from atelier.services.accounts import SignedIn
+from atelier.services.events import person_actor
+from atelier.services.recruitment import (
+    approval_refusal,
+    composition,
+    draw_panel,
+    find_lottery,
+    import_pool,
+    seal,
+    set_quotas,
+    volunteers_of,
+)
+from atelier.services.replacements import METHOD_LABELS, REASON_LABELS, approve_replacement, replacements_of
+from atelier.services.spreadsheet import read_sheet
+from atelier.web.actions import BadInput
+from atelier.web.workspace.auth import atelier_for, signed_form, signed_in_user, signed_upload
+from atelier.web.workspace.notices import notice_of, redirect_with_notice
+from models import Atelier, InvitationAnswer
+from models.enums import Answer, ReplacementStatus, VolunteerStatus
+from models.types import pk
+
+Render = Callable[..., HTMLResponse]
+Trigger = Callable[[str], None]
+MAX_POOL_BYTES = 10 * 1024 * 1024  # some 50,000 registrations
+STATUS_LABELS = {
+    VolunteerStatus.POOL: "au vivier",
+    VolunteerStatus.SET_ASIDE: "hors tirage (même foyer)",
+    VolunteerStatus.SELECTED: "tirés au sort",
+    VolunteerStatus.RESERVE: "en réserve",
+    VolunteerStatus.NOT_SELECTED: "non tirés",
+    VolunteerStatus.WITHDRAWN: "désistés et remplacés",
+}
+ANSWERS = {Answer.CONFIRM: "a confirmé", Answer.DECLINE: "ne participera pas", None: "sans réponse"}
+
+
+def _page_data(session: Session, atelier: Atelier) -> dict[str, object]:
+    volunteers = volunteers_of(session=session, atelier=atelier)
+    answers = {
+        a.person_id: a.answer
+        for a in session.exec(
+            select(InvitationAnswer).where(InvitationAnswer.atelier_id == pk(atelier))
+        ).all()
+    }
+    by_id = {pk(v): v for v in volunteers}
+    statuses = Counter(v.status for v in volunteers)
+    lottery = find_lottery(session=session, atelier=atelier)
+    return {
+        "lottery": lottery,
+        "sealed_when": short_datetime(lottery.sealed_at) if lottery and lottery.sealed_at else None,
+        "drawn_when": short_datetime(lottery.drawn_at) if lottery and lottery.drawn_at else None,
+        "refusal": approval_refusal(session=session, atelier=atelier),
+        "rows": composition(session=session, atelier=atelier),
+        "statuses": [(label, statuses[s]) for s, label in STATUS_LABELS.items() if statuses[s]],
+        "panel": [
+            (v.reference, v.full_name, ANSWERS[answers.get(v.person_id or 0)])
+            for v in volunteers
+            if v.status is VolunteerStatus.SELECTED
+        ],
+        "replacements": [
+            {
+                "id": r.id,
+                "dropped": by_id[r.dropped_id].reference,
+                "reason": REASON_LABELS[r.reason],
+                "replacement": by_id[r.replacement_id].reference if r.replacement_id else None,
+                "method": METHOD_LABELS[r.method],
+                "proposed": r.status is ReplacementStatus.PROPOSED,
+                "status": r.status,
+            }
+            for r in replacements_of(session=session, atelier=atelier)
+        ],
+    }
+
+
+def recruitment_router(runtime: Runtime, render: Render, on_change: Trigger | None) -> APIRouter:
+    router = APIRouter(prefix="/espace/{slug}/recrutement")
+
+    def page(
+        slug: str, request: Request, user: SignedIn, *, error: str | None = None, status: int = 200
+    ) -> HTMLResponse:
+        with transaction(runtime.engine) as session:
+            atelier, _ = atelier_for(session, user, slug, edit=True)
+            data = _page_data(session, atelier)
+            title = atelier.title
+        return render(
+            "workspace/recruitment.html",
+            status,
+            title=f"Recrutement — {title}",
+            user=user,
+            slug=slug,
+            error=error or notice_of(request, user, error=True),
+            message=notice_of(request, user),
+            **data,
+        )
+
+    @router.get("", response_class=HTMLResponse)
+    def recruitment_page(slug: str, request: Request) -> HTMLResponse:
+        return page(slug, request, signed_in_user(runtime, request))
+
+    def done(slug: str, user: SignedIn, text: str, *, changed: bool = False) -> Response:
+        if changed and on_change is not None:
+            on_change(slug)  # the engine queues the messages the change calls for
+        # No name in the notice: it travels in the address, which proxies log and browsers keep.
+        return redirect_with_notice(f"/espace/{slug}/recrutement", user, text)
+
+    async def uploaded(slug: str, request: Request, user: SignedIn) -> tuple[str, bytes]:
+        try:
+            upload = await signed_upload(request, user, field="fichier", limit=MAX_POOL_BYTES)
+        except BadInput as error:
+            raise Refused(error.message_fr, "bad upload") from None
+        if upload is None:
+            raise Refused("choisissez un fichier CSV ou Excel (.xlsx)", "no file")
+        if len(upload[1]) > MAX_POOL_BYTES:
+            raise Refused("le fichier dépasse 10 Mo", "file too large")
+        return upload
+
+    @router.post("/vivier")
+    async def pool(slug: str, request: Request) -> Response:
+        user = signed_in_user(runtime, request)
+        try:
+            filename, data = await uploaded(slug, request, user)
+            with transaction(runtime.engine) as session:
+                atelier, _ = atelier_for(session, user, slug, edit=True)
+                result = import_pool(
+                    session=session,
+                    atelier=atelier,
+                    sheet=read_sheet(data, name=filename),
+                    now=runtime.clock.now(),
+                    actor=person_actor(user.person_id),
+                )
+        except Refused as error:
+            return page(slug, request, user, error=error.message_fr, status=400)
+        parts = [count(len(result.volunteers), "volontaire ajouté", "volontaires ajoutés") + " au vivier"]
+        if result.duplicates:
+            parts.append(count(len(result.duplicates), "doublon écarté", "doublons écartés"))
+        if result.set_aside:
+            parts.append(
+                count(
+                    len(result.set_aside),
+                    "inscription hors tirage (même foyer)",
+                    "inscriptions hors tirage (même foyer)",
+                )
+            )
+        if result.without_consent:
+            parts.append(
+                count(len(result.without_consent), "ligne sans consentement", "lignes sans consentement")
+            )
+        return done(slug, user, " ; ".join(parts) + ".")
+
+    @router.post("/quotas")
+    async def quotas(slug: str, request: Request) -> Response:
+        user = signed_in_user(runtime, request)
+        try:
+            filename, data = await uploaded(slug, request, user)
+            with transaction(runtime.engine) as session:
+                atelier, _ = atelier_for(session, user, slug, edit=True)
+                change = set_quotas(
+                    session=session,
+                    atelier=atelier,
+                    quotas=read_quotas(read_sheet(data, name=filename)),
+                    now=runtime.clock.now(),
+                    actor=person_actor(user.person_id),
+                )
+        except Refused as error:
+            return page(slug, request, user, error=error.message_fr, status=400)
+        again = " Le COPIL avait approuvé les précédents : une nouvelle décision lui est demandée."
+        return done(slug, user, "Quotas enregistrés." + (again if change.asked_again else ""), changed=True)
+
+    @router.post("/sceller")
+    async def seal_lottery(slug: str, request: Request) -> Response:
+        user = signed_in_user(runtime, request)
+        form = await signed_form(request, user)
+        try:
+            size = int(form.get("taille", "") or 0) or None
+        except ValueError:
+            return page(
+                slug, request, user, error="la taille du panel doit être un nombre entier", status=400
+            )
+        try:
+            with transaction(runtime.engine) as session:
+                atelier, _ = atelier_for(session, user, slug, edit=True)
+                seal(
+                    session=session,
+                    atelier=atelier,
+                    size=size,
+                    now=runtime.clock.now(),
+                    actor=person_actor(user.person_id),
+                )
+        except Refused as error:
+            return page(slug, request, user, error=error.message_fr, status=400)
+        return done(
+            slug, user, "Tirage scellé : publiez son empreinte et annoncez comment la graine sera choisie."
+        )
+
+    @router.post("/tirer")
+    async def draw(slug: str, request: Request) -> Response:
+        user = signed_in_user(runtime, request)
+        form = await signed_form(request, user)
+        try:
+            with transaction(runtime.engine) as session:
+                atelier, _ = atelier_for(session, user, slug, edit=True)
+                draw_panel(
+                    session=session,
+                    atelier=atelier,
+                    seed=form.get("graine", ""),
+                    now=runtime.clock.now(),
+                    actor=person_actor(user.person_id),
+                )
+        except Refused as error:
+            return page(slug, request, user, error=error.message_fr, status=400)
+        return done(
+            slug,
+            user,
+            "Panel tiré : les personnes tirées sont invitées à confirmer, les autres "
+            "volontaires sont informés.",
+            changed=True,
+        )
+
+    @router.post("/remplacements/{replacement_id}")
+    async def approve(slug: str, replacement_id: int, request: Request) -> Response:
+        user = signed_in_user(runtime, request)
+        await signed_form(request, user)
+        try:
+            with transaction(runtime.engine) as session:
+                atelier, _ = atelier_for(session, user, slug, edit=True)
+                approve_replacement(
+                    session=session,
+                    atelier=atelier,
+                    replacement_id=replacement_id,
+                    now=runtime.clock.now(),
+                    actor=person_actor(user.person_id),
+                )
+        except Refused as error:
+            return page(slug, request, user, error=error.message_fr, status=400)
+        return done(slug, user, "Remplacement approuvé : le remplaçant est invité à confirmer.", changed=True)
+
+    return router

@@ -1,0 +1,95 @@
+"""The recruitment page over real HTTP: quotas and pool uploaded, the draw refused before COPIL n°1,
+then sealed and drawn, the panel shown beside the quotas."""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import urlsplit
+
+from sqlmodel import select
+
+from atelier.db import transaction
+from atelier.demo.cast import COPIL
+from atelier.engine import advance_plain
+from models import Person
+from tests.integration.conftest import World
+from tests.integration.test_gates import _until_open
+from tests.integration.test_recruitment import (
+    QUOTAS,
+    _approve_copil_1,
+    _snapshot,
+    lottery_world,
+    registrations,
+)
+from tests.integration.test_workspace import TEAM_EMAIL, _client, _csrf, _sign_in, site
+
+__all__ = ["lottery_world", "site"]  # the fixtures
+
+
+def _quotas_csv() -> bytes:
+    lines = ["category,feature,min,max", *(f"{q.category},{q.value},{q.min},{q.max}" for q in QUOTAS)]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def test_the_team_uploads_seals_and_draws_from_the_recruitment_page(lottery_world: World, site: str) -> None:
+    """Quotas and the pool as files; « Sceller » is not offered and a forced seal is refused (nothing
+    written) before COPIL n°1 approves, whose members see the quotas beside the pool; after it, the
+    seal shows its commitment and the draw fills the table's panel column within every quota."""
+    world = lottery_world
+    page_path = f"/espace/{world.slug}/recrutement"
+    with _client(site) as http:
+        _sign_in(world, http, TEAM_EMAIL)
+        page = http.get(page_path)
+        assert page.status_code == 200 and "les quotas ne sont pas encore saisis" in html.unescape(page.text)
+        csrf = _csrf(page)
+        sent = http.post(
+            f"{page_path}/quotas",
+            data={"csrf": csrf},
+            files={"fichier": ("quotas.csv", _quotas_csv(), "text/csv")},
+        )
+        assert sent.status_code == 303
+        sent = http.post(
+            f"{page_path}/vivier",
+            data={"csrf": csrf},
+            files={"fichier": ("inscriptions.csv", registrations(), "text/csv")},
+        )
+        shown = html.unescape(http.get(sent.headers["location"]).text)
+        assert "60 volontaires ajoutés au vivier ; 2 doublons écartés" in shown
+        assert (
+            "les quotas attendent l'approbation « COPIL n°1" in shown
+            and "Sceller le tirage</button>" not in shown
+        )
+        before = _snapshot(world)
+        forced = http.post(f"{page_path}/sceller", data={"csrf": csrf, "taille": "15"})
+        assert forced.status_code == 400 and "pas de tirage" in html.unescape(forced.text)
+        assert _snapshot(world) == before
+        _until_open(world, "copil_1")
+        # A COPIL member's decision link shows the quotas beside the pool they decide on.
+        with transaction(world.runtime.engine) as session:
+            member = session.exec(select(Person).where(Person.full_name == COPIL[0])).one()
+            url = world.runtime.signer.decision_url(
+                atelier=world.slug, gate="copil_1", round=1, person_id=member.id or 0, now=world.clock.now()
+            )
+        asked = html.unescape(http.get(urlsplit(url).path).text)
+        assert (
+            "Quotas et vivier" in asked
+            and '<th scope="row">Femme</th><td>7</td><td>8</td><td>30</td>' in asked
+        )
+        _approve_copil_1(world)
+        advance_plain(world.runtime, world.slug, world.clock.now())
+        _sign_in(world, http, TEAM_EMAIL)  # weeks later: the session has expired
+        csrf = _csrf(http.get(page_path))
+        sealed = http.post(f"{page_path}/sceller", data={"csrf": csrf, "taille": "15"})
+        shown = html.unescape(http.get(sealed.headers["location"]).text)
+        commitment = re.search(r"<code>([0-9a-f]{64})</code>", shown)
+        assert commitment is not None and "Tirer le panel" in shown
+        drawn = http.post(f"{page_path}/tirer", data={"csrf": csrf, "graine": "12 27 33 40 48"})
+        shown = html.unescape(http.get(drawn.headers["location"]).text)
+        assert "Panel tiré" in shown and commitment.group(1) in shown and "Panel (15)" in shown
+        cells = re.findall(
+            r'<th scope="row">([^<]+)</th><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td>', shown
+        )
+        in_panel = {value: int(panel) for value, _min, _max, _pool, panel in cells}
+        assert all(q.min <= in_panel[q.value] <= q.max for q in QUOTAS)
+        assert shown.count("sans réponse") == 15
