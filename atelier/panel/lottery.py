@@ -17,15 +17,20 @@ from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.optimize import Bounds, LinearConstraint, milp
 
 from atelier.errors import Refused
+from atelier.panel.highs import Master, Pricing
 from atelier.panel.model import Quota, Types
 
 TOLERANCE = 1e-7
+EXACT_GAP = 1e-6  # the pricing MIP that declares optimality
 MAX_ROUNDS = 5000
 SMOOTHING = 0.5  # weight of the best duals seen so far in the duals priced
 QUICK_GAP = 0.2  # relative optimality gap of the pricing MIP while it still finds improvements
+QUICK_NODES = 1  # and its branch-and-bound nodes: the root's heuristics find most improvements
+NEIGHBOURS = 60  # columns one swap away from each priced one, added with it
+SWAP_CANDIDATES = 200  # the types most worth adding, among which swaps are looked for
 DUAL_EPSILON = 1e-9  # a dual above this marks a type that cannot rise further (LEXIMIN)
 FIX_SLACK = 1e-9  # a fixed type's floor sits this far below its level, for the LP's tolerances
 
@@ -101,40 +106,6 @@ def _best_composition(
     return counts
 
 
-@dataclass(frozen=True)
-class _Master:
-    """The restricted LP's optimum: the weights of the compositions found, the level z, the duals
-    of the reachable types' constraints and of « the weights sum to 1 »."""
-
-    weights: NDArray[np.float64]
-    level: float
-    duals: NDArray[np.float64]
-    convexity: float
-
-
-def _restricted_lp(
-    shares: NDArray[np.float64], reachable: NDArray[np.int64], floors: NDArray[np.float64]
-) -> _Master:
-    """max z s.t. each reachable type's probability is ≥ its floor when it has one (NaN: none),
-    ≥ z otherwise, over the compositions found (columns of ``shares``, type × composition, c_t / m_t)."""
-    panels = shares.shape[1]
-    free = np.isnan(floors)
-    objective = np.concatenate([np.zeros(panels), [-1.0]])
-    a_ub = np.hstack([-shares[reachable], free[:, None].astype(float)])
-    b_ub = np.where(free, 0.0, -np.nan_to_num(floors))
-    a_eq = np.concatenate([np.ones(panels), [0.0]])[None, :]
-    result = linprog(
-        objective, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=[1.0],
-        bounds=[(0, None)] * panels + [(None, None)], method="highs",
-    )  # fmt: skip
-    if result.status != 0:
-        raise RuntimeError(f"restricted LP failed: {result.message}")
-    return _Master(
-        result.x[:panels], float(-result.fun), -np.asarray(result.ineqlin.marginals),
-        float(-result.eqlin.marginals[0]),
-    )  # fmt: skip
-
-
 def _cover(problem: Problem) -> tuple[list[NDArray[np.int64]], NDArray[np.int64]]:
     """Compositions that together include every type that fits in some panel, and those types."""
     count = len(problem.types.sizes)
@@ -152,44 +123,100 @@ def _cover(problem: Problem) -> tuple[list[NDArray[np.int64]], NDArray[np.int64]
     return found, np.array([t for t in range(count) if t not in unreachable], dtype=np.int64)
 
 
-def _solve(problem: Problem, found: list[NDArray[np.int64]], reachable: NDArray[np.int64],
-           floors: NDArray[np.float64]) -> _Master:  # fmt: skip
-    """Column generation: add the composition the duals value most until none is worth more than
-    the LP's convexity dual; ``found`` grows in place.
+@dataclass(frozen=True)
+class _Optimum:
+    weights: NDArray[np.float64]  # of each composition found
+    level: float  # z
+    duals: NDArray[np.float64]  # of each reachable type's constraint
+
+
+def _solve(problem: Problem, pricing: Pricing, master: Master, found: list[NDArray[np.int64]],
+           floors: NDArray[np.float64]) -> _Optimum:  # fmt: skip
+    """Column generation: add the compositions the duals value more than the LP's convexity dual
+    until there are none; ``found`` and ``master`` grow together.
 
     Duals are smoothed towards the best ones seen (Wentges): plain duals jump from corner to corner
     and the method creeps towards the optimum. Optimality is still only declared by the exact MIP
     at the LP's own duals."""
     sizes = np.array(problem.types.sizes, dtype=float)
+    reachable = master.reachable
     fixed = ~np.isnan(floors)
     center: NDArray[np.float64] | None = None
     best_bound = np.inf
     for _ in range(MAX_ROUNDS):
-        master = _restricted_lp(np.column_stack(found) / sizes[:, None], reachable, floors)
+        weights_of_panels, level, duals, convexity = master.solve()
         weights = np.zeros(len(sizes))
-        weights[reachable] = master.duals / sizes[reachable]
+        weights[reachable] = duals / sizes[reachable]
         smoothed = weights if center is None else SMOOTHING * center + (1 - SMOOTHING) * weights
-        composition = _best_composition(problem, smoothed, gap=QUICK_GAP)
-        if composition is not None:
-            # The Lagrangian bound at these duals: what the best panel is worth, less what the
-            # fixed types are promised.
-            bound = float(smoothed @ composition) - float(
-                (smoothed * sizes)[reachable][fixed] @ floors[fixed]
-            )
+        # The LP relaxation rounded, at the smoothed duals then at the LP's own, before a full MIP.
+        candidates = pricing.rounded(smoothed)
+        if not any(float(weights @ c) > convexity + TOLERANCE for c in candidates):
+            candidates = pricing.rounded(weights)
+        if not any(float(weights @ c) > convexity + TOLERANCE for c in candidates):
+            candidates = pricing.best(smoothed, gap=QUICK_GAP, nodes=QUICK_NODES)
+        if candidates:
+            # The best panel found at the smoothed duals, less what the fixed types are promised:
+            # the lowest seen marks the duals to smooth towards.
+            promised = float((smoothed * sizes)[reachable][fixed] @ floors[fixed]) if fixed.any() else 0.0
+            bound = float(smoothed @ candidates[0]) - promised
             if bound < best_bound:
                 best_bound, center = bound, smoothed
-        if composition is None or float(weights @ composition) <= master.convexity + TOLERANCE:
-            composition = _best_composition(problem, weights)
-            if composition is None or float(weights @ composition) <= master.convexity + TOLERANCE:
-                return master
-        found.append(composition)
-    return master
+        improving = [c for c in candidates if float(weights @ c) > convexity + TOLERANCE]
+        if improving:
+            improving += _neighbours(problem, improving[0], weights, convexity + TOLERANCE)
+        if not improving:
+            improving = [
+                c for c in pricing.best(weights, gap=EXACT_GAP) if float(weights @ c) > convexity + TOLERANCE
+            ]
+            if not improving:
+                return _Optimum(weights_of_panels, level, duals)
+        master.add(improving)
+        found.extend(improving)
+    return _Optimum(weights_of_panels, level, duals)
 
 
-def _distribution(problem: Problem, found: list[NDArray[np.int64]], master: _Master) -> Distribution:
+def _swaps(
+    problem: Problem, composition: NDArray[np.int64], weights: NDArray[np.float64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_], NDArray[np.float64]]:
+    """Every swap of one person of a type present for one of a type not exhausted (among the
+    SWAP_CANDIDATES most worth adding): the types out and in, whether the quotas still hold, the gain."""
+    rows, lows, highs = problem.matrix
+    sizes = np.array(problem.types.sizes)
+    counts = rows @ composition
+    out = np.flatnonzero(composition > 0)
+    into = np.flatnonzero(composition < sizes)
+    into = into[np.argsort(-weights[into])][:SWAP_CANDIDATES]
+    # Quota counts after each swap (out i, in j): counts - row_i + row_j, for every pair.
+    after = counts[:, None, None] - rows[:, out][:, :, None] + rows[:, into][:, None, :]
+    fits = ((after >= lows[:, None, None]) & (after <= highs[:, None, None])).all(axis=0)
+    fits &= out[:, None] != into[None, :]
+    return out, into, fits, weights[into][None, :] - weights[out][:, None]
+
+
+def _neighbours(
+    problem: Problem, composition: NDArray[np.int64], weights: NDArray[np.float64], floor: float
+) -> list[NDArray[np.int64]]:
+    """Up to NEIGHBOURS compositions one swap away (one person of a type for one of another) that
+    still meet the quotas and are worth more than ``floor``: cheap columns found without a MIP,
+    which let the master LP move further each round."""
+    out, into, fits, gain = _swaps(problem, composition, weights)
+    value = float(weights @ composition) + gain
+    ok = fits & (value > floor)
+    pairs = np.argwhere(ok)
+    pairs = pairs[np.argsort(-value[ok])][:NEIGHBOURS]
+    found = []
+    for i, j in pairs:
+        swapped = composition.copy()
+        swapped[out[i]] -= 1
+        swapped[into[j]] += 1
+        found.append(swapped)
+    return found
+
+
+def _distribution(problem: Problem, found: list[NDArray[np.int64]], optimum: _Optimum) -> Distribution:
     sizes = np.array(problem.types.sizes, dtype=float)
-    keep = master.weights > 1e-10
-    kept = master.weights[keep] / master.weights[keep].sum()
+    keep = optimum.weights > 1e-10
+    kept = optimum.weights[keep] / optimum.weights[keep].sum()
     compositions = [c for c, k in zip(found, keep, strict=True) if k]
     per_type = (np.column_stack(compositions) / sizes[:, None]) @ kept
     return Distribution(
@@ -199,12 +226,21 @@ def _distribution(problem: Problem, found: list[NDArray[np.int64]], master: _Mas
     )
 
 
+def _models(problem: Problem) -> tuple[Pricing, Master, list[NDArray[np.int64]]]:
+    found, reachable = _cover(problem)
+    sizes = np.array(problem.types.sizes, dtype=float)
+    pricing = Pricing(sizes, problem.size, *problem.matrix)
+    master = Master(sizes, reachable)
+    master.add(found)
+    return pricing, master, found
+
+
 def maximin(problem: Problem) -> Distribution:
     """The distribution that maximises the smallest selection probability of anyone who can be
     selected at all (people whose type fits in no panel get 0)."""
-    found, reachable = _cover(problem)
-    master = _solve(problem, found, reachable, np.full(len(reachable), np.nan))
-    return _distribution(problem, found, master)
+    pricing, master, found = _models(problem)
+    optimum = _solve(problem, pricing, master, found, np.full(len(master.reachable), np.nan))
+    return _distribution(problem, found, optimum)
 
 
 def leximin(problem: Problem) -> Distribution:
@@ -213,19 +249,21 @@ def leximin(problem: Problem) -> Distribution:
 
     At each level, the types whose constraint has a positive dual cannot rise above it: they are
     fixed there (a hair below, so that the LP stays feasible) and the others are raised."""
-    found, reachable = _cover(problem)
-    floors = np.full(len(reachable), np.nan)
+    pricing, master, found = _models(problem)
+    floors = np.full(len(master.reachable), np.nan)
+    sizes = np.array(problem.types.sizes, dtype=float)
     while True:
-        master = _solve(problem, found, reachable, floors)
+        optimum = _solve(problem, pricing, master, found, floors)
         free = np.isnan(floors)
-        tight = free & (master.duals > DUAL_EPSILON)
+        tight = free & (optimum.duals > DUAL_EPSILON)
         if not tight.any():  # degenerate duals: fix the lowest instead (at least one is at z)
-            shares = (np.column_stack(found) / np.array(problem.types.sizes, dtype=float)[:, None])[reachable]
-            probabilities = shares @ master.weights
+            shares = (np.column_stack(found) / sizes[:, None])[master.reachable]
+            probabilities = shares @ optimum.weights
             tight = free & (probabilities <= probabilities[free].min() + TOLERANCE)
-        floors[tight] = master.level - FIX_SLACK
+        floors[tight] = optimum.level - FIX_SLACK
+        master.fix(np.flatnonzero(tight), optimum.level - FIX_SLACK)
         if not np.isnan(floors).any():
-            return _distribution(problem, found, master)
+            return _distribution(problem, found, optimum)
 
 
 ALGORITHMS = {"maximin": maximin, "leximin": leximin}

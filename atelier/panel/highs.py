@@ -1,0 +1,135 @@
+"""The two models of the column generation, kept alive in HiGHS (highspy, MIT) between rounds:
+the restricted master LP grows by one column at a time and is re-solved from its last basis; the
+pricing MIP only changes its objective. Rebuilding them each round (as SciPy's one-shot calls do)
+cost more than solving them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import highspy
+import numpy as np
+from numpy.typing import NDArray
+
+INF = highspy.kHighsInf
+
+
+def _highs() -> highspy.Highs:
+    h = highspy.Highs()  # type: ignore[no-untyped-call]
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("random_seed", 0)  # the same instance gives the same distribution
+    return h
+
+
+class Pricing:
+    """max w·c over compositions c: integers 0 ≤ c_t ≤ m_t, Σ c = k, each quota's count in bounds."""
+
+    def __init__(self, sizes: NDArray[np.float64], size: int, rows: NDArray[np.float64],
+                 lows: NDArray[np.float64], highs: NDArray[np.float64]) -> None:  # fmt: skip
+        self.count = len(sizes)
+        self.index = np.arange(self.count, dtype=np.int32)
+        h = self.h = _highs()
+        h.addVars(self.count, np.zeros(self.count), sizes.astype(float))
+        h.changeColsIntegrality(
+            self.count, self.index, np.array([highspy.HighsVarType.kInteger] * self.count)
+        )
+        h.addRow(float(size), float(size), self.count, self.index, np.ones(self.count))
+        for row, low, high in zip(rows, lows, highs, strict=True):
+            members = np.flatnonzero(row).astype(np.int32)
+            h.addRow(float(low), float(high), len(members), members, np.ones(len(members)))
+        h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        h.setOptionValue("mip_improving_solution_save", True)
+        self.sizes = sizes.astype(float)
+        # The same model without integrality, re-solved from its last basis when the costs change.
+        relaxed = self.relaxed = _highs()
+        relaxed.passModel(h.getLp())
+        relaxed.changeColsIntegrality(
+            self.count, self.index, np.array([highspy.HighsVarType.kContinuous] * self.count)
+        )
+        relaxed.setOptionValue("presolve", "off")
+
+    def rounded(self, weights: NDArray[np.float64]) -> list[NDArray[np.int64]]:
+        """A good composition fast: the LP relaxation's optimum has few fractional counts (no more
+        than the quotas); keep the others and solve the small MIP over those few."""
+        self.relaxed.changeColsCost(self.count, self.index, weights.astype(float))
+        self.relaxed.run()
+        if self.relaxed.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return []
+        x = np.asarray(self.relaxed.getSolution().col_value)
+        fractional = np.abs(x - np.rint(x)) > 1e-6
+        low = np.where(fractional, np.floor(x), np.rint(x))
+        high = np.where(fractional, np.ceil(x), np.rint(x))
+        # Some room around the fractional ones, so that the small MIP is rarely infeasible.
+        low = np.where(fractional, np.maximum(low - 1, 0), low)
+        high = np.where(fractional, np.minimum(high + 1, self.sizes), high)
+        self.h.changeColsBounds(self.count, self.index, low, high)
+        try:
+            return self.best(weights, gap=1e-6)
+        finally:
+            self.h.changeColsBounds(self.count, self.index, np.zeros(self.count), self.sizes)
+
+    def best(
+        self, weights: NDArray[np.float64], *, gap: float, nodes: int | None = None
+    ) -> list[NDArray[np.int64]]:
+        """The best composition found within ``gap`` (relative) or ``nodes`` branch-and-bound
+        nodes, then the other improving ones the search met, best first; empty when no
+        composition meets the quotas."""
+        self.h.changeColsCost(self.count, self.index, weights.astype(float))
+        self.h.setOptionValue("mip_rel_gap", gap)
+        self.h.setOptionValue("mip_max_nodes", nodes if nodes is not None else highspy.kHighsIInf)
+        self.h.run()
+        if self.h.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
+            return []
+        saved = sorted(self.h.getSavedMipSolutions(), key=lambda s: -s.objective)
+        found = [np.rint(np.asarray(self.h.getSolution().col_value)).astype(np.int64)]
+        found += [np.rint(np.asarray(s.col_value)).astype(np.int64) for s in saved]
+        unique: dict[bytes, NDArray[np.int64]] = {}
+        for composition in found:
+            unique.setdefault(composition.tobytes(), composition)
+        return list(unique.values())
+
+
+class Master:
+    """max z over weights λ of the compositions found: Σ λ = 1 and, for each reachable type,
+    Σ λ_j c_jt / m_t ≥ z (≥ its floor once fixed, in LEXIMIN)."""
+
+    def __init__(self, sizes: NDArray[np.float64], reachable: NDArray[np.int64]) -> None:
+        self.sizes, self.reachable = sizes, reachable
+        self.row_of = {int(t): i for i, t in enumerate(reachable)}
+        h = self.h = _highs()
+        h.setOptionValue("presolve", "off")  # re-solved from the last basis, column by column
+        h.setOptionValue("simplex_strategy", 4)  # primal: new columns leave the basis primal feasible
+        h.addVar(-INF, INF)  # z, column 0
+        h.changeColCost(0, 1.0)
+        h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        for _ in range(len(reachable)):
+            h.addRow(0.0, INF, 1, np.array([0], dtype=np.int32), np.array([-1.0]))
+        self.convexity = len(reachable)
+        h.addRow(1.0, 1.0, 0, np.array([], dtype=np.int32), np.array([]))
+        self.columns = 0
+
+    def add(self, compositions: Sequence[NDArray[np.int64]]) -> None:
+        for composition in compositions:
+            rows = [self.row_of[int(t)] for t in np.flatnonzero(composition) if int(t) in self.row_of]
+            values = [composition[self.reachable[r]] / self.sizes[self.reachable[r]] for r in rows]
+            indices = np.array([*rows, self.convexity], dtype=np.int32)
+            self.h.addCol(0.0, 0.0, INF, len(indices), indices, np.array([*values, 1.0]))
+            self.columns += 1
+
+    def fix(self, rows: NDArray[np.int64], floor: float) -> None:
+        """These types keep at least ``floor``; z no longer bounds them."""
+        for row in rows:
+            self.h.changeCoeff(int(row), 0, 0.0)
+            self.h.changeRowBounds(int(row), floor, INF)
+
+    def solve(self) -> tuple[NDArray[np.float64], float, NDArray[np.float64], float]:
+        """The compositions' weights, z, the types' duals (≥ 0) and the convexity dual."""
+        self.h.run()
+        if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(f"restricted LP failed: {self.h.getModelStatus()}")
+        solution = self.h.getSolution()
+        values = np.asarray(solution.col_value)
+        duals = np.asarray(solution.row_dual)
+        # In a maximisation, HiGHS's duals of « ≥ » rows are ≤ 0: the types' weights are their opposites;
+        # the convexity row's dual is the value of one more unit of total weight, z itself in MAXIMIN.
+        return values[1:], float(values[0]), -duals[: self.convexity], float(duals[self.convexity])
