@@ -49,19 +49,18 @@ class Pricing:
         relaxed.setOptionValue("presolve", "off")
 
     def rounded(self, weights: NDArray[np.float64]) -> list[NDArray[np.int64]]:
-        """A good composition fast: the LP relaxation's optimum has few fractional counts (no more
-        than the quotas); keep the others and solve the small MIP over those few."""
+        """A good composition fast: the MIP restricted to the neighbourhood of the LP relaxation's
+        optimum (a few hundred small ranges instead of every count from 0 to m_t)."""
         self.relaxed.changeColsCost(self.count, self.index, weights.astype(float))
         self.relaxed.run()
         if self.relaxed.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return []
         x = np.asarray(self.relaxed.getSolution().col_value)
-        fractional = np.abs(x - np.rint(x)) > 1e-6
-        low = np.where(fractional, np.floor(x), np.rint(x))
-        high = np.where(fractional, np.ceil(x), np.rint(x))
-        # Some room around the fractional ones, so that the small MIP is rarely infeasible.
-        low = np.where(fractional, np.maximum(low - 1, 0), low)
-        high = np.where(fractional, np.minimum(high + 1, self.sizes), high)
+        # Every type the relaxation uses may move by one person; the others stay out. Rounding the
+        # fractional counts alone is often infeasible with tight quotas.
+        used = x > 1e-9
+        low = np.where(used, np.maximum(np.floor(x + 1e-9) - 1, 0), 0.0)
+        high = np.where(used, np.minimum(np.ceil(x - 1e-9) + 1, self.sizes), 0.0)
         self.h.changeColsBounds(self.count, self.index, low, high)
         try:
             return self.best(weights, gap=1e-6)
