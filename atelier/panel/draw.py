@@ -63,7 +63,9 @@ class Draw:
 
 
 def draw(published: dict[str, Any], seed: str) -> Draw:
-    """The panel the seed selects, from the published files alone."""
+    """The panel the seed selects, from the published files alone (spaces in the seed as typed
+    do not count: « 4  8 15 » is « 4 8 15 »)."""
+    seed = " ".join(seed.split())
     probabilities = [Decimal(p) for p in published["probabilities"]]
     u = _uniform(seed, 0)
     cumulative, chosen = Decimal(0), len(probabilities) - 1

@@ -251,6 +251,17 @@ def _close(*, session: Session, atelier: Atelier, gate: Gate, status: GateStatus
 MAX_REVISION_NOTE = 2000
 
 
+def _revised_due_at(session: Session, atelier: Atelier, gate: Gate, now: datetime) -> datetime:
+    """When a revised version (or a changed subject) put to the gate is due: the template's delay."""
+    step = session.get(Step, gate.step_id)
+    if step is None:
+        raise RuntimeError(f"gate {gate.key} without its step")
+    template = template_of(atelier)
+    spec = template.step(step.key).gate
+    days = spec.revised_decision_days if spec else 7
+    return revised_decision_due_at(now, days, template, venue_calendar_of(atelier))
+
+
 def record_revision(*, session: Session, atelier: Atelier, gate_key: str, note: str, now: datetime) -> Gate:
     """The team records the revised version of a sent-back gate; members are asked again at the
     engine's next pass, with ``note`` saying what changed, and decide within a set delay."""
@@ -275,14 +286,8 @@ def record_revision(*, session: Session, atelier: Atelier, gate_key: str, note: 
             f"la note dépasse {MAX_REVISION_NOTE} caractères : résumez ce qui a changé",
             "revision note too long",
         )
-    step = session.get(Step, gate.step_id)
-    if step is None:
-        raise RuntimeError(f"gate {gate.key} without its step")
-    template = template_of(atelier)
-    spec = template.step(step.key).gate
-    days = spec.revised_decision_days if spec else 7
     gate.revised_at, gate.revision_note = now, text
-    gate.due_at = revised_decision_due_at(now, days, template, venue_calendar_of(atelier))
+    gate.due_at = _revised_due_at(session, atelier, gate, now)
     session.add(gate)
     record_event(
         session=session,
@@ -304,18 +309,11 @@ def ask_again_after_change(
     again, as a new round with ``note`` saying what changed, to be decided like a revised version."""
     if gate.status is not GateStatus.APPROVED:
         raise RuntimeError(f"gate {gate.key} asked again in status {gate.status.value}")
-    step = session.get(Step, gate.step_id)
-    if step is None:
-        raise RuntimeError(f"gate {gate.key} without its step")
-    template = template_of(atelier)
-    spec = template.step(step.key).gate
     gate.status = GateStatus.OPEN
     gate.round += 1
     gate.opened_at, gate.closed_at = now, None
     gate.revised_at, gate.revision_note = now, note
-    gate.due_at = revised_decision_due_at(
-        now, spec.revised_decision_days if spec else 7, template, venue_calendar_of(atelier)
-    )
+    gate.due_at = _revised_due_at(session, atelier, gate, now)
     session.add(gate)
     record_event(
         session=session,

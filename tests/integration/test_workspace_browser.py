@@ -109,6 +109,9 @@ def test_a_team_member_signs_in_reads_the_gantt_and_records_a_step(
     # The team's other pages, each checked as shown.
     page.get_by_role("link", name="Messages").click()
     _accessible(page, "messages")
+    page.goto(f"{site}/espace/{world.slug}/recrutement")
+    expect(page.get_by_label("Inscriptions des volontaires")).to_be_visible()
+    _accessible(page, "recrutement")
     page.goto(f"{site}/espace/{world.slug}/journal")
     _accessible(page, "journal")
     # Choosing a kind of event filters the table in place (htmx), and the address keeps the filter.
