@@ -27,6 +27,7 @@ from atelier.services.ateliers import template_of
 from atelier.services.events import record_event
 from atelier.services.gates import ask_again_after_change, get_gate
 from atelier.services.people import PersonIn, add_people, people_with_role
+from atelier.services.people_sheet import normal_header
 from atelier.services.spreadsheet import Sheet
 from models import Atelier, Gate, PanelLottery, PanelQuota, Volunteer
 from models.enums import GateStatus, Role, VolunteerStatus
@@ -106,7 +107,7 @@ def import_pool(
         households=frozenset(
             v.household for v in pool if v.household and v.status is not VolunteerStatus.SET_ASIDE
         ),
-        names_at=frozenset((" ".join(v.full_name.lower().split()), v.household) for v in pool if v.household),
+        names_at=frozenset((normal_header(v.full_name), v.household) for v in pool if v.household),
     )
     registrations = read_registrations(
         sheet,
@@ -226,7 +227,8 @@ def approval_refusal(*, session: Session, atelier: Atelier) -> str | None:
     gate = _quotas_gate(session=session, atelier=atelier)
     if gate.status is not GateStatus.APPROVED or gate.closed_at is None:
         return f"les quotas attendent l'approbation « {gate.name} »"
-    changed = lottery_of(session=session, atelier=atelier).quotas_changed_at
+    lottery = find_lottery(session=session, atelier=atelier)
+    changed = lottery.quotas_changed_at if lottery is not None else None
     if changed is not None and changed > gate.closed_at:
         return "les quotas ont changé depuis leur approbation : une nouvelle décision du COPIL est nécessaire"
     return None

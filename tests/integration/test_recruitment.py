@@ -133,6 +133,16 @@ def test_the_pool_is_read_as_excel_writes_it_with_duplicates_households_and_cons
     with refused("ligne 2 : « Fem. » n'est pas une valeur de « Genre »", Refused):
         _in_atelier(world, "pool", sheet=read_sheet(bad, name="inscriptions.csv"))
     assert _snapshot(world) == before
+    # A later file: the same person typed without accents or capitals, at the same address, with
+    # another e-mail and phone, is found in the pool; a newcomer is added.
+    again = [
+        HEADER,
+        _row(5, email="autre5@exemple.fr", phone="07 00 00 00 05").replace("Prénom5", "PRENOM5"),
+        _row(200),
+    ]
+    result = _in_atelier(world, "pool", sheet=read_sheet("\r\n".join(again).encode("cp1252"), name="b.csv"))
+    assert result.duplicates == ["ligne 2 : déjà inscrite (même nom à la même adresse, le vivier)"]  # type: ignore[attr-defined]
+    assert len(result.volunteers) == 1 and not result.set_aside  # type: ignore[attr-defined]
 
 
 def test_no_draw_before_copil_1_approves_the_quotas_and_a_change_after_needs_a_new_decision(
