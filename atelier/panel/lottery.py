@@ -69,37 +69,27 @@ class Distribution:
         return min(self.type_probability)
 
 
-def _best_composition(
-    problem: Problem, weights: NDArray[np.float64], *, cover: Sequence[int] = (), gap: float = 1e-6
-) -> NDArray[np.int64] | None:
-    """The composition of maximal weight that meets the quotas (None: none does). With ``cover``,
-    the one that includes the most of those types instead."""
+def _covering_composition(problem: Problem, cover: Sequence[int]) -> NDArray[np.int64] | None:
+    """The composition meeting the quotas that includes the most of the ``cover`` types (None:
+    no composition meets the quotas)."""
     sizes = np.array(problem.types.sizes, dtype=float)
     count = len(sizes)
     rows, lows, highs = problem.matrix
-    if cover:
-        # Counts, then one 0/1 "included" variable per type to cover (included ≤ count).
-        extra = len(cover)
-        objective = np.concatenate([np.zeros(count), -np.ones(extra)])
-        link = np.zeros((extra, count + extra))
-        for j, t in enumerate(cover):
-            link[j, t], link[j, count + j] = -1.0, 1.0
-        constraints = [
-            LinearConstraint(
-                np.concatenate([np.ones(count), np.zeros(extra)])[None, :], problem.size, problem.size
-            ),
-            LinearConstraint(np.hstack([rows, np.zeros((len(rows), extra))]), lows, highs),
-            LinearConstraint(link, -np.inf, 0.0),
-        ]
-        bounds = Bounds(np.zeros(count + extra), np.concatenate([sizes, np.ones(extra)]))
-        result = milp(objective, constraints=constraints, integrality=np.ones(count + extra), bounds=bounds)
-    else:
-        constraints = [LinearConstraint(np.ones((1, count)), problem.size, problem.size),
-                       LinearConstraint(rows, lows, highs)]  # fmt: skip
-        result = milp(
-            -weights, constraints=constraints, integrality=np.ones(count), bounds=Bounds(0, sizes),
-            options={"mip_rel_gap": gap},
-        )  # fmt: skip
+    # Counts, then one 0/1 "included" variable per type to cover (included ≤ count).
+    extra = len(cover)
+    objective = np.concatenate([np.zeros(count), -np.ones(extra)])
+    link = np.zeros((extra, count + extra))
+    for j, t in enumerate(cover):
+        link[j, t], link[j, count + j] = -1.0, 1.0
+    constraints = [
+        LinearConstraint(
+            np.concatenate([np.ones(count), np.zeros(extra)])[None, :], problem.size, problem.size
+        ),
+        LinearConstraint(np.hstack([rows, np.zeros((len(rows), extra))]), lows, highs),
+        LinearConstraint(link, -np.inf, 0.0),
+    ]
+    bounds = Bounds(np.zeros(count + extra), np.concatenate([sizes, np.ones(extra)]))
+    result = milp(objective, constraints=constraints, integrality=np.ones(count + extra), bounds=bounds)
     if result.x is None:
         return None
     counts: NDArray[np.int64] = np.rint(result.x[:count]).astype(np.int64)
@@ -112,7 +102,7 @@ def _cover(problem: Problem) -> tuple[list[NDArray[np.int64]], NDArray[np.int64]
     found: list[NDArray[np.int64]] = []
     uncovered = list(range(count))
     while uncovered:
-        composition = _best_composition(problem, np.zeros(count), cover=uncovered)
+        composition = _covering_composition(problem, uncovered)
         if composition is None:
             raise Infeasible
         if not any(composition[t] > 0 for t in uncovered):

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from atelier.errors import Refused
 from atelier.french import count
-from atelier.panel.lottery import Problem
+from atelier.panel.lottery import Distribution, Infeasible, Problem, solve
 from atelier.panel.model import Quota
 
 
@@ -72,3 +73,15 @@ def explain(problem: Problem, relaxed: tuple[Quota, ...] | None) -> list[str]:
                 f"relever le maximum {what} de {before.max} à {after.max} rendrait le tirage possible"
             )
     return lines
+
+
+def solve_or_explain(problem: Problem, algorithm: str) -> Distribution:
+    """The distribution; quotas no panel meets are refused in French with the smallest change
+    that would make the draw possible."""
+    try:
+        return solve(problem, algorithm)
+    except Infeasible:
+        fixes = explain(problem, smallest_relaxation(problem))
+        raise Refused(
+            "tirage impossible avec ces quotas : " + " ; ".join(fixes), "infeasible quotas"
+        ) from None

@@ -12,9 +12,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from atelier.errors import Refused
 from atelier.panel.draw import Draw, commitment, draw, publication
-from atelier.panel.lottery import Distribution, Infeasible, Problem, solve
+from atelier.panel.lottery import Distribution, Problem
 from atelier.panel.model import Pool, Quota, read_pool, read_quotas, types_of
-from atelier.panel.relax import explain, smallest_relaxation
+from atelier.panel.relax import solve_or_explain
 from atelier.services.spreadsheet import read_sheet
 
 PUBLICATION = "publication.json"
@@ -49,13 +49,7 @@ def run_lottery(
         raise Refused("la taille du panel doit être d'au moins 1", "panel size below 1")
     types = types_of(pool)
     problem = Problem(types, pool.categories, quotas, size)
-    try:
-        distribution = solve(problem, algorithm)
-    except Infeasible:
-        fixes = explain(problem, smallest_relaxation(problem))
-        raise Refused(
-            "tirage impossible avec ces quotas : " + " ; ".join(fixes), "infeasible quotas"
-        ) from None
+    distribution = solve_or_explain(problem, algorithm)
     published = publication(pool, quotas, size, algorithm, distribution, types)
     by_type = dict(zip(types.keys, distribution.type_probability, strict=True))
     person_probability = {

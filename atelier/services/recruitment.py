@@ -19,10 +19,10 @@ from atelier.errors import Refused
 from atelier.i18n import short_datetime
 from atelier.panel.criteria import default_criteria
 from atelier.panel.draw import commitment, draw, publication
-from atelier.panel.lottery import Infeasible, Problem, solve
+from atelier.panel.lottery import Problem
 from atelier.panel.model import Pool, Quota, types_of
 from atelier.panel.registrations import Known, Registrations, read_registrations
-from atelier.panel.relax import explain, smallest_relaxation
+from atelier.panel.relax import solve_or_explain
 from atelier.services.ateliers import template_of
 from atelier.services.events import record_event
 from atelier.services.gates import ask_again_after_change, get_gate
@@ -271,13 +271,7 @@ def seal(
         raise Refused("le vivier est vide : importez d'abord les volontaires", "empty pool")
     types = types_of(pool)
     problem = Problem(types, categories, tuple(quotas), size)
-    try:
-        distribution = solve(problem, algorithm)
-    except Infeasible:
-        fixes = explain(problem, smallest_relaxation(problem))
-        raise Refused(
-            "tirage impossible avec ces quotas : " + " ; ".join(fixes), "infeasible quotas"
-        ) from None
+    distribution = solve_or_explain(problem, algorithm)
     published = publication(pool, tuple(quotas), size, algorithm, distribution, types)
     lottery.size, lottery.algorithm, lottery.sealed_at = size, algorithm, now
     lottery.publication = json.dumps(published, ensure_ascii=False)

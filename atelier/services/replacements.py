@@ -32,7 +32,8 @@ def replacements_of(*, session: Session, atelier: Atelier) -> list[PanelReplacem
     return list(session.exec(query.order_by(col(PanelReplacement.id))).all())
 
 
-def _answers(session: Session, atelier: Atelier) -> dict[int, Answer]:
+def answers_of(*, session: Session, atelier: Atelier) -> dict[int, Answer]:
+    """Each citizen's answer to their invitation, by person id (the latest counts)."""
     rows = session.exec(select(InvitationAnswer).where(InvitationAnswer.atelier_id == pk(atelier))).all()
     return {a.person_id: a.answer for a in rows}
 
@@ -40,7 +41,7 @@ def _answers(session: Session, atelier: Atelier) -> dict[int, Answer]:
 def _dropouts(session: Session, atelier: Atelier, now: datetime) -> list[tuple[Volunteer, str]]:
     spec = template_of(atelier).recruitment
     days = spec.confirm_days if spec else 8
-    answers = _answers(session, atelier)
+    answers = answers_of(session=session, atelier=atelier)
     handled = {r.dropped_id for r in replacements_of(session=session, atelier=atelier)}
     found = []
     for volunteer in volunteers_of(session=session, atelier=atelier, status=VolunteerStatus.SELECTED):
@@ -60,7 +61,7 @@ def propose_replacements(*, session: Session, atelier: Atelier, now: datetime) -
     lottery = find_lottery(session=session, atelier=atelier)
     if lottery is None or lottery.drawn_at is None or lottery.seed is None:
         return []
-    answers = _answers(session, atelier)
+    answers = answers_of(session=session, atelier=atelier)
     volunteers = {pk(v): v for v in volunteers_of(session=session, atelier=atelier)}
     for proposal in replacements_of(session=session, atelier=atelier):
         dropped = volunteers[proposal.dropped_id]
@@ -173,7 +174,7 @@ def approve_replacement(
     if newcomer.status not in (VolunteerStatus.RESERVE, VolunteerStatus.NOT_SELECTED):
         raise Refused("le remplaçant proposé n'est plus disponible", "replacement no longer available")
     if proposal.reason == "no_answer" and dropped.person_id is not None:
-        answer = _answers(session, atelier).get(dropped.person_id)
+        answer = answers_of(session=session, atelier=atelier).get(dropped.person_id)
         if answer is Answer.CONFIRM:
             raise Refused(
                 "la personne remplacée vient de confirmer sa participation : "

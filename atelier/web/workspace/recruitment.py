@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from atelier.bootstrap import Runtime
 from atelier.db import transaction
@@ -29,12 +29,18 @@ from atelier.services.recruitment import (
     set_quotas,
     volunteers_of,
 )
-from atelier.services.replacements import METHOD_LABELS, REASON_LABELS, approve_replacement, replacements_of
+from atelier.services.replacements import (
+    METHOD_LABELS,
+    REASON_LABELS,
+    answers_of,
+    approve_replacement,
+    replacements_of,
+)
 from atelier.services.spreadsheet import read_sheet
 from atelier.web.actions import BadInput
 from atelier.web.workspace.auth import atelier_for, signed_form, signed_in_user, signed_upload
 from atelier.web.workspace.notices import notice_of, redirect_with_notice
-from models import Atelier, InvitationAnswer
+from models import Atelier
 from models.enums import Answer, ReplacementStatus, VolunteerStatus
 from models.types import pk
 
@@ -54,12 +60,7 @@ ANSWERS = {Answer.CONFIRM: "a confirmé", Answer.DECLINE: "ne participera pas", 
 
 def _page_data(session: Session, atelier: Atelier) -> dict[str, object]:
     volunteers = volunteers_of(session=session, atelier=atelier)
-    answers = {
-        a.person_id: a.answer
-        for a in session.exec(
-            select(InvitationAnswer).where(InvitationAnswer.atelier_id == pk(atelier))
-        ).all()
-    }
+    answers = answers_of(session=session, atelier=atelier)
     by_id = {pk(v): v for v in volunteers}
     statuses = Counter(v.status for v in volunteers)
     lottery = find_lottery(session=session, atelier=atelier)
