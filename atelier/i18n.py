@@ -1,10 +1,11 @@
-"""Dates and times as French users read them, in Europe/Paris."""
+"""Dates, times and percentages as French users read them (dates in Europe/Paris)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from babel.dates import format_date, format_datetime
+from babel.numbers import format_percent
 
 from atelier.clock import PARIS, ensure_utc
 
@@ -43,3 +44,9 @@ def short_date(value: date | datetime) -> str:
 
 def hour(value: datetime) -> str:
     return str(format_datetime(ensure_utc(value), "HH'h'mm", tzinfo=PARIS, locale=LOCALE))
+
+
+def percent(value: float, decimals: int = 0) -> str:
+    """« 87 % », « 4,21 % » (0.0421 with two decimals)."""
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + "\u00a0%"  # a no-break space
+    return str(format_percent(value, pattern, locale=LOCALE))

@@ -5,6 +5,7 @@ each one once only, whichever engine queues it."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,6 +13,8 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from atelier.config import Settings
+from atelier.i18n import percent
+from atelier.panel.report import probabilities_of
 from atelier.services.ateliers import template_of
 from models import Atelier, OutboxMessage, PanelLottery, Step, Volunteer
 from models.enums import StepStatus, VolunteerStatus
@@ -75,6 +78,8 @@ def sync_volunteer_messages(*, session: Session, atelier: Atelier, settings: Set
         "pool_size": sum(1 for v in volunteers.values() if v.status is not VolunteerStatus.SET_ASIDE),
         "panel_size": lottery.size,
     }
+    # Each volunteer's chance, as published before the draw (set-aside ones were not in it).
+    chances = probabilities_of(json.loads(lottery.publication)) if lottery.publication else {}
     queued = 0
     for message in planned:
         if message.key in existing:
@@ -84,6 +89,8 @@ def sync_volunteer_messages(*, session: Session, atelier: Atelier, settings: Set
             **base,
             "person": {"full_name": volunteer.full_name},
             "reserve": volunteer.status is VolunteerStatus.RESERVE,
+            "reference": volunteer.reference,
+            "chance": percent(chances.get(volunteer.reference, 0.0), 2),
             "set_aside": volunteer.status is VolunteerStatus.SET_ASIDE,
         }
         rendered = render_message(message.kind, context)

@@ -5,7 +5,6 @@ commands to ``panel_app``, which the main command takes from here."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -16,26 +15,23 @@ from atelier.cli.panel import panel_app
 from atelier.db import transaction
 from atelier.errors import Refused
 from atelier.french import count
-from atelier.panel.criteria import default_criteria, quotas_from_shares
-from atelier.panel.model import read_quotas
+from atelier.panel.criteria import default_criteria, quotas_from_shares, read_targets
+from atelier.panel.run import write_publication
 from atelier.services.ateliers import get_atelier, template_of
+from atelier.services.panel_report import publication_of
+from atelier.services.panel_settings import set_panel_settings
 from atelier.services.recruitment import (
     draw_panel,
     find_lottery,
     import_pool,
-    published_of,
     seal,
     set_quotas,
     volunteers_of,
 )
-from atelier.services.replacements import (
-    METHOD_LABELS,
-    REASON_LABELS,
-    approve_replacement,
-    replacements_of,
-)
+from atelier.services.replacements import approve_replacement, replacement_views
 from atelier.services.spreadsheet import read_sheet
-from models.enums import ReplacementStatus, VolunteerStatus
+from models import PanelLottery
+from models.enums import VolunteerStatus
 
 __all__ = ["panel_app"]
 
@@ -79,7 +75,13 @@ def pool_command(
 def quotas_command(
     ctx: typer.Context,
     slug: SLUG,
-    file: Annotated[Path | None, typer.Option("--file", help="Quotas : category,feature,min,max.")] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file",
+            help="Quotas : category,feature,min,max, ou category,feature,share (parts de la population).",
+        ),
+    ] = None,
     defaults: Annotated[
         bool,
         typer.Option(
@@ -94,13 +96,58 @@ def quotas_command(
     with transaction(app_ctx.engine) as session:
         atelier = get_atelier(session=session, slug=slug)
         if file is not None:
-            quotas = read_quotas(read_sheet(_read(file), name=file.name))
+            quotas = read_targets(read_sheet(_read(file), name=file.name), template_of(atelier).citizens)
         else:
             quotas = quotas_from_shares(default_criteria(), template_of(atelier).citizens)
         change = set_quotas(session=session, atelier=atelier, quotas=quotas, now=app_ctx.now(), actor="cli")
     typer.echo(f"{count(len(quotas), 'quota enregistré', 'quotas enregistrés')}.")
     if change.asked_again:
         typer.echo("Le COPIL avait approuvé les quotas précédents : une nouvelle décision lui est demandée.")
+
+
+@panel_app.command("reglages")
+@french_errors
+def settings_command(
+    ctx: typer.Context,
+    slug: SLUG,
+    household: Annotated[
+        bool | None,
+        typer.Option(
+            "--un-par-foyer/--plusieurs-par-foyer",
+            help="Une seule personne par foyer (même adresse) dans le tirage.",
+            show_default=False,
+        ),
+    ] = None,
+    automatic: Annotated[
+        bool | None,
+        typer.Option(
+            "--remplacements-automatiques/--remplacements-a-approuver",
+            help="Le moteur approuve lui-même les remplaçants qu'il propose.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Affiche ou modifie les réglages du recrutement."""
+    app_ctx = app_context(ctx)
+    with transaction(app_ctx.engine) as session:
+        atelier = get_atelier(session=session, slug=slug)
+        if household is None and automatic is None:  # shown, not created: the defaults until then
+            lottery = find_lottery(session=session, atelier=atelier) or PanelLottery(atelier_id=0)
+        else:
+            lottery = set_panel_settings(
+                session=session,
+                atelier=atelier,
+                now=app_ctx.now(),
+                actor="cli",
+                one_per_household=household,
+                auto_approve_replacements=automatic,
+            )
+        lines = [
+            "Une personne par foyer : " + ("oui" if lottery.one_per_household else "non"),
+            "Remplaçants approuvés par le moteur : "
+            + ("oui" if lottery.auto_approve_replacements else "non"),
+        ]
+    typer.echo("\n".join(lines))
 
 
 @panel_app.command("sceller")
@@ -154,23 +201,20 @@ def draw_command(
 def publish_command(
     ctx: typer.Context,
     slug: SLUG,
-    out: Annotated[Path, typer.Option("--out", help="Dossier où écrire publication.json.")],
+    out: Annotated[Path, typer.Option("--out", help="Dossier où écrire les fichiers publiés.")],
 ) -> None:
-    """Écrit le fichier publié du tirage (vivier pseudonyme, quotas, probabilités) pour « verifier »."""
+    """Écrit ce qui se publie du tirage, sans donnée personnelle : publication.json (pour
+    « verifier »), le rapport (report.html, report.csv) et la chance de chacun (probabilities.csv)."""
     app_ctx = app_context(ctx)
     with transaction(app_ctx.engine) as session:
-        lottery = find_lottery(session=session, atelier=get_atelier(session=session, slug=slug))
-        if lottery is None:
-            raise Refused("le tirage n'est pas encore scellé", "lottery not sealed")
-        published = published_of(lottery)
+        atelier = get_atelier(session=session, slug=slug)
+        publication = publication_of(session=session, atelier=atelier)
+        title = atelier.title
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "publication.json").write_text(
-            json.dumps(published, ensure_ascii=False, indent=1), encoding="utf-8"
-        )
+        write_publication(publication.published, publication.report, out, title=title)
     except OSError as error:
         raise Refused(french_os_error(error), "cannot write publication") from None
-    typer.echo(f"Publication écrite dans {out / 'publication.json'}.")
+    typer.echo(f"Publication, rapport et probabilités écrits dans {out}.")
 
 
 @panel_app.command("remplacements")
@@ -180,19 +224,7 @@ def replacements_command(ctx: typer.Context, slug: SLUG) -> None:
     app_ctx = app_context(ctx)
     with transaction(app_ctx.engine) as session:
         atelier = get_atelier(session=session, slug=slug)
-        by_id = {v.id: v for v in volunteers_of(session=session, atelier=atelier)}
-        lines = []
-        for r in replacements_of(session=session, atelier=atelier):
-            newcomer = by_id[r.replacement_id].reference if r.replacement_id else "aucun"
-            state = {
-                ReplacementStatus.PROPOSED: "à approuver",
-                ReplacementStatus.APPROVED: "approuvé",
-                ReplacementStatus.WITHDRAWN: "sans objet",
-            }[r.status]
-            lines.append(
-                f"n°{r.id} : {by_id[r.dropped_id].reference} {REASON_LABELS[r.reason]} → {newcomer} "
-                f"({METHOD_LABELS[r.method]}) — {state}"
-            )
+        lines = [f"n°{r.id} : {r.sentence}" for r in replacement_views(session=session, atelier=atelier)]
     typer.echo("\n".join(lines) if lines else "Aucun désistement.")
 
 

@@ -1,7 +1,8 @@
 """The criteria of a panel and quotas derived from population shares.
 
 The default set (``criteria.yaml``) is the five INSEE-style criteria and an attitude question; a
-team that imports its own quotas replaces it.
+team that imports its own quotas replaces it, either as counts (``category,feature,min,max``) or
+as the shares of its population (``category,feature,share``), from which the counts follow.
 """
 
 from __future__ import annotations
@@ -13,7 +14,12 @@ from importlib.resources import files
 
 import yaml
 
-from atelier.panel.model import Quota
+from atelier.errors import Refused
+from atelier.i18n import percent
+from atelier.panel.model import Quota, read_quotas
+from atelier.services.spreadsheet import Sheet
+
+SHARE_COLUMNS = ("share", "part", "proportion", "pourcentage")
 
 
 @dataclass(frozen=True)
@@ -52,3 +58,53 @@ def quotas_from_shares(criteria: tuple[Criterion, ...], size: int, slack: int = 
                 )
             )
     return quotas
+
+
+def _share(text: str, line: int) -> float:
+    cleaned = text.replace("\u202f", "").replace("\xa0", "").replace(" ", "").rstrip("%").replace(",", ".")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise Refused(
+            f"quotas, ligne {line} : « {text} » n'est pas une part (par exemple 52 % ou 0,52)", "bad share"
+        ) from None
+    if value < 0:
+        raise Refused(f"quotas, ligne {line} : une part ne peut pas être négative", "negative share")
+    return value
+
+
+def read_shares(sheet: Sheet) -> tuple[Criterion, ...]:
+    """``category,feature,share``: the share of each value in the population, in per cent
+    (« 52 % », « 52 ») or as a fraction (« 0,52 »); each criterion's shares must make 100 %."""
+    headers = [h.strip().lower() for h in sheet.headers]
+    value_column = "feature" if "feature" in headers else "name"
+    share_column = next((c for c in SHARE_COLUMNS if c in headers), None)
+    if "category" not in headers or value_column not in headers or share_column is None:
+        raise Refused("quotas : colonnes attendues category, feature et share", "share columns missing")
+    at = [headers.index(c) for c in ("category", value_column, share_column)]
+    rows = []
+    for line, cells in sheet.rows:
+        category, value, typed = (cells[i].strip() if i < len(cells) else "" for i in at)
+        rows.append((category, value, _share(typed, line)))
+    if not rows:
+        raise Refused("quotas : le fichier ne contient aucune ligne", "no quotas")
+    scale = 100.0 if any(share > 1 for _, _, share in rows) else 1.0
+    by_category: dict[str, list[tuple[str, float]]] = {}
+    for category, value, part in rows:
+        by_category.setdefault(category, []).append((value, part / scale))
+    for category, shares in by_category.items():
+        total = sum(share for _, share in shares)
+        if abs(total - 1) > 0.02:
+            raise Refused(
+                f"quotas : les parts de « {category} » totalisent {percent(total)} au lieu de {percent(1)}",
+                "shares do not sum to 1",
+            )
+    return tuple(Criterion(category, tuple(shares)) for category, shares in by_category.items())
+
+
+def read_targets(sheet: Sheet, size: int) -> list[Quota]:
+    """The quotas of a file, as counts or as population shares for a panel of ``size``."""
+    headers = {h.strip().lower() for h in sheet.headers}
+    if "min" not in headers and headers & set(SHARE_COLUMNS):
+        return quotas_from_shares(read_shares(sheet), size)
+    return read_quotas(sheet)

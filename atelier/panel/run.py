@@ -8,13 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
-
 from atelier.errors import Refused
 from atelier.panel.draw import Draw, commitment, draw, publication
 from atelier.panel.lottery import Distribution, Problem
 from atelier.panel.model import Pool, Quota, read_pool, read_quotas, types_of
 from atelier.panel.relax import solve_or_explain
+from atelier.panel.report import Report, build_report, probabilities_csv, report_csv, report_html
 from atelier.services.spreadsheet import read_sheet
 
 PUBLICATION = "publication.json"
@@ -26,7 +25,6 @@ class Lottery:
     quotas: tuple[Quota, ...]
     size: int
     distribution: Distribution
-    person_probability: dict[str, float]
     published: dict[str, Any]
     commitment: str
     draw: Draw
@@ -51,12 +49,8 @@ def run_lottery(
     problem = Problem(types, pool.categories, quotas, size)
     distribution = solve_or_explain(problem, algorithm)
     published = publication(pool, quotas, size, algorithm, distribution, types)
-    by_type = dict(zip(types.keys, distribution.type_probability, strict=True))
-    person_probability = {
-        person_id: by_type[features] for person_id, features in zip(pool.ids, pool.features, strict=True)
-    }
     return Lottery(
-        pool, quotas, size, distribution, person_probability, published, commitment(published),
+        pool, quotas, size, distribution, published, commitment(published),
         draw(published, seed),
     )  # fmt: skip
 
@@ -64,47 +58,29 @@ def run_lottery(
 def write_results(lottery: Lottery, seed: str, out: Path) -> None:
     """probabilities.csv, panel.csv, report.html and the publication the draw can be re-run from."""
     out.mkdir(parents=True, exist_ok=True)
-    (out / PUBLICATION).write_text(
-        json.dumps(lottery.published, ensure_ascii=False, indent=1), encoding="utf-8"
-    )
-    with (out / "probabilities.csv").open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["id", "probability"])
-        for person_id in lottery.pool.ids:
-            writer.writerow([person_id, f"{lottery.person_probability[person_id]:.6f}"])
+    report = build_report(lottery.published, lottery.commitment, seed)
+    write_publication(lottery.published, report, out)
     features = dict(zip(lottery.pool.ids, lottery.pool.features, strict=True))
     with (out / "panel.csv").open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["id", *lottery.pool.categories])
         for person_id in lottery.draw.panel:
             writer.writerow([person_id, *features[person_id]])
-    (out / "report.html").write_text(report_html(lottery, seed), encoding="utf-8")
 
 
-def report_html(lottery: Lottery, seed: str) -> str:
-    """The transparency report: method, quotas against pool and panel, probabilities, commitment."""
-    at = {c: i for i, c in enumerate(lottery.pool.categories)}
-    drawn = set(lottery.draw.panel)
-    rows = []
-    for q in lottery.quotas:
-        in_pool = sum(1 for f in lottery.pool.features if f[at[q.category]] == q.value)
-        in_panel = sum(
-            1 for i, f in zip(lottery.pool.ids, lottery.pool.features, strict=True)
-            if i in drawn and f[at[q.category]] == q.value
-        )  # fmt: skip
-        rows.append({"quota": q, "pool": in_pool, "panel": in_panel})
-    probabilities = sorted(lottery.person_probability.values())
-    fair = lottery.size / len(probabilities)
-    bands = [(0.0, fair / 2), (fair / 2, fair), (fair, 2 * fair), (2 * fair, 1.0 + 1e-9)]
-    histogram = [
-        {"low": low, "high": min(high, 1.0), "count": sum(1 for p in probabilities if low <= p < high)}
-        for low, high in bands
-    ]
-    pages = Environment(loader=PackageLoader("atelier.panel", "."), autoescape=select_autoescape(["html"]))
-    return pages.get_template("report.html").render(
-        lottery=lottery, seed=seed, rows=rows, histogram=histogram, fair=fair,
-        minimum=probabilities[0], below_half=sum(1 for p in probabilities if p < fair / 2),
-    )  # fmt: skip
+def published_json(published: dict[str, Any]) -> bytes:
+    return json.dumps(published, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def write_publication(
+    published: dict[str, Any], report: Report, out: Path, *, title: str | None = None
+) -> None:
+    """What anyone may read: the publication, the report (HTML and CSV) and each id's chance."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / PUBLICATION).write_bytes(published_json(published))
+    (out / "report.html").write_text(report_html(report, title=title), encoding="utf-8")
+    (out / "report.csv").write_bytes(report_csv(report))
+    (out / "probabilities.csv").write_bytes(probabilities_csv(report))
 
 
 def verify(out: Path, seed: str) -> tuple[str, Draw]:

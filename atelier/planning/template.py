@@ -161,10 +161,12 @@ class MessageRule(_Strict):
 
 class RecruitmentSpec(_Strict):
     """Recruitment by lot (atelier/panel): the gate that approves the quotas, the task the draw
-    happens in (the pool is thanked when it is done), the days a selected citizen has to confirm."""
+    happens in (the pool is thanked when it is done), the gate that validates the final panel
+    (its page shows the panel and every replacement), the days a selected citizen has to confirm."""
 
     quotas_gate: Key
     step: Key
+    panel_gate: Key | None = None
     confirm_days: int = Field(default=8, ge=1, le=60)
 
 
@@ -212,8 +214,9 @@ class ProcessTemplate(_Strict):
         if self.recruitment is not None:
             if self.recruitment.step not in known:
                 raise ValueError(f"recruitment: unknown step {self.recruitment.step}")
-            if self.recruitment.quotas_gate not in gate_keys:
-                raise ValueError(f"recruitment: unknown gate {self.recruitment.quotas_gate}")
+            for gate in (self.recruitment.quotas_gate, self.recruitment.panel_gate):
+                if gate is not None and gate not in gate_keys:
+                    raise ValueError(f"recruitment: unknown gate {gate}")
         for key in (self.decision_step, self.avis_step):
             if key not in known:
                 raise ValueError(f"unknown step {key}")

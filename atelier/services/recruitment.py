@@ -86,7 +86,7 @@ def _quotas_gate(*, session: Session, atelier: Atelier) -> Gate:
     return get_gate(session=session, atelier=atelier, key=spec.quotas_gate)
 
 
-def _not_sealed(lottery: PanelLottery, what: str) -> None:
+def not_sealed(lottery: PanelLottery, what: str) -> None:
     if lottery.sealed_at is not None:
         raise Refused(
             f"le tirage est scellé depuis le {short_datetime(lottery.sealed_at)} : {what}",
@@ -99,7 +99,7 @@ def import_pool(
 ) -> Registrations:
     """Add the sheet's volunteers to the pool (all or nothing); people already in it are skipped."""
     lottery = lottery_of(session=session, atelier=atelier)
-    _not_sealed(lottery, "le vivier ne peut plus changer")
+    not_sealed(lottery, "le vivier ne peut plus changer")
     pool = volunteers_of(session=session, atelier=atelier)
     known = Known(
         emails=frozenset(v.email for v in pool),
@@ -161,7 +161,7 @@ def set_quotas(
     """Replace the quotas. Refused while the COPIL is deciding on them and once the draw is sealed;
     after their approval, the COPIL is asked to decide again."""
     lottery = lottery_of(session=session, atelier=atelier)
-    _not_sealed(lottery, "les quotas ne peuvent plus changer")
+    not_sealed(lottery, "les quotas ne peuvent plus changer")
     gate = _quotas_gate(session=session, atelier=atelier)
     if gate.status is GateStatus.OPEN:
         raise Refused(
@@ -254,7 +254,7 @@ def seal(
 ) -> PanelLottery:
     """Compute the distribution and publish its commitment, before the seed is known."""
     lottery = lottery_of(session=session, atelier=atelier)
-    _not_sealed(lottery, "il ne peut l'être deux fois")
+    not_sealed(lottery, "il ne peut l'être deux fois")
     refusal = approval_refusal(session=session, atelier=atelier)
     if refusal is not None:
         raise Refused(f"pas de tirage : {refusal}", "lottery before the quotas' approval")

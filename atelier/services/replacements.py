@@ -4,6 +4,7 @@ selected citizen. Every proposal and its reason is kept for COPIL n°3."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
@@ -14,7 +15,15 @@ from atelier.panel.model import Pool
 from atelier.panel.replace import reserve_for, resolve
 from atelier.services.ateliers import template_of
 from atelier.services.events import record_event
-from atelier.services.recruitment import find_lottery, pool_of, quotas_of, select_volunteer, volunteers_of
+from atelier.services.recruitment import (
+    CompositionRow,
+    composition,
+    find_lottery,
+    pool_of,
+    quotas_of,
+    select_volunteer,
+    volunteers_of,
+)
 from models import Atelier, InvitationAnswer, PanelReplacement, Volunteer
 from models.enums import Answer, DecisionChannel, ReplacementStatus, VolunteerStatus
 from models.types import pk
@@ -27,15 +36,89 @@ METHOD_LABELS = {
 }
 
 
+STATE_LABELS = {
+    ReplacementStatus.PROPOSED: "à approuver",
+    ReplacementStatus.APPROVED: "approuvé",
+    ReplacementStatus.WITHDRAWN: "sans objet (la personne a confirmé)",
+}
+
+
 def replacements_of(*, session: Session, atelier: Atelier) -> list[PanelReplacement]:
     query = select(PanelReplacement).where(PanelReplacement.atelier_id == pk(atelier))
     return list(session.exec(query.order_by(col(PanelReplacement.id))).all())
+
+
+@dataclass(frozen=True)
+class ReplacementView:
+    """A replacement as the team and COPIL n°3 read it: references only, no names."""
+
+    id: int
+    dropped: str
+    reason: str
+    replacement: str | None
+    method: str
+    status: ReplacementStatus
+    state: str
+
+    @property
+    def sentence(self) -> str:
+        newcomer = f"remplacé(e) par {self.replacement}" if self.replacement else "pas de remplaçant"
+        return f"{self.dropped} {self.reason} : {newcomer} ({self.method}) — {self.state}"
+
+
+def replacement_views(*, session: Session, atelier: Atelier) -> list[ReplacementView]:
+    references = {pk(v): v.reference for v in volunteers_of(session=session, atelier=atelier)}
+    return [
+        ReplacementView(
+            pk(r),
+            references[r.dropped_id],
+            REASON_LABELS[r.reason],
+            references[r.replacement_id] if r.replacement_id else None,
+            METHOD_LABELS[r.method],
+            r.status,
+            STATE_LABELS[r.status],
+        )
+        for r in replacements_of(session=session, atelier=atelier)
+    ]
 
 
 def answers_of(*, session: Session, atelier: Atelier) -> dict[int, Answer]:
     """Each citizen's answer to their invitation, by person id (the latest counts)."""
     rows = session.exec(select(InvitationAnswer).where(InvitationAnswer.atelier_id == pk(atelier))).all()
     return {a.person_id: a.answer for a in rows}
+
+
+@dataclass(frozen=True)
+class PanelSummary:
+    """The panel as COPIL n°3 validates it: its composition against the quotas, who confirmed,
+    and every replacement with its reason."""
+
+    drawn_at: datetime | None
+    rows: tuple[CompositionRow, ...]
+    confirmed: int
+    declined: int
+    waiting: int
+    replacements: tuple[ReplacementView, ...]
+
+
+def panel_summary(*, session: Session, atelier: Atelier) -> PanelSummary | None:
+    """None when the atelier recruits without a lottery."""
+    lottery = find_lottery(session=session, atelier=atelier)
+    if lottery is None or lottery.sealed_at is None:
+        return None
+    answers = answers_of(session=session, atelier=atelier)
+    given = [
+        answers.get(v.person_id or 0)
+        for v in volunteers_of(session=session, atelier=atelier, status=VolunteerStatus.SELECTED)
+    ]
+    return PanelSummary(
+        lottery.drawn_at,
+        tuple(composition(session=session, atelier=atelier)),
+        sum(1 for a in given if a is Answer.CONFIRM),
+        sum(1 for a in given if a is Answer.DECLINE),
+        sum(1 for a in given if a is None),
+        tuple(replacement_views(session=session, atelier=atelier)),
+    )
 
 
 def _dropouts(session: Session, atelier: Atelier, now: datetime) -> list[tuple[Volunteer, str]]:

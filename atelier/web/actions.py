@@ -23,6 +23,7 @@ from atelier.services.documents import documents_of
 from atelier.services.events import person_actor, record_event
 from atelier.services.gates import DecisionResult, decide, gate_members, get_gate
 from atelier.services.recruitment import CompositionRow, composition
+from atelier.services.replacements import PanelSummary, panel_summary
 from models import Atelier, Gate, GateDocument, InvitationAnswer, Person, UsedLink
 from models.enums import Answer, DecisionChannel, DecisionOutcome, GateStatus
 from models.types import pk
@@ -51,6 +52,8 @@ class DecisionPage:
     documents: tuple[tuple[int, str], ...] = ()  # (id, file name) of this round's documents
     # For the gate that approves the sample: each quota beside the pool's count.
     quotas: tuple[CompositionRow, ...] = ()
+    # For the gate that validates the panel: its composition, its answers and every replacement.
+    panel: PanelSummary | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,13 @@ def _quotas_decided(session: Session, atelier: Atelier, gate: Gate) -> tuple[Com
     return tuple(composition(session=session, atelier=atelier))
 
 
+def _panel_decided(session: Session, atelier: Atelier, gate: Gate) -> PanelSummary | None:
+    spec = template_of(atelier).recruitment
+    if spec is None or spec.panel_gate != gate.key:
+        return None
+    return panel_summary(session=session, atelier=atelier)
+
+
 def decision_page(runtime: Runtime, token: str, *, now: datetime) -> DecisionPage:
     """What the member is asked, or how the decision ended; reads only."""
     with _refusals_logged(runtime, now) as seen:
@@ -165,6 +175,7 @@ def decision_page(runtime: Runtime, token: str, *, now: datetime) -> DecisionPag
                     (pk(d), d.filename) for d in documents_of(session=session, gate=gate, round=claims.round)
                 ),
                 _quotas_decided(session, atelier, gate),
+                _panel_decided(session, atelier, gate),
             )
 
 

@@ -409,6 +409,7 @@ PARAMS = {
     "account_id": "1",
     "action": "desactiver",
     "replacement_id": "1",
+    "suffix": ".csv",
 }
 
 

@@ -214,3 +214,20 @@ def test_a_copil_member_opens_the_document_and_decides(
     page.get_by_role("button", name="Enregistrer ma décision").click()
     expect(page.get_by_role("status")).to_contain_text("Décision enregistrée : approuvé.")
     _accessible(page, "decisions-membre")
+
+
+def test_the_lottery_report_reads_in_a_browser_with_its_chart_named(page: Page, tmp_path: Path) -> None:
+    """The report written by « atelier panel lottery » opens from disk, its chart is an image
+    with a name, and axe-core finds no violation."""
+    from atelier.panel.run import run_lottery, write_results
+    from tests.integration.test_panel_cli import _files
+
+    pool, quotas = _files(tmp_path)
+    out = tmp_path / "resultats"
+    write_results(run_lottery(pool, quotas, 20, "4 8 15"), "4 8 15", out)
+    page.goto((out / "report.html").as_uri())
+    expect(
+        page.get_by_role("img", name=re.compile("Probabilité de sélection de chaque volontaire"))
+    ).to_be_visible()
+    expect(page.get_by_role("table", name="Répartition des probabilités de sélection")).to_be_visible()
+    _accessible(page, "rapport du tirage")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from urllib.parse import urlsplit
 
 from sqlmodel import select
@@ -12,12 +13,14 @@ from sqlmodel import select
 from atelier.db import transaction
 from atelier.demo.cast import COPIL
 from atelier.engine import advance_plain
-from models import Person
+from models import Person, Volunteer
+from models.enums import VolunteerStatus
 from tests.integration.conftest import World
 from tests.integration.test_gates import _until_open
 from tests.integration.test_recruitment import (
     QUOTAS,
     _approve_copil_1,
+    _in_atelier,
     _snapshot,
     lottery_world,
     registrations,
@@ -93,3 +96,55 @@ def test_the_team_uploads_seals_and_draws_from_the_recruitment_page(lottery_worl
         in_panel = {value: int(panel) for value, _min, _max, _pool, panel in cells}
         assert all(q.min <= in_panel[q.value] <= q.max for q in QUOTAS)
         assert shown.count("sans réponse") == 15
+
+
+def _statuses(world: World) -> Counter[VolunteerStatus]:
+    with transaction(world.runtime.engine) as session:
+        return Counter(v.status for v in session.exec(select(Volunteer)).all())
+
+
+def test_the_household_rule_and_automatic_replacements_are_settings_of_the_page_and_the_cli(
+    lottery_world: World, site: str
+) -> None:
+    """Unticking « une seule personne par foyer » brings the set-aside registration back into the
+    pool, ticking it sets it aside again; once the draw is sealed the rule cannot change (nothing
+    written); turning automatic replacements on from the command line approves the one waiting."""
+    from tests.integration.test_gate_cli_and_serve import _cli
+    from tests.integration.test_recruitment_report import _decline
+
+    world = lottery_world
+    page_path = f"/espace/{world.slug}/recrutement"
+    with _client(site) as http:
+        _sign_in(world, http, TEAM_EMAIL)
+        csrf = _csrf(http.get(page_path))
+        http.post(f"{page_path}/quotas", data={"csrf": csrf}, files={"fichier": ("q.csv", _quotas_csv())})
+        http.post(f"{page_path}/vivier", data={"csrf": csrf}, files={"fichier": ("v.csv", registrations())})
+        assert _statuses(world)[VolunteerStatus.SET_ASIDE] == 1
+        assert http.post(f"{page_path}/reglages", data={"csrf": csrf}).status_code == 303
+        assert _statuses(world) == {VolunteerStatus.POOL: 61}
+        http.post(f"{page_path}/reglages", data={"csrf": csrf, "un_par_foyer": "oui"})
+        assert _statuses(world) == {VolunteerStatus.POOL: 60, VolunteerStatus.SET_ASIDE: 1}
+        _until_open(world, "copil_1")
+        _approve_copil_1(world)
+        _in_atelier(world, "seal", size=15)
+        _in_atelier(world, "draw", seed="1 2 3")
+        _sign_in(world, http, TEAM_EMAIL)
+        page = http.get(page_path)
+        assert "Une seule personne par foyer : oui (fixé au scellement du tirage)" in html.unescape(page.text)
+        before = _snapshot(world)
+        refused = http.post(f"{page_path}/reglages", data={"csrf": _csrf(page)})
+        assert refused.status_code == 400 and "la règle d'une personne par foyer ne peut plus changer" in (
+            html.unescape(refused.text)
+        )
+        assert _snapshot(world) == before
+    dropped = _decline(world)
+    code, out, _ = _cli(world, "panel", "remplacements", world.slug)
+    assert code == 0 and "à approuver" in out
+    code, out, err = _cli(world, "panel", "reglages", world.slug, "--remplacements-automatiques")
+    assert code == 0, err
+    assert "Remplaçants approuvés par le moteur : oui" in out and "Une personne par foyer : oui" in out
+    with transaction(world.runtime.engine) as session:
+        assert session.exec(select(Volunteer).where(Volunteer.id == dropped.id)).one().status is (
+            VolunteerStatus.WITHDRAWN
+        )
+    assert "approuvé" in _cli(world, "panel", "remplacements", world.slug)[1]

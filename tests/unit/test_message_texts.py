@@ -509,6 +509,8 @@ Vous vous êtes porté(e) volontaire pour l'atelier citoyen « Mobilités rurale
 
 Le tirage au sort a eu lieu parmi les 240 volontaires, pour former un panel de 15 citoyens reflétant la diversité de la population. Vous n'avez pas été tiré(e) au sort.
 
+Vos chances d'être tiré(e) étaient de 4,21\xa0%. Dans les fichiers publiés du tirage, qui ne contiennent aucun nom, vous figurez sous la référence V00042 : chacun peut y vérifier ces chances et refaire le tirage.
+
 Vous êtes sur la liste de réserve : si une personne tirée au sort ne peut pas participer, sa place pourra vous être proposée. Nous vous écrirons dans ce cas ; vous n'avez rien à faire d'ici là.
 
 La méthode de tirage et la composition du panel seront publiées. Vous serez informé(e) de la clôture du recrutement.
@@ -527,6 +529,8 @@ Bonjour Amina Benali,
 Vous vous êtes porté(e) volontaire pour l'atelier citoyen « Mobilités rurales », organisé à la demande du ministère. Nous vous en remercions sincèrement.
 
 Le tirage au sort a eu lieu parmi les 240 volontaires, pour former un panel de 15 citoyens reflétant la diversité de la population. Vous n'avez pas été tiré(e) au sort.
+
+Vos chances d'être tiré(e) étaient de 4,21\xa0%. Dans les fichiers publiés du tirage, qui ne contiennent aucun nom, vous figurez sous la référence V00042 : chacun peut y vérifier ces chances et refaire le tirage.
 
 La méthode de tirage et la composition du panel seront publiées. Vous serez informé(e) de la clôture du recrutement.
 

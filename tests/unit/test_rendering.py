@@ -58,6 +58,8 @@ def sample_context(question: str = "Quelles mobilités ?") -> dict[str, Any]:
         "panel_size": 15,
         "reserve": False,
         "set_aside": False,
+        "chance": "4,21\u00a0%",
+        "reference": "V00042",
         "revision": 0,
         "is_update": False,
         "attendee_only": False,

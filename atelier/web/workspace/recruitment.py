@@ -4,8 +4,10 @@ approve. The command line (``atelier panel …``) does the same."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -13,35 +15,36 @@ from sqlmodel import Session
 
 from atelier.bootstrap import Runtime
 from atelier.db import transaction
-from atelier.errors import Refused
+from atelier.errors import NotFound, Refused
 from atelier.french import count
 from atelier.i18n import short_datetime
-from atelier.panel.model import read_quotas
+from atelier.panel.criteria import default_criteria, quotas_from_shares, read_targets
+from atelier.panel.model import Quota
+from atelier.panel.report import probabilities_csv, report_csv, report_html
+from atelier.panel.run import published_json
 from atelier.services.accounts import SignedIn
+from atelier.services.ateliers import template_of
 from atelier.services.events import person_actor
+from atelier.services.panel_report import publication_of
+from atelier.services.panel_settings import set_panel_settings
 from atelier.services.recruitment import (
     approval_refusal,
     composition,
     draw_panel,
     find_lottery,
     import_pool,
+    quotas_of,
     seal,
     set_quotas,
     volunteers_of,
 )
-from atelier.services.replacements import (
-    METHOD_LABELS,
-    REASON_LABELS,
-    answers_of,
-    approve_replacement,
-    replacements_of,
-)
+from atelier.services.replacements import answers_of, approve_replacement, replacement_views
 from atelier.services.spreadsheet import read_sheet
 from atelier.web.actions import BadInput
 from atelier.web.workspace.auth import atelier_for, signed_form, signed_in_user, signed_upload
 from atelier.web.workspace.notices import notice_of, redirect_with_notice
-from models import Atelier
-from models.enums import Answer, ReplacementStatus, VolunteerStatus
+from models import Atelier, PanelLottery
+from models.enums import Answer, VolunteerStatus
 from models.types import pk
 
 Render = Callable[..., HTMLResponse]
@@ -55,13 +58,18 @@ STATUS_LABELS = {
     VolunteerStatus.NOT_SELECTED: "non tirés",
     VolunteerStatus.WITHDRAWN: "désistés et remplacés",
 }
+REPORT_FILES = {  # the address's suffix: the file's name and type
+    "": ("report.html", "text/html; charset=utf-8"),
+    ".csv": ("report.csv", "text/csv; charset=utf-8"),
+    "-probabilites.csv": ("probabilities.csv", "text/csv; charset=utf-8"),
+    "-publication.json": ("publication.json", "application/json"),
+}
 ANSWERS = {Answer.CONFIRM: "a confirmé", Answer.DECLINE: "ne participera pas", None: "sans réponse"}
 
 
 def _page_data(session: Session, atelier: Atelier) -> dict[str, object]:
     volunteers = volunteers_of(session=session, atelier=atelier)
     answers = answers_of(session=session, atelier=atelier)
-    by_id = {pk(v): v for v in volunteers}
     statuses = Counter(v.status for v in volunteers)
     lottery = find_lottery(session=session, atelier=atelier)
     return {
@@ -70,25 +78,51 @@ def _page_data(session: Session, atelier: Atelier) -> dict[str, object]:
         "drawn_when": short_datetime(lottery.drawn_at) if lottery and lottery.drawn_at else None,
         "refusal": approval_refusal(session=session, atelier=atelier),
         "rows": composition(session=session, atelier=atelier),
+        "quotas_version": quotas_version(quotas_of(session=session, atelier=atelier)),
+        "settings": lottery or PanelLottery(atelier_id=pk(atelier)),  # the defaults until first saved
         "statuses": [(label, statuses[s]) for s, label in STATUS_LABELS.items() if statuses[s]],
         "panel": [
             (v.reference, v.full_name, ANSWERS[answers.get(v.person_id or 0)])
             for v in volunteers
             if v.status is VolunteerStatus.SELECTED
         ],
-        "replacements": [
-            {
-                "id": r.id,
-                "dropped": by_id[r.dropped_id].reference,
-                "reason": REASON_LABELS[r.reason],
-                "replacement": by_id[r.replacement_id].reference if r.replacement_id else None,
-                "method": METHOD_LABELS[r.method],
-                "proposed": r.status is ReplacementStatus.PROPOSED,
-                "status": r.status,
-            }
-            for r in replacements_of(session=session, atelier=atelier)
-        ],
+        "replacements": replacement_views(session=session, atelier=atelier),
     }
+
+
+def citizens(atelier: Atelier) -> int:
+    return template_of(atelier).citizens
+
+
+def quotas_version(quotas: list[Quota]) -> str:
+    """A short fingerprint of the quotas a form was filled from: a form filled from others is refused."""
+    text = json.dumps([[q.category, q.value, q.min, q.max] for q in quotas], ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def typed_quotas(session: Session, atelier: Atelier, form: Mapping[str, str]) -> list[Quota]:
+    """The quotas with the minimum and maximum typed in the page's table (one pair per row)."""
+    current = quotas_of(session=session, atelier=atelier)
+    if form.get("version") != quotas_version(current):
+        raise Refused(
+            "les quotas ont changé depuis l'affichage de la page : rechargez-la et recommencez",
+            "quota form from stale quotas",
+        )
+    typed = []
+    for position, q in enumerate(current):
+        try:
+            low, high = int(form.get(f"min-{position}", "")), int(form.get(f"max-{position}", ""))
+        except ValueError:
+            raise Refused(
+                f"« {q.value} » ({q.category}) : le minimum et le maximum doivent être des nombres entiers",
+                "typed quota not a number",
+            ) from None
+        if not 0 <= low <= high:
+            raise Refused(
+                f"« {q.value} » ({q.category}) : il faut 0 ≤ minimum ≤ maximum", "typed quota bounds"
+            )
+        typed.append(Quota(q.category, q.value, low, high))
+    return typed
 
 
 def recruitment_router(runtime: Runtime, render: Render, on_change: Trigger | None) -> APIRouter:
@@ -115,6 +149,35 @@ def recruitment_router(runtime: Runtime, render: Render, on_change: Trigger | No
     @router.get("", response_class=HTMLResponse)
     def recruitment_page(slug: str, request: Request) -> HTMLResponse:
         return page(slug, request, signed_in_user(runtime, request))
+
+    @router.get("/rapport", response_model=None)
+    def report_page(slug: str, request: Request) -> Response:
+        return report(slug, "", request)
+
+    @router.get("/rapport{suffix}", response_model=None)
+    def report(slug: str, suffix: str, request: Request) -> Response:
+        """The transparency report, as published: HTML (printable), CSV, each id's chance, and
+        the publication anyone re-runs the draw from. Nothing personal in any of them."""
+        user = signed_in_user(runtime, request)
+        if suffix not in REPORT_FILES:
+            raise NotFound("page introuvable", f"no report format {suffix}")
+        try:
+            with transaction(runtime.engine) as session:
+                atelier, _ = atelier_for(session, user, slug, edit=True)
+                publication = publication_of(session=session, atelier=atelier)
+                title = atelier.title
+        except Refused as error:
+            return page(slug, request, user, error=error.message_fr, status=409)
+        name, media = REPORT_FILES[suffix]
+        content = publication.report
+        data = {
+            "": lambda: report_html(content, title=title).encode("utf-8"),
+            ".csv": lambda: report_csv(content),
+            "-probabilites.csv": lambda: probabilities_csv(content),
+            "-publication.json": lambda: published_json(publication.published),
+        }[suffix]()
+        disposition = {} if suffix == "" else {"Content-Disposition": f'attachment; filename="{name}"'}
+        return Response(data, media_type=media, headers={**disposition, "X-Content-Type-Options": "nosniff"})
 
     def done(slug: str, user: SignedIn, text: str, *, changed: bool = False) -> Response:
         if changed and on_change is not None:
@@ -166,24 +229,72 @@ def recruitment_router(runtime: Runtime, render: Render, on_change: Trigger | No
             )
         return done(slug, user, " ; ".join(parts) + ".")
 
+    def save_quotas(slug: str, user: SignedIn, quotas: Callable[[Session, Atelier], list[Quota]]) -> Response:
+        with transaction(runtime.engine) as session:
+            atelier, _ = atelier_for(session, user, slug, edit=True)
+            new = quotas(session, atelier)
+            change = set_quotas(
+                session=session,
+                atelier=atelier,
+                quotas=new,
+                now=runtime.clock.now(),
+                actor=person_actor(user.person_id),
+            )
+        again = " Le COPIL avait approuvé les précédents : une nouvelle décision lui est demandée."
+        return done(slug, user, "Quotas enregistrés." + (again if change.asked_again else ""), changed=True)
+
     @router.post("/quotas")
-    async def quotas(slug: str, request: Request) -> Response:
+    async def quotas_file(slug: str, request: Request) -> Response:
         user = signed_in_user(runtime, request)
         try:
             filename, data = await uploaded(slug, request, user)
+            sheet = read_sheet(data, name=filename)
+            return save_quotas(
+                slug, user, lambda _s, atelier: read_targets(sheet, template_of(atelier).citizens)
+            )
+        except Refused as error:
+            return page(slug, request, user, error=error.message_fr, status=400)
+
+    @router.post("/quotas/defaut")
+    async def quotas_default(slug: str, request: Request) -> Response:
+        user = signed_in_user(runtime, request)
+        await signed_form(request, user)
+        try:
+            return save_quotas(
+                slug,
+                user,
+                lambda _s, atelier: quotas_from_shares(default_criteria(), template_of(atelier).citizens),
+            )
+        except Refused as error:
+            return page(slug, request, user, error=error.message_fr, status=400)
+
+    @router.post("/quotas/saisie")
+    async def quotas_typed(slug: str, request: Request) -> Response:
+        user = signed_in_user(runtime, request)
+        form = await signed_form(request, user)
+        try:
+            return save_quotas(slug, user, lambda session, atelier: typed_quotas(session, atelier, form))
+        except Refused as error:
+            return page(slug, request, user, error=error.message_fr, status=400)
+
+    @router.post("/reglages")
+    async def settings(slug: str, request: Request) -> Response:
+        user = signed_in_user(runtime, request)
+        form = await signed_form(request, user)
+        try:
             with transaction(runtime.engine) as session:
                 atelier, _ = atelier_for(session, user, slug, edit=True)
-                change = set_quotas(
+                set_panel_settings(
                     session=session,
                     atelier=atelier,
-                    quotas=read_quotas(read_sheet(data, name=filename)),
                     now=runtime.clock.now(),
                     actor=person_actor(user.person_id),
+                    one_per_household=form.get("un_par_foyer") == "oui",
+                    auto_approve_replacements=form.get("remplacements_automatiques") == "oui",
                 )
         except Refused as error:
             return page(slug, request, user, error=error.message_fr, status=400)
-        again = " Le COPIL avait approuvé les précédents : une nouvelle décision lui est demandée."
-        return done(slug, user, "Quotas enregistrés." + (again if change.asked_again else ""), changed=True)
+        return done(slug, user, "Réglages du recrutement enregistrés.", changed=True)
 
     @router.post("/sceller")
     async def seal_lottery(slug: str, request: Request) -> Response:
