@@ -12,6 +12,7 @@ from models.atelier import (
     Stage,
     Step,
 )
+from models.avis import AvisProposal, AvisVersion, ProposalAnswer
 from models.delivery import DeliveryState
 from models.event import Event
 from models.gate import Decision, Gate, GateDocument, GateMember
@@ -23,6 +24,8 @@ __all__ = [
     "Atelier",
     "AtelierBase",
     "AtelierPublic",
+    "AvisProposal",
+    "AvisVersion",
     "CalendarFeed",
     "Decision",
     "DeliveryState",
@@ -39,6 +42,7 @@ __all__ = [
     "Person",
     "PersonBase",
     "PersonCreate",
+    "ProposalAnswer",
     "Stage",
     "Step",
     "UsedLink",

@@ -153,3 +153,19 @@ class ReplacementStatus(StrEnum):
     PROPOSED = "proposed"  # waiting for the team
     APPROVED = "approved"  # the replacement was invited
     WITHDRAWN = "withdrawn"  # no longer needed (the person confirmed after all)
+
+
+class AnswerStatus(StrEnum):
+    """The commanditaire's answer to one proposal of the avis (issue 11)."""
+
+    RETAINED = "retenue"
+    PARTLY_RETAINED = "retenue_en_partie"
+    UNDER_STUDY = "a_l_etude"
+    NOT_RETAINED = "non_retenue"
+
+
+class GroupPosition(StrEnum):
+    """Where the group stood on a proposal: agreed by all, or a dissensus recorded."""
+
+    CONSENSUS = "consensus"
+    DISSENSUS = "dissensus"

@@ -36,6 +36,7 @@ from atelier.web.actions import (
     refuse_input,
 )
 from atelier.web.forms import read_form
+from atelier.web.public import public_router
 from atelier.web.workspace.accounts import accounts_router
 from atelier.web.workspace.agenda import agenda_router
 from atelier.web.workspace.ateliers import ateliers_router
@@ -165,6 +166,7 @@ def create_app(runtime: Runtime, *, on_change: Trigger | None = None) -> FastAPI
     app.include_router(gates_router(runtime, render, on_change))
     app.include_router(messages_router(runtime, render))
     app.include_router(journal_router(runtime, render))
+    app.include_router(public_router(runtime))
 
     @app.get("/sante")
     def health() -> dict[str, str]:

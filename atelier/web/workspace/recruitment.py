@@ -41,6 +41,7 @@ from atelier.services.recruitment import (
 from atelier.services.replacements import answers_of, approve_replacement, replacement_views
 from atelier.services.spreadsheet import read_sheet
 from atelier.web.actions import BadInput
+from atelier.web.public import STANDALONE_PAGE_CSP
 from atelier.web.workspace.auth import atelier_for, signed_form, signed_in_user, signed_upload
 from atelier.web.workspace.notices import notice_of, redirect_with_notice
 from models import Atelier, PanelLottery
@@ -177,7 +178,13 @@ def recruitment_router(runtime: Runtime, render: Render, on_change: Trigger | No
             "-publication.json": lambda: published_json(publication.published),
         }[suffix]()
         disposition = {} if suffix == "" else {"Content-Disposition": f'attachment; filename="{name}"'}
-        return Response(data, media_type=media, headers={**disposition, "X-Content-Type-Options": "nosniff"})
+        # The HTML report carries its style inline (it is also a file published on its own).
+        headers = {
+            **disposition,
+            "Content-Security-Policy": STANDALONE_PAGE_CSP,
+            "X-Content-Type-Options": "nosniff",
+        }
+        return Response(data, media_type=media, headers=headers)
 
     def done(slug: str, user: SignedIn, text: str, *, changed: bool = False) -> Response:
         if changed and on_change is not None:

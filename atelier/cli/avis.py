@@ -1,0 +1,140 @@
+"""``atelier avis``: the avis as validated, the commanditaire's answers; ``atelier publier``: the
+public record as static files. The same operations as the workspace, each in one transaction."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from atelier.avis.sheets import AnswerIn, read_answers, read_proposals, read_status
+from atelier.cli.context import app_context, french_errors, french_os_error, parse_date
+from atelier.db import transaction
+from atelier.errors import Refused
+from atelier.french import count
+from atelier.services.ateliers import get_atelier
+from atelier.services.avis import publish_answers, record_answers, record_avis
+from atelier.services.public_record import public_record
+from atelier.services.spreadsheet import decode_text, read_sheet
+from atelier.web.public import write_record
+
+avis_app = typer.Typer(help="L'avis des citoyens et les réponses du commanditaire.", no_args_is_help=True)
+SLUG = Annotated[str, typer.Argument(help="Identifiant de l'atelier.")]
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise Refused(french_os_error(error), "cannot read file") from None
+
+
+@avis_app.command("enregistrer")
+@french_errors
+def record_command(
+    ctx: typer.Context,
+    slug: SLUG,
+    text: Annotated[Path, typer.Option("--texte", help="Le texte de l'avis (fichier texte).")],
+    proposals: Annotated[
+        Path, typer.Option("--propositions", help="Propositions (CSV ou .xlsx) : numéro, titre, texte…")
+    ],
+    validated: Annotated[
+        str, typer.Option("--valide-le", help="Date de validation par les citoyens (AAAA-MM-JJ).")
+    ],
+    note: Annotated[
+        str | None, typer.Option("--note", help="Ce qui change (à partir de la version 2).")
+    ] = None,
+) -> None:
+    """Enregistre l'avis tel que les citoyens l'ont validé ; il ne se modifie plus ensuite."""
+    app_ctx = app_context(ctx)
+    read = read_proposals(read_sheet(_read(proposals), name=proposals.name))
+    body = decode_text(_read(text))
+    day = parse_date(validated, label="date de validation")
+    with transaction(app_ctx.engine) as session:
+        version = record_avis(
+            session=session,
+            atelier=get_atelier(session=session, slug=slug),
+            text=body,
+            proposals=read,
+            validated_on=day,
+            note=note,
+            now=app_ctx.now(),
+            actor="cli",
+        )
+        number, digest = version.version, version.digest
+    typer.echo(
+        f"Avis enregistré (version {number}, {count(len(read), 'proposition')}) ; empreinte : {digest}"
+    )
+
+
+@avis_app.command("repondre")
+@french_errors
+def answer_command(
+    ctx: typer.Context,
+    slug: SLUG,
+    file: Annotated[
+        Path | None, typer.Option("--fichier", help="Réponses (CSV ou .xlsx) : numéro, statut, motif…")
+    ] = None,
+    number: Annotated[int | None, typer.Option("--numero", help="Une seule proposition.")] = None,
+    status: Annotated[
+        str | None, typer.Option("--statut", help="retenue, retenue en partie, à l'étude, non retenue.")
+    ] = None,
+    reason: Annotated[str | None, typer.Option("--motif", help="Obligatoire sauf pour « retenue ».")] = None,
+    carrier: Annotated[str | None, typer.Option("--porteur", help="Direction ou service.")] = None,
+    instrument: Annotated[str | None, typer.Option("--instrument", help="Loi, décret, budget…")] = None,
+    due: Annotated[str | None, typer.Option("--echeance", help="AAAA-MM-JJ.")] = None,
+) -> None:
+    """Enregistre la réponse du commanditaire, proposition par proposition (non publiée)."""
+    app_ctx = app_context(ctx)
+    if file is not None:
+        answers = read_answers(read_sheet(_read(file), name=file.name))
+    elif number is not None and status is not None:
+        day = parse_date(due, label="échéance") if due else None
+        answers = [AnswerIn(number, read_status(status), reason, carrier, instrument, day)]
+    else:
+        raise Refused("indiquez soit --fichier, soit --numero et --statut", "answer source missing")
+    with transaction(app_ctx.engine) as session:
+        recorded = record_answers(
+            session=session,
+            atelier=get_atelier(session=session, slug=slug),
+            answers=answers,
+            now=app_ctx.now(),
+            actor="cli",
+        )
+    recorded_text = count(recorded, "réponse enregistrée", "réponses enregistrées")
+    typer.echo(f"{recorded_text} ; à publier avec « atelier avis publier-reponses ».")
+
+
+@avis_app.command("publier-reponses")
+@french_errors
+def publish_answers_command(ctx: typer.Context, slug: SLUG) -> None:
+    """Publie les réponses enregistrées : elles paraissent dans le compte rendu public."""
+    app_ctx = app_context(ctx)
+    with transaction(app_ctx.engine) as session:
+        published = publish_answers(
+            session=session, atelier=get_atelier(session=session, slug=slug), now=app_ctx.now(), actor="cli"
+        )
+    typer.echo(f"{count(published, 'réponse publiée', 'réponses publiées')}.")
+
+
+@french_errors
+def publish_record_command(
+    ctx: typer.Context,
+    slug: SLUG,
+    out: Annotated[
+        Path, typer.Option("--out", help="Dossier où écrire index.html, avis.json, reponses.csv.")
+    ],
+) -> None:
+    """Écrit le compte rendu public de l'atelier en fichiers statiques, sans donnée personnelle."""
+    app_ctx = app_context(ctx)
+    with transaction(app_ctx.engine) as session:
+        record = public_record(session=session, atelier=get_atelier(session=session, slug=slug))
+    try:
+        write_record(record, out)
+    except OSError as error:
+        raise Refused(french_os_error(error), "cannot write the public record") from None
+    summary = " ; ".join(f"{label} : {n}" for label, n in record.summary)
+    typer.echo(
+        f"Compte rendu public écrit dans {out} (index.html, avis.json, reponses.csv). Réponses : {summary}."
+    )

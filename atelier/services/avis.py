@@ -1,0 +1,182 @@
+"""The avis as the citizens validated it, and the commanditaire's answer to each proposal.
+
+A version, once recorded, is frozen: recording it again with changes makes the next version,
+with a note saying what changed. Answers are appended, never edited; the team publishes them
+once every proposal has one, and only published answers reach the public record."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Session, col, select
+
+from atelier.avis.sheets import AnswerIn, ProposalIn, avis_digest, check_answer
+from atelier.errors import Refused
+from atelier.services.events import record_event
+from models import Atelier, AvisProposal, AvisVersion, ProposalAnswer
+from models.types import pk
+
+NOTE_MAX = 1000
+
+
+def current_avis(*, session: Session, atelier: Atelier) -> AvisVersion | None:
+    query = select(AvisVersion).where(AvisVersion.atelier_id == pk(atelier))
+    return session.exec(query.order_by(col(AvisVersion.version).desc())).first()
+
+
+def proposals_of(*, session: Session, version: AvisVersion) -> list[AvisProposal]:
+    query = select(AvisProposal).where(AvisProposal.avis_version_id == pk(version))
+    return list(session.exec(query.order_by(col(AvisProposal.number))).all())
+
+
+def record_avis(
+    *,
+    session: Session,
+    atelier: Atelier,
+    text: str,
+    proposals: list[ProposalIn],
+    validated_on: date,
+    note: str | None,
+    now: datetime,
+    actor: str,
+) -> AvisVersion:
+    """The next version of the avis; the first needs no note, every later one says what changed."""
+    text, note = text.strip(), (note or "").strip() or None
+    if not text:
+        raise Refused("le texte de l'avis est vide", "empty avis text")
+    if note is not None and len(note) > NOTE_MAX:
+        raise Refused(f"la note dépasse {NOTE_MAX} caractères", "note too long")
+    digest = avis_digest(text, proposals)
+    current = current_avis(session=session, atelier=atelier)
+    if current is not None:
+        if current.digest == digest:
+            raise Refused(
+                f"cet avis est identique à la version {current.version} déjà enregistrée", "same avis again"
+            )
+        if note is None:
+            raise Refused(
+                f"l'avis validé (version {current.version}) ne se modifie pas : une nouvelle version "
+                "est enregistrée, indiquez ce qui change",
+                "new avis version without a note",
+            )
+    version = AvisVersion(
+        atelier_id=pk(atelier),
+        version=(current.version + 1) if current else 1,
+        text=text,
+        validated_on=validated_on,
+        note=note,
+        digest=digest,
+        recorded_at=now,
+        recorded_by=actor,
+    )
+    session.add(version)
+    session.flush()
+    for p in proposals:
+        session.add(
+            AvisProposal(
+                avis_version_id=pk(version),
+                number=p.number,
+                title=p.title,
+                text=p.text,
+                theme=p.theme,
+                position=p.position,
+                support=p.support,
+            )
+        )
+    record_event(
+        session=session,
+        atelier_id=pk(atelier),
+        actor=actor,
+        kind="avis_recorded",
+        at=now,
+        version=version.version,
+        digest=digest,
+        proposals=len(proposals),
+    )
+    session.flush()
+    return version
+
+
+def current_answers(
+    *, session: Session, atelier: Atelier, published_only: bool = False
+) -> dict[int, ProposalAnswer]:
+    """The latest answer to each proposal (the latest published one, for the public record)."""
+    query = select(ProposalAnswer).where(ProposalAnswer.atelier_id == pk(atelier))
+    if published_only:
+        query = query.where(col(ProposalAnswer.published_at).is_not(None))
+    latest: dict[int, ProposalAnswer] = {}
+    for answer in session.exec(query.order_by(col(ProposalAnswer.id))).all():
+        latest[answer.number] = answer
+    return latest
+
+
+def _numbers(session: Session, atelier: Atelier) -> tuple[AvisVersion, set[int]]:
+    avis = current_avis(session=session, atelier=atelier)
+    if avis is None:
+        raise Refused("l'avis des citoyens n'est pas encore enregistré", "no avis yet")
+    return avis, {p.number for p in proposals_of(session=session, version=avis)}
+
+
+def record_answers(
+    *, session: Session, atelier: Atelier, answers: list[AnswerIn], now: datetime, actor: str
+) -> int:
+    """Append the answers (all or none); each is checked against the avis's proposals."""
+    avis, numbers = _numbers(session, atelier)
+    for answer in answers:
+        if answer.number not in numbers:
+            raise Refused(
+                f"la proposition n°{answer.number} n'existe pas dans l'avis (version {avis.version})",
+                "answer to an unknown proposal",
+            )
+        check_answer(answer)
+    for answer in answers:
+        session.add(
+            ProposalAnswer(
+                atelier_id=pk(atelier),
+                number=answer.number,
+                status=answer.status,
+                reason=answer.reason,
+                carrier=answer.carrier,
+                instrument=answer.instrument,
+                due_on=answer.due_on,
+                recorded_at=now,
+                recorded_by=actor,
+            )
+        )
+    record_event(
+        session=session,
+        atelier_id=pk(atelier),
+        actor=actor,
+        kind="answers_recorded",
+        at=now,
+        answers=len(answers),
+    )
+    session.flush()
+    return len(answers)
+
+
+def publish_answers(*, session: Session, atelier: Atelier, now: datetime, actor: str) -> int:
+    """Publish the answers recorded since the last publication; refused while a proposal has none."""
+    _avis, numbers = _numbers(session, atelier)
+    latest = current_answers(session=session, atelier=atelier)
+    missing = sorted(numbers - set(latest))
+    if missing:
+        raise Refused(
+            "pas de publication : sans réponse, " + ", ".join(f"n°{n}" for n in missing), "answers missing"
+        )
+    fresh = [a for a in latest.values() if a.published_at is None and a.number in numbers]
+    if not fresh:
+        raise Refused("aucune réponse nouvelle à publier", "nothing to publish")
+    for answer in fresh:
+        answer.published_at = now
+        session.add(answer)
+    record_event(
+        session=session,
+        atelier_id=pk(atelier),
+        actor=actor,
+        kind="answers_published",
+        at=now,
+        answers=len(fresh),
+    )
+    session.flush()
+    return len(fresh)

@@ -1,0 +1,157 @@
+"""The public record of an atelier (issue 11): its identity card, the avis and its proposals,
+each published answer, and the count of answers by status — as a page, JSON and CSV, with no
+sign-in and nothing personal: no citizen's name, e-mail or phone, no team contact."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlmodel import Session
+
+from atelier.avis.sheets import STATUS_LABELS
+from atelier.i18n import percent, short_date
+from atelier.services.ateliers import template_of
+from atelier.services.avis import current_answers, current_avis, proposals_of
+from atelier.services.recruitment import CompositionRow
+from atelier.services.replacements import panel_summary
+from atelier.services.timeline import steps_of
+from models import Atelier
+from models.enums import AVIS_FORM_LABELS, AnswerStatus, GroupPosition, StepKind, StepStatus
+
+PUBLIC_KINDS = (StepKind.WEEKEND, StepKind.ONLINE_SESSION, StepKind.MILESTONE)
+POSITION_LABELS = {GroupPosition.CONSENSUS: "consensus", GroupPosition.DISSENSUS: "dissensus"}
+
+
+@dataclass(frozen=True)
+class PublicAnswer:
+    status: str
+    reason: str | None
+    carrier: str | None
+    instrument: str | None
+    due_on: str | None
+    published_on: str
+
+
+@dataclass(frozen=True)
+class PublicProposal:
+    number: int
+    title: str
+    text: str
+    theme: str | None
+    position: str
+    support: str | None
+    answer: PublicAnswer | None
+
+
+@dataclass(frozen=True)
+class PublicRecord:
+    slug: str
+    title: str
+    commanditaire: str
+    question: str
+    avis_form: str
+    citizens: int
+    calendar: tuple[tuple[str, str], ...]  # (what, when)
+    recruitment: str
+    panel: tuple[CompositionRow, ...]
+    avis_version: int | None
+    avis_validated_on: str | None
+    avis_digest: str | None
+    avis_note: str | None
+    avis_text: str | None
+    proposals: tuple[PublicProposal, ...]
+    summary: tuple[tuple[str, int], ...]  # each status and how many proposals have it
+
+
+def _when(step: Any) -> str:
+    if step.status is StepStatus.DONE and step.actual_end is not None:
+        return short_date(step.actual_end)
+    if step.status is StepStatus.CANCELLED:
+        return "annulé"
+    return "prévu le " + short_date(step.forecast_start)
+
+
+def public_record(*, session: Session, atelier: Atelier) -> PublicRecord:
+    template = template_of(atelier)
+    public_steps = {s.key for s in template.steps if s.public_link}
+    calendar = [
+        (s.name, _when(s))
+        for s in steps_of(session=session, atelier=atelier)
+        if s.kind in PUBLIC_KINDS or s.key in public_steps
+    ]
+    summary = panel_summary(session=session, atelier=atelier)
+    if summary is not None and summary.drawn_at is not None:
+        recruitment = (
+            "Tirage au sort parmi les volontaires, avec des quotas approuvés par le comité de pilotage "
+            "(méthode publiée avec ses probabilités et vérifiable par chacun)."
+        )
+        panel = summary.rows
+    else:
+        recruitment, panel = "Recrutement de citoyens reflétant la diversité de la population.", ()
+    avis = current_avis(session=session, atelier=atelier)
+    proposals: list[PublicProposal] = []
+    counts = dict.fromkeys(AnswerStatus, 0)
+    if avis is not None:
+        answers = current_answers(session=session, atelier=atelier, published_only=True)
+        for p in proposals_of(session=session, version=avis):
+            a = answers.get(p.number)
+            if a is not None:
+                counts[a.status] += 1
+            proposals.append(
+                PublicProposal(
+                    p.number, p.title, p.text, p.theme, POSITION_LABELS[p.position],
+                    percent(p.support) if p.support is not None else None,
+                    PublicAnswer(
+                        STATUS_LABELS[a.status], a.reason, a.carrier, a.instrument,
+                        short_date(a.due_on) if a.due_on else None,
+                        short_date(a.published_at) if a.published_at else "",
+                    ) if a is not None else None,
+                )
+            )  # fmt: skip
+    return PublicRecord(
+        atelier.slug, atelier.title, atelier.commanditaire, atelier.question,
+        AVIS_FORM_LABELS[atelier.avis_form], template.citizens, tuple(calendar), recruitment, tuple(panel),
+        avis.version if avis else None, short_date(avis.validated_on) if avis else None,
+        avis.digest if avis else None, avis.note if avis else None, avis.text if avis else None,
+        tuple(proposals), tuple((STATUS_LABELS[s], n) for s, n in counts.items()),
+    )  # fmt: skip
+
+
+def record_json(record: PublicRecord) -> dict[str, Any]:
+    """The record as open data (``avis.json``)."""
+    data = asdict(record)
+    data["panel"] = [
+        {"critere": r.category, "valeur": r.value, "minimum": r.min, "maximum": r.max, "panel": r.in_panel}
+        for r in record.panel
+    ]
+    data["calendar"] = [{"etape": what, "date": when} for what, when in record.calendar]
+    data["summary"] = {label: n for label, n in record.summary}
+    return data
+
+
+def answers_csv(record: PublicRecord) -> bytes:
+    """One row per proposal and its answer (``reponses.csv``; « ; » and a BOM for Excel)."""
+    text = io.StringIO()
+    writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
+    writer.writerow(
+        [
+            "numero",
+            "titre",
+            "theme",
+            "position",
+            "soutien",
+            "statut",
+            "motif",
+            "porteur",
+            "instrument",
+            "echeance",
+        ]
+    )
+    for p in record.proposals:
+        a = p.answer
+        answer = [a.status, a.reason, a.carrier, a.instrument, a.due_on] if a else [None] * 5
+        writer.writerow([p.number, p.title, p.theme, p.position, p.support, *answer])
+    return ("\ufeff" + text.getvalue()).encode("utf-8")

@@ -1,0 +1,76 @@
+"""The public record of an atelier, without sign-in: ``/public/{slug}`` (a printable page),
+``/public/{slug}/avis.json`` and ``/public/{slug}/reponses.csv``; ``atelier publier`` writes the
+same three as static files. Nothing personal is in them (``services/public_record.py``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from atelier.bootstrap import Runtime
+from atelier.db import transaction
+from atelier.french import of
+from atelier.services.ateliers import get_atelier
+from atelier.services.public_record import PublicRecord, answers_csv, public_record, record_json
+
+# A standalone page (its style inline, so that the static copy needs no other file) with no script.
+STANDALONE_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'"
+FILES = {
+    "index.html": "text/html; charset=utf-8",
+    "avis.json": "application/json",
+    "reponses.csv": "text/csv; charset=utf-8",
+}
+
+
+def record_html(record: PublicRecord, *, base: str) -> str:
+    """``base`` is where avis.json and reponses.csv sit beside the page (« » for static files)."""
+    pages = Environment(
+        loader=PackageLoader("atelier.web", "templates"),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+    )
+    pages.filters["de"] = of
+    return pages.get_template("public/record.html").render(r=record, base=base)
+
+
+def record_files(record: PublicRecord, *, base: str = "") -> dict[str, bytes]:
+    return {
+        "index.html": record_html(record, base=base).encode("utf-8"),
+        "avis.json": json.dumps(record_json(record), ensure_ascii=False, indent=1).encode("utf-8"),
+        "reponses.csv": answers_csv(record),
+    }
+
+
+def write_record(record: PublicRecord, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for name, data in record_files(record).items():
+        (out / name).write_bytes(data)
+
+
+def public_router(runtime: Runtime) -> APIRouter:
+    router = APIRouter(prefix="/public/{slug}")
+
+    def respond(slug: str, name: str) -> Response:
+        with transaction(runtime.engine) as session:
+            record = public_record(session=session, atelier=get_atelier(session=session, slug=slug))
+        data = record_files(record, base=f"/public/{slug}/")[name]
+        headers = {"Content-Security-Policy": STANDALONE_PAGE_CSP, "Cache-Control": "no-cache"}
+        return Response(data, media_type=FILES[name], headers=headers)
+
+    @router.get("", response_model=None)
+    def page(slug: str) -> Response:
+        return respond(slug, "index.html")
+
+    @router.get("/avis.json", response_model=None)
+    def avis_json(slug: str) -> Response:
+        return respond(slug, "avis.json")
+
+    @router.get("/reponses.csv", response_model=None)
+    def csv_file(slug: str) -> Response:
+        return respond(slug, "reponses.csv")
+
+    return router

@@ -1,0 +1,172 @@
+"""The droit de suite over the command line and real HTTP: the avis recorded as validated and
+frozen, a reasoned answer to each proposal, and the public record with nothing personal in it."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from pathlib import Path
+
+import httpx
+from sqlmodel import func, select
+
+from atelier.db import transaction
+from atelier.services.ateliers import get_atelier
+from atelier.services.people import people_with_role
+from models import AvisProposal, AvisVersion, ProposalAnswer
+from models.enums import Role
+from tests.integration.conftest import World
+from tests.integration.test_gate_cli_and_serve import _cli
+from tests.served import served
+
+PROPOSALS = "\r\n".join(
+    [
+        "Numéro;Titre;Texte;Thème;Position;Soutien",
+        "1;Des navettes à la demande;Créer un transport à la demande dans chaque intercommunalité.;"
+        "Transports;consensus;",
+        "2;Un forfait mobilité rurale;Verser un forfait aux ménages sans alternative à la voiture.;"
+        "Pouvoir d'achat;dissensus;60 %",
+        "3;Des tiers-lieux de proximité;Ouvrir des espaces de travail partagés dans les bourgs.;"
+        "Emploi;Consensus;",
+        "",
+    ]
+)
+ANSWERS = (
+    "numéro;statut;motif;porteur;instrument;échéance\r\n"
+    "1;retenue;;DGITM;expérimentation;31/12/2027\r\n"
+    "2;Non retenue;Le coût n'est pas soutenable en 2028.;DB;budget;\r\n"
+    "3;à l'étude;Une mission d'inspection rend ses conclusions en mars.;DGE;;\r\n"
+)
+
+
+def _files(tmp_path: Path, proposals: str = PROPOSALS) -> tuple[Path, Path]:
+    text = tmp_path / "avis.txt"
+    text.write_bytes("Nous, citoyens réunis deux week-ends,\nrecommandons ce qui suit.\n".encode("cp1252"))
+    sheet = tmp_path / "propositions.csv"
+    sheet.write_bytes(proposals.encode("cp1252"))
+    return text, sheet
+
+
+def _rows(world: World) -> tuple[int, int, int]:
+    with transaction(world.runtime.engine) as session:
+        return tuple(  # type: ignore[return-value]
+            session.exec(select(func.count()).select_from(table)).one()
+            for table in (AvisVersion, AvisProposal, ProposalAnswer)
+        )
+
+
+def _record(world: World, tmp_path: Path, *extra: str, proposals: str = PROPOSALS) -> tuple[int, str, str]:
+    text, sheet = _files(tmp_path, proposals)
+    return _cli(
+        world, "avis", "enregistrer", world.slug, "--texte", str(text), "--propositions", str(sheet),
+        "--valide-le", "2027-04-25", *extra,
+    )  # fmt: skip
+
+
+def test_the_validated_avis_is_frozen_and_a_change_is_a_new_version_saying_what_changed(
+    world: World, tmp_path: Path
+) -> None:
+    """Version 1 with its three proposals and digest; the same file again, or a changed one without
+    a note, is refused and writes nothing; with a note it becomes version 2, version 1 untouched."""
+    code, out, err = _record(world, tmp_path)
+    assert code == 0, err
+    assert "Avis enregistré (version 1, 3 propositions)" in out
+    assert _rows(world) == (1, 3, 0)
+    code, _, err = _record(world, tmp_path)
+    assert code == 1 and "identique à la version 1" in err
+    changed = PROPOSALS.replace("dans les bourgs", "dans les bourgs-centres")
+    code, _, err = _record(world, tmp_path, proposals=changed)
+    assert code == 1 and "l'avis validé (version 1) ne se modifie pas" in err
+    assert _rows(world) == (1, 3, 0)
+    code, out, err = _record(
+        world, tmp_path, "--note", "Correction du texte de la proposition 3", proposals=changed
+    )
+    assert code == 0 and "version 2" in out, err
+    with transaction(world.runtime.engine) as session:
+        first = session.exec(select(AvisProposal).where(AvisProposal.number == 3)).first()
+        assert first is not None and first.text.endswith("dans les bourgs.")
+
+
+def test_every_answer_but_retenue_needs_its_reason_and_publication_waits_for_every_proposal(
+    world: World, tmp_path: Path
+) -> None:
+    """A « non retenue » without a reason refuses the whole file (nothing written); a proposal the
+    avis does not have is refused; publishing with a proposal unanswered is refused; then published."""
+    assert _record(world, tmp_path)[0] == 0
+    sheet = tmp_path / "reponses.csv"
+    sheet.write_bytes(ANSWERS.replace("Le coût n'est pas soutenable en 2028.", "").encode("cp1252"))
+    code, _, err = _cli(world, "avis", "repondre", world.slug, "--fichier", str(sheet))
+    assert (
+        code == 1 and "réponses, ligne 3 : proposition n°2 « non retenue » : le motif est obligatoire" in err
+    )
+    code, _, err = _cli(world, "avis", "repondre", world.slug, "--numero", "9", "--statut", "retenue")
+    assert code == 1 and "la proposition n°9 n'existe pas dans l'avis (version 1)" in err
+    assert _rows(world) == (1, 3, 0)
+    code, _, err = _cli(world, "avis", "repondre", world.slug, "--numero", "1", "--statut", "retenue")
+    assert code == 0, err
+    code, _, err = _cli(world, "avis", "publier-reponses", world.slug)
+    assert code == 1 and "pas de publication : sans réponse, n°2, n°3" in err
+    sheet.write_bytes(ANSWERS.encode("cp1252"))
+    assert _cli(world, "avis", "repondre", world.slug, "--fichier", str(sheet))[0] == 0
+    code, out, err = _cli(world, "avis", "publier-reponses", world.slug)
+    assert code == 0 and "3 réponses publiées." in out, err
+
+
+def _citizens_contacts(world: World) -> list[str]:
+    with transaction(world.runtime.engine) as session:
+        atelier = get_atelier(session=session, slug=world.slug)
+        people = people_with_role(session=session, atelier=atelier, role=Role.CITIZEN)
+        contacts = [text for p in people for text in (p.email, p.full_name)]
+    assert len(contacts) >= 2 * 15  # the demo's 15 citizens, each with a name and an address
+    return contacts
+
+
+def test_the_public_record_shows_the_answers_by_status_with_nothing_personal(
+    world: World, tmp_path: Path
+) -> None:
+    """No sign-in: the page gives the identity card, each proposal with its published answer and
+    reason, and the count by status; JSON and CSV say the same; no citizen's name or e-mail is in
+    any of them; « atelier publier » writes the same three files."""
+    from atelier.web.app import create_app
+
+    assert _record(world, tmp_path)[0] == 0
+    sheet = tmp_path / "reponses.csv"
+    sheet.write_bytes(ANSWERS.encode("cp1252"))
+    assert _cli(world, "avis", "repondre", world.slug, "--fichier", str(sheet))[0] == 0
+    with served(create_app(world.runtime)) as site, httpx.Client(base_url=site) as http:
+        before = html.unescape(http.get(f"/public/{world.slug}").text)
+        assert "La réponse du commanditaire n'est pas encore publiée." in before  # recorded, not published
+        assert _cli(world, "avis", "publier-reponses", world.slug)[0] == 0
+        page = http.get(f"/public/{world.slug}")
+        data = http.get(f"/public/{world.slug}/avis.json").json()
+        rows = list(
+            csv.DictReader(
+                io.StringIO(http.get(f"/public/{world.slug}/reponses.csv").content.decode("utf-8-sig")),
+                delimiter=";",
+            )
+        )
+    shown = html.unescape(page.text)
+    assert page.status_code == 200 and "Carte d'identité de la démarche" in shown
+    assert (
+        "Proposition n°2 : Un forfait mobilité rurale" in shown
+        and "Motif : Le coût n'est pas soutenable en 2028." in shown
+    )
+    assert "(soutenue par 60\xa0% des citoyens)" in shown
+    assert data["summary"] == {"retenue": 1, "retenue en partie": 0, "à l'étude": 1, "non retenue": 1}
+    assert [(r["numero"], r["statut"]) for r in rows] == [
+        ("1", "retenue"),
+        ("2", "non retenue"),
+        ("3", "à l'étude"),
+    ]
+    everything = shown + json.dumps(data, ensure_ascii=False) + "".join(str(r) for r in rows)
+    assert not [text for text in _citizens_contacts(world) if text in everything]
+    out = tmp_path / "public"
+    code, printed, err = _cli(world, "publier", world.slug, "--out", str(out))
+    assert code == 0, err
+    assert "retenue : 1 ; retenue en partie : 0 ; à l'étude : 1 ; non retenue : 1" in printed
+    assert sorted(p.name for p in out.iterdir()) == ["avis.json", "index.html", "reponses.csv"]
+    assert "Proposition n°3 : Des tiers-lieux de proximité" in (out / "index.html").read_text(
+        encoding="utf-8"
+    )
