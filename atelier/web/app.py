@@ -41,6 +41,7 @@ from atelier.web.workspace.accounts import accounts_router
 from atelier.web.workspace.agenda import agenda_router
 from atelier.web.workspace.ateliers import ateliers_router
 from atelier.web.workspace.auth import Forbidden, NotSignedIn, auth_router
+from atelier.web.workspace.avis import avis_router
 from atelier.web.workspace.gates import document_response, gates_router
 from atelier.web.workspace.journal import journal_router
 from atelier.web.workspace.messages import messages_router
@@ -163,6 +164,7 @@ def create_app(runtime: Runtime, *, on_change: Trigger | None = None) -> FastAPI
     app.include_router(steps_router(runtime, render, on_change))
     app.include_router(people_router(runtime, render))
     app.include_router(recruitment_router(runtime, render, on_change))
+    app.include_router(avis_router(runtime, render))
     app.include_router(gates_router(runtime, render, on_change))
     app.include_router(messages_router(runtime, render))
     app.include_router(journal_router(runtime, render))

@@ -13,6 +13,8 @@ import httpx
 from sqlmodel import func, select
 
 from atelier.db import transaction
+from atelier.demo.cast import TEAM
+from atelier.services.accounts import add_account
 from atelier.services.ateliers import get_atelier
 from atelier.services.people import people_with_role
 from models import AvisProposal, AvisVersion, ProposalAnswer
@@ -170,3 +172,42 @@ def test_the_public_record_shows_the_answers_by_status_with_nothing_personal(
     assert "Proposition n°3 : Des tiers-lieux de proximité" in (out / "index.html").read_text(
         encoding="utf-8"
     )
+
+
+def test_the_team_records_the_avis_and_answers_from_the_workspace(world: World, tmp_path: Path) -> None:
+    """From the avis page: the text typed and the proposals as a file make version 1; a
+    « non retenue » typed without its reason is refused (nothing written), with it is saved; the
+    public page shows it once published."""
+    from atelier.web.app import create_app
+    from tests.integration.test_workspace import TEAM_EMAIL, _csrf, _sign_in
+
+    with transaction(world.runtime.engine) as session:
+        add_account(
+            session=session, email=TEAM_EMAIL, full_name=TEAM[0], is_admin=False, now=world.clock.now()
+        )
+    path = f"/espace/{world.slug}/avis"
+    with served(create_app(world.runtime)) as site, httpx.Client(base_url=site, timeout=20) as http:
+        _sign_in(world, http, TEAM_EMAIL)
+        csrf = _csrf(http.get(path))
+        sent = http.post(
+            f"{path}/texte",
+            data={"csrf": csrf, "texte": "Nous recommandons.", "valide_le": "2027-04-25"},
+            files={"propositions": ("propositions.csv", PROPOSALS.encode("cp1252"), "text/csv")},
+        )
+        assert sent.status_code == 303, sent.text
+        assert "Avis enregistré (version 1, 3 propositions)." in html.unescape(
+            http.get(sent.headers["location"]).text
+        )
+        refused = http.post(f"{path}/reponses/2", data={"csrf": csrf, "statut": "non_retenue", "motif": " "})
+        assert refused.status_code == 400
+        assert "proposition n°2 « non retenue » : le motif est obligatoire" in html.unescape(refused.text)
+        assert _rows(world) == (1, 3, 0)
+        form = {"csrf": csrf, "statut": "non_retenue", "motif": "Coût trop élevé.", "echeance": "2027-12-31"}
+        assert http.post(f"{path}/reponses/2", data=form).status_code == 303
+        published = http.post(f"{path}/publier", data={"csrf": csrf})
+        assert published.status_code == 400 and "sans réponse, n°1, n°3" in html.unescape(published.text)
+        for number in ("1", "3"):
+            http.post(f"{path}/reponses/{number}", data={"csrf": csrf, "statut": "retenue"})
+        assert http.post(f"{path}/publier", data={"csrf": csrf}).status_code == 303
+        public = html.unescape(http.get(f"/public/{world.slug}").text)
+    assert "Motif : Coût trop élevé." in public and "Échéance : 31/12/2027." in public

@@ -410,6 +410,7 @@ PARAMS = {
     "action": "desactiver",
     "replacement_id": "1",
     "suffix": ".csv",
+    "number": "1",
 }
 
 

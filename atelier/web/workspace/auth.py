@@ -90,15 +90,24 @@ async def signed_upload(
     """The file of a signed-in upload form: its name and up to ``limit`` + 1 bytes (so that the
     caller sees it is too large), or None when none was chosen. Refused when the request is not a
     multipart form (BadInput) or lacks this session's CSRF token (Forbidden)."""
+    upload, _fields = await signed_upload_with(request, user, field=field, limit=limit)
+    return upload
+
+
+async def signed_upload_with(
+    request: Request, user: SignedIn, *, field: str, limit: int, fields: tuple[str, ...] = ()
+) -> tuple[tuple[str, bytes] | None, dict[str, str]]:
+    """``signed_upload`` and the text ``fields`` sent with the file (empty when absent)."""
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise BadInput("envoyez le fichier depuis le formulaire", "upload not multipart")
-    async with request.form(max_files=1, max_fields=4) as form:
+    async with request.form(max_files=1, max_fields=4 + len(fields)) as form:
         if not same_token(str(form.get("csrf", "")), user.csrf_token):
             raise Forbidden(FORM_EXPIRED, "missing csrf on upload")
+        texts = {name: value for name in fields if isinstance(value := form.get(name, ""), str)}
         upload = form.get(field)
         if not isinstance(upload, UploadFile) or not upload.filename:
-            return None
-        return upload.filename, await upload.read(limit + 1)
+            return None, texts
+        return (upload.filename, await upload.read(limit + 1)), texts
 
 
 NOT_OPEN = "cet atelier n'existe pas ou ne vous est pas ouvert"
