@@ -17,7 +17,9 @@ from atelier.db import transaction
 from atelier.i18n import short_date, short_datetime
 from atelier.services.ateliers import get_atelier
 from atelier.services.gates import STATUS_LABELS, gates_of
+from atelier.services.public_record import public_record
 from atelier.services.timeline import stages_of, steps_of
+from atelier.web.public import write_record
 from models import Decision, Membership, OutboxMessage, Person
 from models.enums import OUTCOME_LABELS, ROLE_LABELS, OutboxStatus, Role, StepKind
 
@@ -30,7 +32,8 @@ CHANNEL_LABELS = {
 
 
 def print_report(console: Console, runtime: Runtime, slug: str, mailbox: Path) -> list[str]:
-    """Print the report; return the checks that failed (empty when all hold)."""
+    """Print the report and write the public record beside the mailbox (``public/``); return the
+    checks that failed (empty when all hold)."""
     failures: list[str] = []
     with transaction(runtime.engine) as session:
         atelier = get_atelier(session=session, slug=slug)
@@ -43,6 +46,7 @@ def print_report(console: Console, runtime: Runtime, slug: str, mailbox: Path) -
         for membership in session.exec(select(Membership).where(Membership.atelier_id == atelier.id)).all():
             roles.setdefault(membership.person_id, set()).add(membership.role)
         outbox = session.exec(select(OutboxMessage).where(OutboxMessage.atelier_id == atelier.id)).all()
+        record = public_record(session=session, atelier=atelier)
         session.expunge_all()
 
     console.rule(Text(atelier.title, style="bold"))
@@ -86,6 +90,18 @@ def print_report(console: Console, runtime: Runtime, slug: str, mailbox: Path) -
         )
     )
 
+    console.rule("Droit de suite")
+    answered = [p for p in record.proposals if p.answer is not None]
+    console.print(
+        Text(
+            f"Avis validé le {record.avis_validated_on or '—'} : {len(record.proposals)} propositions ; "
+            "réponses publiées : " + " ; ".join(f"{label} {n}" for label, n in record.summary) + "."
+        )
+    )
+    public = mailbox.parent / "public"
+    write_record(record, public)
+    console.print(Text(f"Compte rendu public, sans donnée personnelle : {public / 'index.html'}"))
+
     console.rule("Vérifications")
     copil = [g for g in gates if g.key.startswith("copil_")]
     weekends = [s for s in steps if s.kind is StepKind.WEEKEND]
@@ -102,6 +118,10 @@ def print_report(console: Console, runtime: Runtime, slug: str, mailbox: Path) -
             f"dans les quatre mois (échéance {short_date(atelier.target_avis_date)})",
         ),
         (len({r.message_id for r in outbox}) == len(outbox), "aucun Message-ID en double"),
+        (
+            bool(record.proposals) and len(answered) == len(record.proposals),
+            "une réponse motivée publiée pour chaque proposition de l'avis",
+        ),
         (atelier.completed_at is not None, "droit de suite mené à son terme"),
     ]
     for ok, label in checks:

@@ -17,8 +17,10 @@ from sqlmodel import Session, col, select
 from atelier.bootstrap import Runtime
 from atelier.clock import PARIS, SimulatedClock
 from atelier.db import transaction
+from atelier.demo.avis import ANSWERS, AVIS_TEXT, PROPOSALS
 from atelier.errors import Refused
 from atelier.services.ateliers import get_atelier, template_of
+from atelier.services.avis import publish_answers, record_answers, record_avis
 from atelier.services.gates import (
     gate_asked_from,
     gate_members,
@@ -160,6 +162,7 @@ class SimulatedWorld:
             with transaction(self.runtime.engine) as session:
                 atelier = get_atelier(session=session, slug=self.slug)
                 published = template_of(atelier).step(key).public_link
+                self._follow_up(session, atelier, key)
                 record_step_done(
                     session=session,
                     atelier=atelier,
@@ -172,6 +175,19 @@ class SimulatedWorld:
             return True
 
         return action
+
+    def _follow_up(self, session: Session, atelier: Atelier, key: str) -> None:
+        """The droit de suite as the team records it: the avis validated at the handover when it
+        is published, the commanditaire's answers when they are given."""
+        now = self.clock.now()
+        if key == "publication_avis":
+            handover = next(s for s in steps_of(session=session, atelier=atelier) if s.key == "remise_avis")
+            validated = (handover.actual_end or now).astimezone(PARIS).date()
+            record_avis(session=session, atelier=atelier, text=AVIS_TEXT, proposals=PROPOSALS,
+                        validated_on=validated, note=None, now=now, actor="team")  # fmt: skip
+        elif key == "reponse_commanditaire":
+            record_answers(session=session, atelier=atelier, answers=ANSWERS, now=now, actor="team")
+            publish_answers(session=session, atelier=atelier, now=now, actor="team")
 
     # --- COPIL members (and citizens on the avis) decide through their links -------------
 

@@ -46,6 +46,14 @@ def test_demo_runs_a_whole_atelier_and_fills_the_mailbox(tmp_path: Path, prefect
     assert "COPIL n°1 : question, échantillon, organisation — approuvée (tour 2)" in report
     assert "renvoyé pour reprise" in report
     assert "avis remis le 25/04/2027" in report
+    # Past the handover: the avis and a reasoned, published answer to each of its proposals.
+    assert (
+        "5 propositions ; réponses publiées : retenue 2 ; retenue en partie 1 ; à l'étude 1 ; non retenue 1"
+        in (report)
+    )
+    public = (mailbox.parent / "public" / "index.html").read_text(encoding="utf-8")
+    assert "Proposition n°5 : Rouvrir des petites lignes" in public
+    assert not [name for name in CITIZENS if name in public]
 
     messages = [_read(path) for path in sorted(mailbox.glob("*.eml"))]
     ids = Counter(str(m["Message-ID"]) for m in messages)
