@@ -22,6 +22,7 @@ from atelier.services.timeline import record_step_done, refresh_forecast, stages
 from models import Atelier, Gate, Stage, Step
 from models.enums import GateStatus, StageStatus, StepKind, StepStatus
 from models.types import pk
+from notifications.follow_up import sync_follow_up_messages
 from notifications.outbox import SyncReport, sync_outbox
 from notifications.volunteers import sync_volunteer_messages
 
@@ -246,6 +247,9 @@ def sync_messages(runtime: Runtime, slug: str, now: datetime) -> SyncReport:
             session=session, atelier=atelier, settings=runtime.settings, signer=runtime.signer, now=now
         )
         told = sync_volunteer_messages(session=session, atelier=atelier, settings=runtime.settings, now=now)
+        told += sync_follow_up_messages(
+            session=session, atelier=atelier, settings=runtime.settings, signer=runtime.signer, now=now
+        )
         return SyncReport(report.queued + told, report.cancelled)
 
 

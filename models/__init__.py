@@ -12,7 +12,7 @@ from models.atelier import (
     Stage,
     Step,
 )
-from models.avis import AvisProposal, AvisVersion, ProposalAnswer
+from models.avis import AvisProposal, AvisVersion, FollowUpStop, ProposalAnswer, ProposalUpdate
 from models.delivery import DeliveryState
 from models.event import Event
 from models.gate import Decision, Gate, GateDocument, GateMember
@@ -30,6 +30,7 @@ __all__ = [
     "Decision",
     "DeliveryState",
     "Event",
+    "FollowUpStop",
     "Gate",
     "GateDocument",
     "GateMember",
@@ -43,6 +44,7 @@ __all__ = [
     "PersonBase",
     "PersonCreate",
     "ProposalAnswer",
+    "ProposalUpdate",
     "Stage",
     "Step",
     "UsedLink",

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.enums import AnswerStatus, GroupPosition
+from models.enums import AnswerStatus, GroupPosition, ImplementationState
 from models.types import UTCDateTime
 
 
@@ -58,3 +58,30 @@ class ProposalAnswer(SQLModel, table=True):
     recorded_at: datetime = Field(sa_type=UTCDateTime)
     recorded_by: str = Field(max_length=80)
     published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ProposalUpdate(SQLModel, table=True):
+    """One dated step of a proposal's follow-up; never changed, only added to."""
+
+    __tablename__ = "proposal_update"
+
+    id: int | None = Field(default=None, primary_key=True)
+    atelier_id: int = Field(foreign_key="atelier.id", index=True)
+    number: int
+    state: ImplementationState
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    evidence_url: str | None = Field(default=None, max_length=500)
+    recorded_at: datetime = Field(sa_type=UTCDateTime)
+    recorded_by: str = Field(max_length=80)
+
+
+class FollowUpStop(SQLModel, table=True):
+    """A citizen who asked, through their link, for no more follow-up notices."""
+
+    __tablename__ = "follow_up_stop"
+    __table_args__ = (UniqueConstraint("atelier_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    atelier_id: int = Field(foreign_key="atelier.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    stopped_at: datetime = Field(sa_type=UTCDateTime)

@@ -169,3 +169,12 @@ class GroupPosition(StrEnum):
 
     CONSENSUS = "consensus"
     DISSENSUS = "dissensus"
+
+
+class ImplementationState(StrEnum):
+    """Where the carrying out of a proposal stands, in a follow-up update."""
+
+    PLANNED = "a_venir"
+    IN_PROGRESS = "en_cours"
+    DONE = "realisee"
+    ABANDONED = "abandonnee"

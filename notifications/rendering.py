@@ -34,6 +34,7 @@ MESSAGE_KINDS = (
     "droit_de_suite_notice",
     "panel_not_selected",
     "panel_pool_thanks",
+    "follow_up_digest",
 )
 
 

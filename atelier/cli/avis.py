@@ -15,6 +15,7 @@ from atelier.errors import Refused
 from atelier.french import count
 from atelier.services.ateliers import get_atelier
 from atelier.services.avis import publish_answers, record_answers, record_avis
+from atelier.services.follow_up import read_state, record_update
 from atelier.services.public_record import public_record
 from atelier.services.spreadsheet import decode_text, read_sheet
 from atelier.web.public import write_record
@@ -116,6 +117,33 @@ def publish_answers_command(ctx: typer.Context, slug: SLUG) -> None:
             session=session, atelier=get_atelier(session=session, slug=slug), now=app_ctx.now(), actor="cli"
         )
     typer.echo(f"{count(published, 'réponse publiée', 'réponses publiées')}.")
+
+
+@avis_app.command("suivi")
+@french_errors
+def update_command(
+    ctx: typer.Context,
+    slug: SLUG,
+    number: Annotated[int, typer.Argument(help="Numéro de la proposition.")],
+    state: Annotated[str, typer.Option("--etat", help="à venir, en cours, réalisée, abandonnée.")],
+    text: Annotated[str, typer.Option("--texte", help="Ce qui a été fait ou décidé.")],
+    link: Annotated[str | None, typer.Option("--lien", help="Où le constater (https://…).")] = None,
+) -> None:
+    """Ajoute un point d'étape au suivi d'une proposition ; les citoyens en sont informés dans la
+    lettre de la semaine."""
+    app_ctx = app_context(ctx)
+    with transaction(app_ctx.engine) as session:
+        record_update(
+            session=session,
+            atelier=get_atelier(session=session, slug=slug),
+            number=number,
+            state=read_state(state),
+            text=text,
+            evidence_url=link,
+            now=app_ctx.now(),
+            actor="cli",
+        )
+    typer.echo(f"Point d'étape enregistré pour la proposition n°{number}.")
 
 
 @french_errors

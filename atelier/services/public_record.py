@@ -15,6 +15,7 @@ from atelier.avis.sheets import STATUS_LABELS
 from atelier.i18n import percent, short_date
 from atelier.services.ateliers import template_of
 from atelier.services.avis import current_answers, current_avis, proposals_of
+from atelier.services.follow_up import STATE_LABELS, updates_of
 from atelier.services.recruitment import CompositionRow
 from atelier.services.replacements import panel_summary
 from atelier.services.timeline import steps_of
@@ -36,6 +37,14 @@ class PublicAnswer:
 
 
 @dataclass(frozen=True)
+class PublicUpdate:
+    on: str
+    state: str
+    text: str
+    evidence_url: str | None
+
+
+@dataclass(frozen=True)
 class PublicProposal:
     number: int
     title: str
@@ -44,6 +53,7 @@ class PublicProposal:
     position: str
     support: str | None
     answer: PublicAnswer | None
+    updates: tuple[PublicUpdate, ...] = ()  # the follow-up, oldest first
 
 
 @dataclass(frozen=True)
@@ -96,6 +106,11 @@ def public_record(*, session: Session, atelier: Atelier) -> PublicRecord:
     counts = dict.fromkeys(AnswerStatus, 0)
     if avis is not None:
         answers = current_answers(session=session, atelier=atelier, published_only=True)
+        updates: dict[int, list[PublicUpdate]] = {}
+        for u in updates_of(session=session, atelier=atelier):
+            updates.setdefault(u.number, []).append(
+                PublicUpdate(short_date(u.recorded_at), STATE_LABELS[u.state], u.text, u.evidence_url)
+            )
         for p in proposals_of(session=session, version=avis):
             a = answers.get(p.number)
             if a is not None:
@@ -109,6 +124,7 @@ def public_record(*, session: Session, atelier: Atelier) -> PublicRecord:
                         short_date(a.due_on) if a.due_on else None,
                         short_date(a.published_at) if a.published_at else "",
                     ) if a is not None else None,
+                    tuple(updates.get(p.number, ())),
                 )
             )  # fmt: skip
     return PublicRecord(
@@ -153,5 +169,6 @@ def answers_csv(record: PublicRecord) -> bytes:
     for p in record.proposals:
         a = p.answer
         answer = [a.status, a.reason, a.carrier, a.instrument, a.due_on] if a else [None] * 5
-        writer.writerow([p.number, p.title, p.theme, p.position, p.support, *answer])
+        latest = f"{p.updates[-1].on} ({p.updates[-1].state}) : {p.updates[-1].text}" if p.updates else None
+        writer.writerow([p.number, p.title, p.theme, p.position, p.support, *answer, latest])
     return ("\ufeff" + text.getvalue()).encode("utf-8")

@@ -177,7 +177,7 @@ def test_the_public_record_shows_the_answers_by_status_with_nothing_personal(
 def test_the_team_records_the_avis_and_answers_from_the_workspace(world: World, tmp_path: Path) -> None:
     """From the avis page: the text typed and the proposals as a file make version 1; a
     « non retenue » typed without its reason is refused (nothing written), with it is saved; the
-    public page shows it once published."""
+    public page shows it once published, and a follow-up step (its link only https://)."""
     from atelier.web.app import create_app
     from tests.integration.test_workspace import TEAM_EMAIL, _csrf, _sign_in
 
@@ -209,5 +209,13 @@ def test_the_team_records_the_avis_and_answers_from_the_workspace(world: World, 
         for number in ("1", "3"):
             http.post(f"{path}/reponses/{number}", data={"csrf": csrf, "statut": "retenue"})
         assert http.post(f"{path}/publier", data={"csrf": csrf}).status_code == 303
+        step = {"csrf": csrf, "etat": "en_cours", "texte": "Étude de coût lancée.", "lien": "ftp://x"}
+        refused = http.post(f"{path}/suivi/2", data=step)
+        assert refused.status_code == 400 and "adresse https://" in html.unescape(refused.text)
+        assert (
+            http.post(f"{path}/suivi/2", data=step | {"lien": "https://www.example.gouv.fr/e"}).status_code
+            == 303
+        )
         public = html.unescape(http.get(f"/public/{world.slug}").text)
     assert "Motif : Coût trop élevé." in public and "Échéance : 31/12/2027." in public
+    assert "en cours : Étude de coût lancée." in public

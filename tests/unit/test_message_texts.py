@@ -41,6 +41,7 @@ TEAM_KINDS = (
 )
 WORKSPACE_KINDS = ("signin_link",)
 VOLUNTEER_KINDS = ("panel_not_selected", "panel_pool_thanks")
+FOLLOW_UP_KINDS = ("follow_up_digest",)
 
 
 COPIL_MEETING = {
@@ -86,7 +87,12 @@ def _read(kind: str, **changes: Any) -> str:
 def test_every_kind_is_kept_here() -> None:
     """No message kind escapes review: each one is in one of the lists below."""
     assert sorted(
-        CITIZEN_KINDS + SPEAKER_AND_COPIL_KINDS + TEAM_KINDS + WORKSPACE_KINDS + VOLUNTEER_KINDS
+        CITIZEN_KINDS
+        + SPEAKER_AND_COPIL_KINDS
+        + TEAM_KINDS
+        + WORKSPACE_KINDS
+        + VOLUNTEER_KINDS
+        + FOLLOW_UP_KINDS
     ) == sorted(MESSAGE_KINDS)
 
 
@@ -613,3 +619,28 @@ Bien cordialement,
 """,
         }
     )
+
+
+def test_what_citizens_read_of_the_follow_up() -> None:
+    """The weekly digest: each change under its proposal, the public page, and how to stop."""
+    assert _read("follow_up_digest") == snapshot("""\
+Objet : Atelier citoyen « Mobilités rurales » : les suites données à votre avis
+
+Bonjour Amina Benali,
+
+Voici ce qui a changé, depuis le lundi 14 juin 2027, dans les suites données à l'avis que vous avez rédigé :
+
+Proposition n°5 « Rouvrir des petites lignes »
+- réponse : « à l'étude » devient « retenue en partie »
+- motif : Deux lignes sur dix.
+
+Toutes les réponses et leur suivi sont publiés ici : https://a.example/public/a
+
+Vous recevez au plus un message par semaine, et seulement quand il y a du nouveau. Pour ne plus recevoir ces nouvelles, ouvrez ce lien puis confirmez : https://a.example/suivi/arret/t
+
+Vos données personnelles
+Vos données sont utilisées uniquement pour l'atelier ; écrivez à dpo@example.gouv.fr.
+
+Bien cordialement,
+Équipe
+""")

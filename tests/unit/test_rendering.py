@@ -78,7 +78,20 @@ def sample_context(question: str = "Quelles mobilités ?") -> dict[str, Any]:
             "confirm": "https://a.example/reponse/c",
             "decline": "https://a.example/reponse/d",
             "signin": "https://a.example/connexion/s",
+            "public": "https://a.example/public/a",
+            "stop": "https://a.example/suivi/arret/t",
         },
+        "week_start_long": "lundi 14 juin 2027",
+        "changes": [
+            {
+                "number": 5,
+                "title": "Rouvrir des petites lignes",
+                "lines": [
+                    "réponse : « à l'étude » devient « retenue en partie »",
+                    "motif : Deux lignes sur dix.",
+                ],
+            }
+        ],
         "risk": {
             "target_long": "mardi 11 mai 2027",
             "forecast_long": "dimanche 23 mai 2027",

@@ -26,11 +26,12 @@ from atelier.services.avis import (
     record_avis,
 )
 from atelier.services.events import person_actor
+from atelier.services.follow_up import STATE_LABELS, record_update
 from atelier.services.spreadsheet import read_sheet
 from atelier.web.actions import BadInput
 from atelier.web.workspace.auth import atelier_for, signed_form, signed_in_user, signed_upload_with
 from atelier.web.workspace.notices import notice_of, redirect_with_notice
-from models.enums import AnswerStatus
+from models.enums import AnswerStatus, ImplementationState
 
 Render = Callable[..., HTMLResponse]
 MAX_SHEET_BYTES = 2 * 1024 * 1024
@@ -70,6 +71,7 @@ def avis_router(runtime: Runtime, render: Render) -> APIRouter:
             validated=validated,
             proposals=proposals,
             statuses=STATUS_LABELS,
+            states=STATE_LABELS,
             error=error or notice_of(request, user, error=True),
             message=notice_of(request, user),
         )
@@ -168,6 +170,31 @@ def avis_router(runtime: Runtime, render: Render) -> APIRouter:
             return save_answers(slug, user, [answer])
         except Refused as error:
             return page(slug, request, user, error=error.message_fr, status=400)
+
+    @router.post("/suivi/{number}")
+    async def follow_up(slug: str, number: int, request: Request) -> Response:
+        user = signed_in_user(runtime, request)
+        form = await signed_form(request, user)
+        try:
+            state = next((s for s in ImplementationState if s.value == form.get("etat")), None)
+            if state is None:
+                raise Refused("choisissez où en est la mise en œuvre", "no implementation state")
+            with transaction(runtime.engine) as session:
+                atelier, _ = atelier_for(session, user, slug, edit=True)
+                record_update(
+                    session=session,
+                    atelier=atelier,
+                    number=number,
+                    state=state,
+                    text=form.get("texte", ""),
+                    evidence_url=form.get("lien"),
+                    now=runtime.clock.now(),
+                    actor=person_actor(user.person_id),
+                )
+        except Refused as error:
+            return page(slug, request, user, error=error.message_fr, status=400)
+        return done(slug, user, f"Point d'étape enregistré pour la proposition n°{number} : les citoyens en "
+                    "seront informés dans la lettre de la semaine.")  # fmt: skip
 
     @router.post("/publier")
     async def publish(slug: str, request: Request) -> Response:

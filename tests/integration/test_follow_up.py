@@ -1,0 +1,114 @@
+"""Following the avis over months: updates and changes of status reach each citizen in one digest
+a week at most, through the real SMTP server; a citizen who stops them hears no more."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+from sqlmodel import select
+
+from atelier.db import transaction
+from atelier.engine import advance_plain
+from models import FollowUpStop
+from tests.integration.conftest import World
+from tests.integration.dispatch_helpers import dispatcher_for, drain
+from tests.integration.test_avis_record import ANSWERS, _record
+from tests.integration.test_gate_cli_and_serve import _cli
+from tests.served import served
+
+STOP_LINK = re.compile(r"https?://\S+(/suivi/arret/\S+)")
+
+
+def _digests(world: World) -> list[tuple[str, str]]:
+    """(recipient, plain text) of every follow-up digest delivered so far."""
+    found = []
+    for message in world.emails():
+        if "les suites données à votre avis" in message["Subject"]:
+            body = message.get_body(("plain",))
+            assert body is not None
+            found.append((message["To"].addresses[0].addr_spec, body.get_content().replace("\r\n", "\n")))
+    return found
+
+
+def _stops(world: World) -> int:
+    with transaction(world.runtime.engine) as session:
+        return len(session.exec(select(FollowUpStop)).all())
+
+
+def _pass(world: World, days: float) -> None:
+    world.clock.set(world.clock.now() + timedelta(days=days))
+    advance_plain(world.runtime, world.slug, world.clock.now())
+    drain(dispatcher_for(world.runtime))
+
+
+def test_changes_of_a_week_make_one_digest_per_citizen_and_a_stop_holds(world: World, tmp_path: Path) -> None:
+    """Answers published; in the week that follows, two updates and a changed status: nothing is
+    sent before the week is over, then one digest per citizen holding all three; the stop link's
+    page changes nothing, its button stops them, and next week's digest skips that citizen."""
+    from atelier.web.app import create_app
+
+    assert _record(world, tmp_path)[0] == 0
+    sheet = tmp_path / "reponses.csv"
+    sheet.write_bytes(ANSWERS.encode("cp1252"))
+    assert _cli(world, "avis", "repondre", world.slug, "--fichier", str(sheet))[0] == 0
+    assert _cli(world, "avis", "publier-reponses", world.slug)[0] == 0
+    _pass(world, 1)
+    code, _, err = _cli(world, "avis", "suivi", world.slug, "1", "--etat", "en cours", "--texte",
+                        "Douze intercommunalités retenues pour l'expérimentation.",
+                        "--lien", "https://www.example.gouv.fr/navettes")  # fmt: skip
+    assert code == 0, err
+    _pass(world, 2)
+    again = ["--numero", "3", "--statut", "retenue en partie", "--motif", "Deux tiers-lieux par département."]
+    assert _cli(world, "avis", "repondre", world.slug, *again)[0] == 0
+    assert _cli(world, "avis", "publier-reponses", world.slug)[0] == 0
+    _pass(world, 2)
+    assert _cli(world, "avis", "suivi", world.slug, "2", "--etat", "abandonnée", "--texte", "Fin.")[0] == 0
+    _pass(world, 1.5)
+    assert _digests(world) == []  # six and a half days: the week is not over
+    _pass(world, 1)
+    _pass(world, 0.1)  # a second pass queues nothing twice
+    first = _digests(world)
+    assert len(first) == 15 and len({to for to, _ in first}) == 15
+    text = first[0][1]
+    assert (
+        "Proposition n°1 « Des navettes à la demande »\n- point d'étape (en cours) : Douze intercommunalités"
+        in text
+    )
+    assert (
+        "- réponse : « à l'étude » devient « retenue en partie »\n- motif : Deux tiers-lieux par département."
+        in text
+    )
+    assert "- point d'étape (abandonnée) : Fin." in text
+    leaving, body = first[0]
+    link = STOP_LINK.search(body)
+    assert link is not None
+    with served(create_app(world.runtime)) as site, httpx.Client(base_url=site) as http:
+        page = http.get(link.group(1))
+        assert page.status_code == 200 and "Ne plus recevoir ces nouvelles" in page.text
+        assert _stops(world) == 0  # a mail scanner opening the link stops nothing
+        _pass(world, 0)
+        later = ["2", "--etat", "à venir", "--texte", "Un nouvel examen en 2029."]
+        assert _cli(world, "avis", "suivi", world.slug, *later)[0] == 0
+        done = http.post(link.group(1))
+        assert done.status_code == 200 and "vous ne recevrez plus ces nouvelles" in html.unescape(done.text)
+    _pass(world, 7)
+    second = [to for to, body in _digests(world)[15:]]
+    assert len(second) == 14 and leaving not in second
+
+
+def test_an_update_with_a_link_that_is_not_https_is_refused_and_nothing_is_written(
+    world: World, tmp_path: Path
+) -> None:
+    """The evidence link must be an https address; an unknown state is refused with the accepted ones."""
+    assert _record(world, tmp_path)[0] == 0
+    code, _, err = _cli(world, "avis", "suivi", world.slug, "1", "--etat", "en cours", "--texte", "x",
+                        "--lien", "javascript:alert(1)")  # fmt: skip
+    assert code == 1 and "le lien vers la pièce doit être une adresse https://…" in err
+    code, _, err = _cli(world, "avis", "suivi", world.slug, "1", "--etat", "bientôt", "--texte", "x")
+    assert code == 1 and "état « bientôt » inconnu : à venir, en cours, réalisée, abandonnée" in err
+    _pass(world, 8)
+    assert _digests(world) == []
