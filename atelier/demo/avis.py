@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from atelier.avis.sheets import AnswerIn, ProposalIn
-from models.enums import AnswerStatus, GroupPosition
+from models.enums import AnswerStatus, GroupPosition, ImplementationState
 
 AVIS_TEXT = (
     "Nous, quinze citoyennes et citoyens tirés au sort, avons travaillé deux week-ends et quatre "
@@ -42,3 +42,9 @@ ANSWERS = [
              "en mars 2028.", "Conseil général de l'environnement et du développement durable",
              "mission d'inspection", date(2028, 3, 31)),
 ]  # fmt: skip
+# Follow-up steps the team records: with the answer, then at the restitution (step key → update).
+UPDATES = {
+    "reponse_commanditaire": (1, ImplementationState.IN_PROGRESS, "Douze intercommunalités volontaires "
+                              "retenues pour l'expérimentation.", "https://www.example.gouv.fr/navettes"),
+    "restitution_citoyens": (4, ImplementationState.PLANNED, "L'appel à projets ouvre en septembre.", None),
+}  # fmt: skip

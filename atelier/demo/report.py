@@ -98,6 +98,14 @@ def print_report(console: Console, runtime: Runtime, slug: str, mailbox: Path) -
             "réponses publiées : " + " ; ".join(f"{label} {n}" for label, n in record.summary) + "."
         )
     )
+    digests = [r for r in outbox if r.kind == "follow_up_digest" and r.status is OutboxStatus.SENT]
+    console.print(
+        Text(
+            f"Suivi : {sum(len(p.updates) for p in record.proposals)} points d'étape publiés ; "
+            f"{len(digests)} lettres de suivi envoyées aux citoyens "
+            f"({len({r.context.get('week') for r in digests})} semaine(s) avec du nouveau)."
+        )
+    )
     public = mailbox.parent / "public"
     write_record(record, public)
     console.print(Text(f"Compte rendu public, sans donnée personnelle : {public / 'index.html'}"))
@@ -122,6 +130,7 @@ def print_report(console: Console, runtime: Runtime, slug: str, mailbox: Path) -
             bool(record.proposals) and len(answered) == len(record.proposals),
             "une réponse motivée publiée pour chaque proposition de l'avis",
         ),
+        (len(digests) >= 15, "les citoyens informés des suites, au plus une lettre par semaine"),
         (atelier.completed_at is not None, "droit de suite mené à son terme"),
     ]
     for ok, label in checks:

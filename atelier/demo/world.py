@@ -17,10 +17,11 @@ from sqlmodel import Session, col, select
 from atelier.bootstrap import Runtime
 from atelier.clock import PARIS, SimulatedClock
 from atelier.db import transaction
-from atelier.demo.avis import ANSWERS, AVIS_TEXT, PROPOSALS
+from atelier.demo.avis import ANSWERS, AVIS_TEXT, PROPOSALS, UPDATES
 from atelier.errors import Refused
 from atelier.services.ateliers import get_atelier, template_of
 from atelier.services.avis import publish_answers, record_answers, record_avis
+from atelier.services.follow_up import record_update
 from atelier.services.gates import (
     gate_asked_from,
     gate_members,
@@ -188,6 +189,10 @@ class SimulatedWorld:
         elif key == "reponse_commanditaire":
             record_answers(session=session, atelier=atelier, answers=ANSWERS, now=now, actor="team")
             publish_answers(session=session, atelier=atelier, now=now, actor="team")
+        if key in UPDATES:
+            number, state, text, link = UPDATES[key]
+            record_update(session=session, atelier=atelier, number=number, state=state, text=text,
+                          evidence_url=link, now=now, actor="team")  # fmt: skip
 
     # --- COPIL members (and citizens on the avis) decide through their links -------------
 
