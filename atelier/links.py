@@ -1,5 +1,5 @@
 """Signed, expiring links: COPIL decisions, invitation answers, workspace sign-in (single use), and
-the citizens' link to stop the follow-up notices."""
+the citizens' links to mark the answers and to stop the follow-up notices."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sqlmodel import Session
 from atelier.errors import Refused
 from models import UsedLink
 
-Purpose = Literal["decision", "answer", "signin", "follow_up"]
+Purpose = Literal["decision", "answer", "signin", "follow_up", "marks"]
 SALT = "atelier-links-v1"
 # Our tokens are about 200 characters; anything far longer is not ours and is not parsed.
 MAX_TOKEN_LENGTH = 1024
@@ -67,6 +67,10 @@ class LinkSigner:
         claims = LinkClaims("follow_up", atelier, person_id, secrets.token_hex(16))
         return f"{self.base_url}/suivi/arret/{self.token(claims, now=now)}"
 
+    def marks_url(self, *, atelier: str, person_id: int, now: datetime) -> str:
+        claims = LinkClaims("marks", atelier, person_id, secrets.token_hex(16))
+        return f"{self.base_url}/appreciation/{self.token(claims, now=now)}"
+
     def signin_url(self, *, person_id: int, now: datetime) -> str:
         claims = LinkClaims("signin", "", person_id, secrets.token_hex(16))
         return f"{self.base_url}/connexion/{self.token(claims, now=now)}"
@@ -110,7 +114,7 @@ def _valid_claims(payload: dict[str, object]) -> LinkClaims:
     )
     if claims.purpose == "decision":
         typed = typed and isinstance(claims.gate, str) and isinstance(claims.round, int)
-    elif claims.purpose in ("signin", "follow_up"):
+    elif claims.purpose in ("signin", "follow_up", "marks"):
         typed = typed and claims.gate is None and claims.answer is None
     else:
         typed = typed and claims.answer in ("confirm", "decline")

@@ -12,7 +12,7 @@ from models.atelier import (
     Stage,
     Step,
 )
-from models.avis import AvisProposal, AvisVersion, FollowUpStop, ProposalAnswer, ProposalUpdate
+from models.avis import AnswerMark, AvisProposal, AvisVersion, FollowUpStop, ProposalAnswer, ProposalUpdate
 from models.delivery import DeliveryState
 from models.event import Event
 from models.gate import Decision, Gate, GateDocument, GateMember
@@ -21,6 +21,7 @@ from models.panel import PanelLottery, PanelQuota, PanelReplacement, Volunteer
 
 __all__ = [
     "Account",
+    "AnswerMark",
     "Atelier",
     "AtelierBase",
     "AtelierPublic",

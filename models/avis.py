@@ -85,3 +85,19 @@ class FollowUpStop(SQLModel, table=True):
     atelier_id: int = Field(foreign_key="atelier.id", index=True)
     person_id: int = Field(foreign_key="person.id")
     stopped_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AnswerMark(SQLModel, table=True):
+    """A citizen's mark (0 to 10) of the answer to one proposal, and their comment; marking again
+    replaces their previous mark. Comments stay with the team: only marks are published."""
+
+    __tablename__ = "answer_mark"
+    __table_args__ = (UniqueConstraint("atelier_id", "person_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    atelier_id: int = Field(foreign_key="atelier.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    number: int
+    mark: int = Field(ge=0, le=10)
+    comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    marked_at: datetime = Field(sa_type=UTCDateTime)

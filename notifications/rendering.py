@@ -35,6 +35,7 @@ MESSAGE_KINDS = (
     "panel_not_selected",
     "panel_pool_thanks",
     "follow_up_digest",
+    "marks_request",
 )
 
 

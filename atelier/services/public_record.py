@@ -16,6 +16,7 @@ from atelier.i18n import percent, short_date
 from atelier.services.ateliers import template_of
 from atelier.services.avis import current_answers, current_avis, proposals_of
 from atelier.services.follow_up import STATE_LABELS, updates_of
+from atelier.services.marks import mark_averages
 from atelier.services.recruitment import CompositionRow
 from atelier.services.replacements import panel_summary
 from atelier.services.timeline import steps_of
@@ -54,6 +55,8 @@ class PublicProposal:
     support: str | None
     answer: PublicAnswer | None
     updates: tuple[PublicUpdate, ...] = ()  # the follow-up, oldest first
+    mark_average: float | None = None  # the citizens' mark of the answer, out of 10
+    marks: int = 0  # how many citizens marked it
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,7 @@ def public_record(*, session: Session, atelier: Atelier) -> PublicRecord:
             updates.setdefault(u.number, []).append(
                 PublicUpdate(short_date(u.recorded_at), STATE_LABELS[u.state], u.text, u.evidence_url)
             )
+        averages = mark_averages(session=session, atelier=atelier)
         for p in proposals_of(session=session, version=avis):
             a = answers.get(p.number)
             if a is not None:
@@ -125,6 +129,7 @@ def public_record(*, session: Session, atelier: Atelier) -> PublicRecord:
                         short_date(a.published_at) if a.published_at else "",
                     ) if a is not None else None,
                     tuple(updates.get(p.number, ())),
+                    *(averages.get(p.number, (None, 0)) if a is not None else (None, 0)),
                 )
             )  # fmt: skip
     return PublicRecord(
@@ -164,11 +169,17 @@ def answers_csv(record: PublicRecord) -> bytes:
             "porteur",
             "instrument",
             "echeance",
+            "dernier_point_etape",
+            "note_moyenne_citoyens",
+            "notes_citoyens",
         ]
     )
     for p in record.proposals:
         a = p.answer
         answer = [a.status, a.reason, a.carrier, a.instrument, a.due_on] if a else [None] * 5
         latest = f"{p.updates[-1].on} ({p.updates[-1].state}) : {p.updates[-1].text}" if p.updates else None
-        writer.writerow([p.number, p.title, p.theme, p.position, p.support, *answer, latest])
+        average = f"{p.mark_average:.1f}".replace(".", ",") if p.mark_average is not None else None
+        writer.writerow(
+            [p.number, p.title, p.theme, p.position, p.support, *answer, latest, average, p.marks]
+        )
     return ("\ufeff" + text.getvalue()).encode("utf-8")

@@ -37,6 +37,7 @@ from atelier.web.actions import (
 )
 from atelier.web.follow_up import follow_up_router
 from atelier.web.forms import read_form
+from atelier.web.marks import marks_router
 from atelier.web.public import public_router
 from atelier.web.workspace.accounts import accounts_router
 from atelier.web.workspace.agenda import agenda_router
@@ -171,6 +172,7 @@ def create_app(runtime: Runtime, *, on_change: Trigger | None = None) -> FastAPI
     app.include_router(journal_router(runtime, render))
     app.include_router(public_router(runtime))
     app.include_router(follow_up_router(runtime, render))
+    app.include_router(marks_router(runtime, render))
 
     @app.get("/sante")
     def health() -> dict[str, str]:

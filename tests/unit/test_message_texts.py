@@ -41,7 +41,7 @@ TEAM_KINDS = (
 )
 WORKSPACE_KINDS = ("signin_link",)
 VOLUNTEER_KINDS = ("panel_not_selected", "panel_pool_thanks")
-FOLLOW_UP_KINDS = ("follow_up_digest",)
+FOLLOW_UP_KINDS = ("follow_up_digest", "marks_request")
 
 
 COPIL_MEETING = {
@@ -637,6 +637,28 @@ Proposition n°5 « Rouvrir des petites lignes »
 Toutes les réponses et leur suivi sont publiés ici : https://a.example/public/a
 
 Vous recevez au plus un message par semaine, et seulement quand il y a du nouveau. Pour ne plus recevoir ces nouvelles, ouvrez ce lien puis confirmez : https://a.example/suivi/arret/t
+
+Vos données personnelles
+Vos données sont utilisées uniquement pour l'atelier ; écrivez à dpo@example.gouv.fr.
+
+Bien cordialement,
+Équipe
+""")
+
+
+def test_what_citizens_read_when_asked_to_mark_the_answers() -> None:
+    """Where the answers are, how to mark them, what is published and what is not, how to stop."""
+    assert _read("marks_request") == snapshot("""\
+Objet : Atelier citoyen « Mobilités rurales » : que pensez-vous de la réponse à votre avis ?
+
+Bonjour Amina Benali,
+
+Le ministère a publié sa réponse, proposition par proposition, à l'avis que vous avez rédigé : https://a.example/public/a
+
+Votre regard compte : vous pouvez noter de 0 à 10 la réponse faite à chaque proposition, et la commenter si vous le souhaitez. Les notes moyennes seront publiées avec les réponses ; vos commentaires sont lus par l'équipe projet et ne sont pas publiés.
+Pour noter les réponses : https://a.example/appreciation/m
+
+Vous recevrez ensuite, au plus une fois par semaine, les nouvelles des suites données à vos propositions. Pour ne pas les recevoir : https://a.example/suivi/arret/t
 
 Vos données personnelles
 Vos données sont utilisées uniquement pour l'atelier ; écrivez à dpo@example.gouv.fr.

@@ -80,6 +80,7 @@ def sample_context(question: str = "Quelles mobilités ?") -> dict[str, Any]:
             "signin": "https://a.example/connexion/s",
             "public": "https://a.example/public/a",
             "stop": "https://a.example/suivi/arret/t",
+            "marks": "https://a.example/appreciation/m",
         },
         "week_start_long": "lundi 14 juin 2027",
         "changes": [
