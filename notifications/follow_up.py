@@ -18,17 +18,20 @@ from atelier.avis.sheets import STATUS_LABELS
 from atelier.config import Settings
 from atelier.i18n import long_date
 from atelier.links import LinkSigner
+from atelier.services.ateliers import template_of
 from atelier.services.avis import current_avis, proposals_of
 from atelier.services.follow_up import DIGEST_KIND, STATE_LABELS, stopped_people, updates_of
 from atelier.services.people import people_with_role
 from models import Atelier, OutboxMessage, Person, ProposalAnswer
-from models.enums import Role
+from models.enums import AnswerStatus, Role
 from models.types import pk
-from notifications.compose import address_line, message_id_for, privacy_notice
+from notifications.compose import Recipient, address_line, message_id_for, privacy_notice
+from notifications.outbox import team_recipients
 from notifications.rendering import render_message
 
 WEEK = timedelta(days=7)
 MARKS_KIND = "marks_request"
+STALE_KIND = "team_follow_up_reminder"
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,7 @@ def _base(atelier: Atelier, settings: Settings, person: Person, links: dict[str,
     }
 
 
-def _queue(session: Session, atelier: Atelier, settings: Settings, person: Person, *, key: str, kind: str,
+def _queue(session: Session, atelier: Atelier, settings: Settings, to: Recipient, *, key: str, kind: str,
            context: dict[str, Any], due: datetime, now: datetime, note: dict[str, Any]) -> None:  # fmt: skip
     rendered = render_message(kind, context)
     session.add(
@@ -95,8 +98,8 @@ def _queue(session: Session, atelier: Atelier, settings: Settings, person: Perso
             atelier_id=pk(atelier),
             key=key,
             kind=kind,
-            person_id=pk(person),
-            recipient=address_line(person.full_name, person.email),
+            person_id=to.person_id,
+            recipient=address_line(to.full_name, to.email),
             subject=rendered.subject,
             body_text=rendered.text,
             body_html=rendered.html,
@@ -106,6 +109,10 @@ def _queue(session: Session, atelier: Atelier, settings: Settings, person: Perso
             created_at=now,
         )
     )
+
+
+def _citizen(person: Person) -> Recipient:
+    return Recipient(pk(person), person.email, person.full_name, frozenset({Role.CITIZEN}))
 
 
 def sync_follow_up_messages(
@@ -119,7 +126,7 @@ def sync_follow_up_messages(
         for p in people_with_role(session=session, atelier=atelier, role=Role.CITIZEN)
         if pk(p) not in stopped
     ]
-    kinds = [DIGEST_KIND, MARKS_KIND]
+    kinds = [DIGEST_KIND, MARKS_KIND, STALE_KIND]
     existing = set(
         session.exec(
             select(OutboxMessage.key).where(
@@ -128,6 +135,7 @@ def sync_follow_up_messages(
         ).all()
     )
     queued = _marks_requests(session, atelier, settings, signer, citizens, existing, now)
+    queued += _stale_reminders(session, atelier, settings, existing, now)
     changes, start = _changes(session, atelier)
     weeks = digest_weeks(changes, start)
     if start is None or not weeks:
@@ -150,8 +158,9 @@ def sync_follow_up_messages(
                     for c in items
                 ],
             }
-            _queue(session, atelier, settings, person, key=key, kind=DIGEST_KIND, context=context, due=due,
-                   now=now, note={"week": week, "changes": len(items)})  # fmt: skip
+            note = {"week": week, "changes": len(items)}
+            _queue(session, atelier, settings, _citizen(person), key=key, kind=DIGEST_KIND, context=context,
+                   due=due, now=now, note=note)  # fmt: skip
             queued += 1
     return queued
 
@@ -175,7 +184,68 @@ def _marks_requests(session: Session, atelier: Atelier, settings: Settings, sign
             "marks": signer.marks_url(atelier=atelier.slug, person_id=pk(person), now=now),
             "stop": signer.follow_up_stop_url(atelier=atelier.slug, person_id=pk(person), now=now),
         }
-        _queue(session, atelier, settings, person, key=key, kind=MARKS_KIND,
+        _queue(session, atelier, settings, _citizen(person), key=key, kind=MARKS_KIND,
                context=_base(atelier, settings, person, links), due=first, now=now, note={})  # fmt: skip
         queued += 1
+    return queued
+
+
+def stale_since(
+    answers: list[tuple[int, AnswerStatus, datetime]], updates: list[tuple[int, datetime]]
+) -> dict[int, datetime]:
+    """Pure: each proposal whose latest published answer is « à l'étude », and since when it has
+    had no news (its latest answer or follow-up step, whichever is later)."""
+    latest: dict[int, tuple[AnswerStatus, datetime]] = {}
+    for number, status, at in sorted(answers, key=lambda a: a[2]):
+        latest[number] = (status, at)
+    last_update: dict[int, datetime] = {}
+    for number, at in updates:
+        last_update[number] = max(at, last_update.get(number, at))
+    return {
+        number: max(at, last_update.get(number, at))
+        for number, (status, at) in latest.items()
+        if status is AnswerStatus.UNDER_STUDY
+    }
+
+
+def _stale_reminders(session: Session, atelier: Atelier, settings: Settings, existing: set[str],
+                     now: datetime) -> int:  # fmt: skip
+    """The team is reminded of each proposal « à l'étude » left without news for ``stale_days``;
+    news resets the count (a new key), so the reminder comes back after another silence."""
+    published = session.exec(
+        select(ProposalAnswer).where(
+            ProposalAnswer.atelier_id == pk(atelier), col(ProposalAnswer.published_at).is_not(None)
+        )
+    ).all()
+    since = stale_since(
+        [(a.number, a.status, a.published_at) for a in published if a.published_at],
+        [(u.number, u.recorded_at) for u in updates_of(session=session, atelier=atelier)],
+    )
+    days = template_of(atelier).follow_up.stale_days
+    avis = current_avis(session=session, atelier=atelier)
+    titles = {p.number: p.title for p in proposals_of(session=session, version=avis)} if avis else {}
+    queued = 0
+    for number, quiet_from in sorted(since.items()):
+        due = quiet_from + timedelta(days=days)
+        if due > now:
+            continue
+        for to in team_recipients(session=session, atelier=atelier, settings=settings):
+            key = f"a{pk(atelier)}|t{to.person_id or 'team'}|{STALE_KIND}|{number}|{quiet_from.isoformat()}"
+            if key in existing:
+                continue
+            context = {
+                "atelier": {
+                    "title": atelier.title,
+                    "commanditaire": atelier.commanditaire,
+                    "slug": atelier.slug,
+                },
+                "team": {"name": settings.mail_from_name, "email": settings.team_email},
+                "proposal": {"number": number, "title": titles.get(number, "")},
+                "since_long": long_date(quiet_from),
+                "days": days,
+                "links": {"avis": f"{settings.public_base_url.rstrip('/')}/espace/{atelier.slug}/avis"},
+            }
+            _queue(session, atelier, settings, to, key=key, kind=STALE_KIND, context=context, due=due,
+                   now=now, note={"number": number})  # fmt: skip
+            queued += 1
     return queued

@@ -36,6 +36,7 @@ MESSAGE_KINDS = (
     "panel_pool_thanks",
     "follow_up_digest",
     "marks_request",
+    "team_follow_up_reminder",
 )
 
 

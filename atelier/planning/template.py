@@ -170,6 +170,13 @@ class RecruitmentSpec(_Strict):
     confirm_days: int = Field(default=8, ge=1, le=60)
 
 
+class FollowUpSpec(_Strict):
+    """The droit de suite's follow-up: the team is reminded when a proposal « à l'étude » has had
+    no news (a follow-up step or a new answer) for this many days."""
+
+    stale_days: int = Field(default=60, ge=7, le=365)
+
+
 class ProcessTemplate(_Strict):
     key: Key
     name: str
@@ -189,6 +196,7 @@ class ProcessTemplate(_Strict):
     steps: list[StepSpec] = Field(min_length=1)
     messages: list[MessageRule] = Field(default_factory=list)
     recruitment: RecruitmentSpec | None = None
+    follow_up: FollowUpSpec = FollowUpSpec()
 
     _parse_deadline = field_validator("task_deadline", mode="before")(_parse_hhmm)
 

@@ -112,3 +112,38 @@ def test_an_update_with_a_link_that_is_not_https_is_refused_and_nothing_is_writt
     assert code == 1 and "état « bientôt » inconnu : à venir, en cours, réalisée, abandonnée" in err
     _pass(world, 8)
     assert _digests(world) == []
+
+
+def test_the_team_is_reminded_of_a_proposal_under_study_left_without_news(
+    world: World, tmp_path: Path
+) -> None:
+    """Proposal 3 is « à l'étude »: nothing at 59 days, one reminder to each team member at 61
+    days (once, however many passes), and after a follow-up step the count starts again."""
+    from atelier.demo.cast import TEAM
+
+    assert _record(world, tmp_path)[0] == 0
+    sheet = tmp_path / "reponses.csv"
+    sheet.write_bytes(ANSWERS.encode("cp1252"))
+    assert _cli(world, "avis", "repondre", world.slug, "--fichier", str(sheet))[0] == 0
+    assert _cli(world, "avis", "publier-reponses", world.slug)[0] == 0
+
+    def reminders() -> list[str]:
+        return [
+            m["To"].addresses[0].display_name
+            for m in world.emails()
+            if "la proposition n°3 attend des nouvelles" in m["Subject"]
+        ]
+
+    _pass(world, 59)
+    assert reminders() == []
+    _pass(world, 2)
+    _pass(world, 1)
+    assert sorted(reminders()) == sorted(TEAM)
+    assert (
+        _cli(world, "avis", "suivi", world.slug, "3", "--etat", "en cours", "--texte", "Mission lancée.")[0]
+        == 0
+    )
+    _pass(world, 59)
+    assert len(reminders()) == len(TEAM)
+    _pass(world, 2)
+    assert len(reminders()) == 2 * len(TEAM)

@@ -23,3 +23,14 @@ def test_changes_of_the_same_week_share_a_digest_and_a_quiet_week_has_none() -> 
 def test_nothing_to_follow_makes_no_digest() -> None:
     """Before any publication or update there is no week to count."""
     assert digest_weeks([], None) == {}
+
+
+def test_a_proposal_under_study_is_quiet_from_its_latest_news() -> None:
+    """Under study since day 0, a step on day 10: quiet from day 10; retained later: not followed."""
+    from models.enums import AnswerStatus
+    from notifications.follow_up import stale_since
+
+    day = lambda n: START + timedelta(days=n)  # noqa: E731
+    answers = [(1, AnswerStatus.UNDER_STUDY, day(0)), (2, AnswerStatus.UNDER_STUDY, day(0)),
+               (2, AnswerStatus.RETAINED, day(20))]  # fmt: skip
+    assert stale_since(answers, [(1, day(10)), (1, day(4))]) == {1: day(10)}

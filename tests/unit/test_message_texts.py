@@ -41,7 +41,7 @@ TEAM_KINDS = (
 )
 WORKSPACE_KINDS = ("signin_link",)
 VOLUNTEER_KINDS = ("panel_not_selected", "panel_pool_thanks")
-FOLLOW_UP_KINDS = ("follow_up_digest", "marks_request")
+FOLLOW_UP_KINDS = ("follow_up_digest", "marks_request", "team_follow_up_reminder")
 
 
 COPIL_MEETING = {
@@ -665,4 +665,19 @@ Vos données sont utilisées uniquement pour l'atelier ; écrivez à dpo@example
 
 Bien cordialement,
 Équipe
+""")
+
+
+def test_what_the_team_reads_when_a_proposal_under_study_has_no_news() -> None:
+    """Which proposal, since when, where to add a follow-up step, and when it comes back."""
+    assert _read("team_follow_up_reminder") == snapshot("""\
+Objet : [Équipe projet] Suivi de l'avis : la proposition n°5 attend des nouvelles
+
+Atelier citoyen « Mobilités rurales »
+
+La réponse à la proposition n°5 « Rouvrir des petites lignes » est « à l'étude », et rien n'a été publié à son sujet depuis le jeudi 24 juin 2027 (60 jours).
+
+Les citoyens attendent de savoir où en est cette étude : ajoutez un point d'étape, ou la réponse définitive si elle est prise, sur la page de l'avis : https://a.example/espace/a/avis
+
+Ce rappel reviendra après 60 nouveaux jours sans nouvelles.
 """)

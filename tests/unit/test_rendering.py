@@ -81,8 +81,12 @@ def sample_context(question: str = "Quelles mobilités ?") -> dict[str, Any]:
             "public": "https://a.example/public/a",
             "stop": "https://a.example/suivi/arret/t",
             "marks": "https://a.example/appreciation/m",
+            "avis": "https://a.example/espace/a/avis",
         },
         "week_start_long": "lundi 14 juin 2027",
+        "proposal": {"number": 5, "title": "Rouvrir des petites lignes"},
+        "since_long": "jeudi 24 juin 2027",
+        "days": 60,
         "changes": [
             {
                 "number": 5,

@@ -27,6 +27,7 @@ from atelier.services.avis import (
 )
 from atelier.services.events import person_actor
 from atelier.services.follow_up import STATE_LABELS, record_update
+from atelier.services.marks import mark_averages, marks_of
 from atelier.services.spreadsheet import read_sheet
 from atelier.web.actions import BadInput
 from atelier.web.workspace.auth import atelier_for, signed_form, signed_in_user, signed_upload_with
@@ -54,8 +55,18 @@ def avis_router(runtime: Runtime, render: Render) -> APIRouter:
             atelier, _ = atelier_for(session, user, slug, edit=True)
             avis = current_avis(session=session, atelier=atelier)
             answers = current_answers(session=session, atelier=atelier)
+            averages = mark_averages(session=session, atelier=atelier)
+            comments: dict[int, list[str]] = {}
+            for m in marks_of(session=session, atelier=atelier):
+                if m.comment:
+                    comments.setdefault(m.number, []).append(m.comment)
             proposals = [
-                {"p": p, "answer": answers.get(p.number)}
+                {
+                    "p": p,
+                    "answer": answers.get(p.number),
+                    "mark": averages.get(p.number),
+                    "comments": comments.get(p.number, []),
+                }
                 for p in (proposals_of(session=session, version=avis) if avis else [])
             ]
             title = atelier.title
