@@ -16,9 +16,10 @@ from atelier.french import count
 from atelier.services.ateliers import get_atelier
 from atelier.services.avis import publish_answers, record_answers, record_avis
 from atelier.services.follow_up import read_state, record_update
+from atelier.services.mandat import mandat_of
 from atelier.services.public_record import public_record
 from atelier.services.spreadsheet import decode_text, read_sheet
-from atelier.web.public import write_record
+from atelier.web.public import mandat_html, write_record
 
 avis_app = typer.Typer(help="L'avis des citoyens et les réponses du commanditaire.", no_args_is_help=True)
 SLUG = Annotated[str, typer.Argument(help="Identifiant de l'atelier.")]
@@ -165,4 +166,27 @@ def publish_record_command(
     summary = " ; ".join(f"{label} : {n}" for label, n in record.summary)
     typer.echo(
         f"Compte rendu public écrit dans {out} (index.html, avis.json, reponses.csv). Réponses : {summary}."
+    )
+
+
+@french_errors
+def mandat_command(
+    ctx: typer.Context,
+    slug: SLUG,
+    out: Annotated[Path, typer.Option("--out", help="Fichier HTML à écrire (à relire, imprimer en PDF).")],
+) -> None:
+    """Rédige le mandat de participation à partir des données de l'atelier, pour relecture."""
+    app_ctx = app_context(ctx)
+    with transaction(app_ctx.engine) as session:
+        mandat = mandat_of(
+            session=session,
+            atelier=get_atelier(session=session, slug=slug),
+            team_email=app_ctx.settings.team_email,
+        )
+    try:
+        out.write_text(mandat_html(mandat), encoding="utf-8")
+    except OSError as error:
+        raise Refused(french_os_error(error), "cannot write the mandat") from None
+    typer.echo(
+        f"Mandat de participation écrit dans {out} : relisez-le avant de l'envoyer avec les invitations."
     )

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from atelier.cli.accounts import account_app
-from atelier.cli.avis import avis_app, publish_record_command
+from atelier.cli.avis import avis_app, mandat_command, publish_record_command
 from atelier.cli.context import (
     AppContext,
     app_context,
@@ -62,6 +62,7 @@ app.add_typer(account_app, name="compte")
 app.add_typer(panel_app, name="panel")
 app.add_typer(avis_app, name="avis")
 app.command("publier")(publish_record_command)
+app.command("mandat")(mandat_command)
 app.command("demo")(demo_command)
 app.command("serve")(serve_command)
 

@@ -171,9 +171,11 @@ class RecruitmentSpec(_Strict):
 
 
 class FollowUpSpec(_Strict):
-    """The droit de suite's follow-up: the team is reminded when a proposal « à l'étude » has had
-    no news (a follow-up step or a new answer) for this many days."""
+    """The droit de suite: the step in which the commanditaire answers (the mandat states its
+    delay), and the days after which the team is reminded of a proposal « à l'étude » that has
+    had no news (a follow-up step or a new answer)."""
 
+    answer_step: Key | None = None
     stale_days: int = Field(default=60, ge=7, le=365)
 
 
@@ -219,6 +221,8 @@ class ProcessTemplate(_Strict):
             for dep in step.after:
                 if dep not in known:
                     raise ValueError(f"step {step.key}: unknown dependency {dep}")
+        if self.follow_up.answer_step is not None and self.follow_up.answer_step not in known:
+            raise ValueError(f"follow_up: unknown step {self.follow_up.answer_step}")
         if self.recruitment is not None:
             if self.recruitment.step not in known:
                 raise ValueError(f"recruitment: unknown step {self.recruitment.step}")

@@ -16,11 +16,12 @@ from atelier.i18n import percent, short_date
 from atelier.services.ateliers import template_of
 from atelier.services.avis import current_answers, current_avis, proposals_of
 from atelier.services.follow_up import STATE_LABELS, updates_of
+from atelier.services.mandat import expected_at
 from atelier.services.marks import mark_averages
 from atelier.services.recruitment import CompositionRow
 from atelier.services.replacements import panel_summary
 from atelier.services.timeline import steps_of
-from models import Atelier
+from models import Atelier, Step
 from models.enums import AVIS_FORM_LABELS, AnswerStatus, GroupPosition, StepKind, StepStatus
 
 PUBLIC_KINDS = (StepKind.WEEKEND, StepKind.ONLINE_SESSION, StepKind.MILESTONE)
@@ -79,12 +80,12 @@ class PublicRecord:
     summary: tuple[tuple[str, int], ...]  # each status and how many proposals have it
 
 
-def _when(step: Any) -> str:
+def _when(step: Step) -> str:
     if step.status is StepStatus.DONE and step.actual_end is not None:
         return short_date(step.actual_end)
     if step.status is StepStatus.CANCELLED:
         return "annulé"
-    return "prévu le " + short_date(step.forecast_start)
+    return "prévu le " + short_date(expected_at(step))
 
 
 def public_record(*, session: Session, atelier: Atelier) -> PublicRecord:

@@ -46,6 +46,7 @@ from atelier.web.workspace.auth import Forbidden, NotSignedIn, auth_router
 from atelier.web.workspace.avis import avis_router
 from atelier.web.workspace.gates import document_response, gates_router
 from atelier.web.workspace.journal import journal_router
+from atelier.web.workspace.mandat import mandat_router
 from atelier.web.workspace.messages import messages_router
 from atelier.web.workspace.people import people_router
 from atelier.web.workspace.recruitment import recruitment_router
@@ -167,6 +168,7 @@ def create_app(runtime: Runtime, *, on_change: Trigger | None = None) -> FastAPI
     app.include_router(people_router(runtime, render))
     app.include_router(recruitment_router(runtime, render, on_change))
     app.include_router(avis_router(runtime, render))
+    app.include_router(mandat_router(runtime))
     app.include_router(gates_router(runtime, render, on_change))
     app.include_router(messages_router(runtime, render))
     app.include_router(journal_router(runtime, render))

@@ -13,8 +13,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from atelier.bootstrap import Runtime
 from atelier.db import transaction
-from atelier.french import of
+from atelier.french import of, sentence, to, with_article
 from atelier.services.ateliers import get_atelier
+from atelier.services.mandat import Mandat
 from atelier.services.public_record import PublicRecord, answers_csv, public_record, record_json
 
 # A standalone page (its style inline, so that the static copy needs no other file) with no script.
@@ -26,15 +27,24 @@ FILES = {
 }
 
 
-def record_html(record: PublicRecord, *, base: str) -> str:
-    """``base`` is where avis.json and reponses.csv sit beside the page (« » for static files)."""
+def _documents() -> Environment:
     pages = Environment(
         loader=PackageLoader("atelier.web", "templates"),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
     )
-    pages.filters["de"] = of
-    return pages.get_template("public/record.html").render(r=record, base=base)
+    pages.filters.update({"de": of, "le": with_article, "a": to, "phrase": sentence})
+    return pages
+
+
+def record_html(record: PublicRecord, *, base: str) -> str:
+    """``base`` is where avis.json and reponses.csv sit beside the page (« » for static files)."""
+    return _documents().get_template("public/record.html").render(r=record, base=base)
+
+
+def mandat_html(mandat: Mandat) -> str:
+    """The mandat de participation as a standalone, printable page for the team to review."""
+    return _documents().get_template("public/mandat.html").render(m=mandat)
 
 
 def record_files(record: PublicRecord, *, base: str = "") -> dict[str, bytes]:

@@ -7,6 +7,7 @@ import csv
 import html
 import io
 import json
+import re
 from pathlib import Path
 
 import httpx
@@ -219,3 +220,22 @@ def test_the_team_records_the_avis_and_answers_from_the_workspace(world: World, 
         public = html.unescape(http.get(f"/public/{world.slug}").text)
     assert "Motif : Coût trop élevé." in public and "Échéance : 31/12/2027." in public
     assert "en cours : Étude de coût lancée." in public
+
+
+def test_the_mandat_de_participation_is_drafted_from_the_atelier_with_nothing_personal(
+    world: World, tmp_path: Path
+) -> None:
+    """The mandat states the question, the weekends with their dates and place, the indemnity,
+    the commanditaire's answer within two months, and the steps after the avis; no name of a
+    citizen or COPIL member appears in it."""
+    from atelier.demo.cast import CITIZENS, COPIL
+
+    out = tmp_path / "mandat.html"
+    code, printed, err = _cli(world, "mandat", world.slug, "--out", str(out))
+    assert code == 0 and "relisez-le avant de l'envoyer" in printed, err
+    text = html.unescape(out.read_text(encoding="utf-8"))
+    assert "Quelles solutions de mobilité" in text and "« Premier week-end »" not in text
+    assert re.search(r"Premier week-end</th><td>du samedi \d+ \w+ 2027 à 10h00 au dimanche", text)
+    assert "dans un délai d'environ 2 mois" in text and "Réponse motivée et publique du commanditaire" in text
+    assert "Salle des conférences, 20 avenue de Ségur" in text and "80 € par journée de présence" in text
+    assert not [name for name in (*CITIZENS, *COPIL) if name in text]

@@ -115,6 +115,9 @@ def test_a_team_member_signs_in_reads_the_gantt_and_records_a_step(
     page.goto(f"{site}/espace/{world.slug}/avis")
     expect(page.get_by_label("Texte de l'avis, tel que validé")).to_be_visible()
     _accessible(page, "avis et réponses")
+    page.goto(f"{site}/espace/{world.slug}/mandat")
+    expect(page.get_by_role("heading", name="Nos engagements")).to_be_visible()
+    _accessible(page, "mandat de participation")
     page.goto(f"{site}/espace/{world.slug}/journal")
     _accessible(page, "journal")
     # Choosing a kind of event filters the table in place (htmx), and the address keeps the filter.

@@ -30,7 +30,9 @@ def test_a_proposal_under_study_is_quiet_from_its_latest_news() -> None:
     from models.enums import AnswerStatus
     from notifications.follow_up import stale_since
 
-    day = lambda n: START + timedelta(days=n)  # noqa: E731
+    def day(n: int) -> datetime:
+        return START + timedelta(days=n)
+
     answers = [(1, AnswerStatus.UNDER_STUDY, day(0)), (2, AnswerStatus.UNDER_STUDY, day(0)),
                (2, AnswerStatus.RETAINED, day(20))]  # fmt: skip
     assert stale_since(answers, [(1, day(10)), (1, day(4))]) == {1: day(10)}
