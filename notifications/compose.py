@@ -188,6 +188,8 @@ def compose(
     if step is not None:
         context["event"] = _event(atelier, step)
         spec = snapshot.template.step(step.key)
+        if spec.public_link and not step.public_url:  # published on the atelier's own public record
+            context["event"]["public_url"] = f"{settings.public_base_url.rstrip('/')}/public/{atelier.slug}"
         context["agenda"] = spec.agenda
         context["handed_over_long"] = long_datetime(step.actual_end or step.end)
         gate_of_step = next((g for g in snapshot.gates.values() if g.step_key == step.key), None)

@@ -39,6 +39,7 @@ class Change:
     at: datetime
     number: int
     lines: tuple[str, ...]  # what the citizen reads about it
+    link: str | None = None  # where to see the evidence
 
 
 def digest_weeks(changes: list[Change], start: datetime | None) -> dict[int, list[Change]]:
@@ -73,10 +74,8 @@ def _changes(session: Session, atelier: Atelier) -> tuple[list[Change], datetime
             lines.append(f"motif : {answer.reason}")
         changes.append(Change(answer.published_at, answer.number, tuple(lines)))
     for update in updates:
-        lines = [f"point d'étape ({STATE_LABELS[update.state]}) : {update.text}"]
-        if update.evidence_url:
-            lines.append(f"pour en savoir plus : {update.evidence_url}")
-        changes.append(Change(update.recorded_at, update.number, tuple(lines)))
+        line = f"point d'étape ({STATE_LABELS[update.state]}) : {update.text}"
+        changes.append(Change(update.recorded_at, update.number, (line,), update.evidence_url))
     return changes, start
 
 
@@ -154,7 +153,12 @@ def sync_follow_up_messages(
             context = _base(atelier, settings, person, {"stop": stop}) | {
                 "week_start_long": long_date(start + week * WEEK),
                 "changes": [
-                    {"number": c.number, "title": titles.get(c.number, ""), "lines": list(c.lines)}
+                    {
+                        "number": c.number,
+                        "title": titles.get(c.number, ""),
+                        "lines": list(c.lines),
+                        "link": c.link,
+                    }
                     for c in items
                 ],
             }

@@ -42,7 +42,8 @@ ANSWERS = [
              "en mars 2028.", "Conseil général de l'environnement et du développement durable",
              "mission d'inspection", date(2028, 3, 31)),
 ]  # fmt: skip
-# Follow-up steps the team records: with the answer, then at the restitution (step key → update).
+# Follow-up steps the team records: with the answer (asked at « reponse_commanditaire »), then at
+# the restitution.
 UPDATES = {
     "reponse_commanditaire": (1, ImplementationState.IN_PROGRESS, "Douze intercommunalités volontaires "
                               "retenues pour l'expérimentation.", "https://www.example.gouv.fr/navettes"),

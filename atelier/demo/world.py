@@ -20,7 +20,7 @@ from atelier.db import transaction
 from atelier.demo.avis import ANSWERS, AVIS_TEXT, PROPOSALS, UPDATES
 from atelier.errors import Refused
 from atelier.services.ateliers import get_atelier, template_of
-from atelier.services.avis import publish_answers, record_answers, record_avis
+from atelier.services.avis import answer_gate_of, current_avis, record_answers, record_avis
 from atelier.services.follow_up import record_update
 from atelier.services.gates import (
     gate_asked_from,
@@ -133,6 +133,12 @@ class SimulatedWorld:
                 step.forecast_end, max(by_key[d].actual_end or step.forecast_end for d in step.depends_on)
             )
             intents.append(Intent(when, self._mark_done(step.key, when), f"team:{step.key}"))
+        answer_gate = answer_gate_of(session=session, atelier=get_atelier(session=session, slug=self.slug))
+        if answer_gate is not None and answer_gate.status is GateStatus.OPEN and answer_gate.opened_at:
+            # The team records the commanditaire's answer the morning after it is asked for it.
+            day = (answer_gate.opened_at.astimezone(PARIS) + timedelta(days=1)).date()
+            when = datetime.combine(day, time(9, 0), tzinfo=PARIS)
+            intents.append(Intent(when, self._answer_avis(), "team:answers"))
         for gate in session.exec(
             select(Gate).where(Gate.atelier_id == atelier_id, Gate.status == GateStatus.SENT_BACK)
         ).all():
@@ -142,6 +148,20 @@ class SimulatedWorld:
                 when = datetime.combine(day, time(10, 0), tzinfo=PARIS)
                 intents.append(Intent(when, self._revise(gate.key), f"team:revise:{gate.key}:{gate.round}"))
         return intents
+
+    def _answer_avis(self) -> Callable[[], bool]:
+        def action() -> bool:
+            with transaction(self.runtime.engine) as session:
+                atelier = get_atelier(session=session, slug=self.slug)
+                now = self.clock.now()
+                self._ensure_avis(session, atelier)
+                record_answers(session=session, atelier=atelier, answers=ANSWERS, now=now, actor="team")
+                number, state, text, link = UPDATES["reponse_commanditaire"]
+                record_update(session=session, atelier=atelier, number=number, state=state, text=text,
+                              evidence_url=link, now=now, actor="team")  # fmt: skip
+            return True
+
+        return action
 
     def _revise(self, gate_key: str) -> Callable[[], bool]:
         def action() -> bool:
@@ -179,20 +199,22 @@ class SimulatedWorld:
 
     def _follow_up(self, session: Session, atelier: Atelier, key: str) -> None:
         """The droit de suite as the team records it: the avis validated at the handover when it
-        is published, the commanditaire's answers when they are given."""
+        is published (if the answer did not need it first), a follow-up step at the restitution."""
         now = self.clock.now()
         if key == "publication_avis":
-            handover = next(s for s in steps_of(session=session, atelier=atelier) if s.key == "remise_avis")
-            validated = (handover.actual_end or now).astimezone(PARIS).date()
-            record_avis(session=session, atelier=atelier, text=AVIS_TEXT, proposals=PROPOSALS,
-                        validated_on=validated, note=None, now=now, actor="team")  # fmt: skip
-        elif key == "reponse_commanditaire":
-            record_answers(session=session, atelier=atelier, answers=ANSWERS, now=now, actor="team")
-            publish_answers(session=session, atelier=atelier, now=now, actor="team")
-        if key in UPDATES:
+            self._ensure_avis(session, atelier)
+        if key in UPDATES and key != "reponse_commanditaire":
             number, state, text, link = UPDATES[key]
             record_update(session=session, atelier=atelier, number=number, state=state, text=text,
                           evidence_url=link, now=now, actor="team")  # fmt: skip
+
+    def _ensure_avis(self, session: Session, atelier: Atelier) -> None:
+        if current_avis(session=session, atelier=atelier) is not None:
+            return
+        handover = next(s for s in steps_of(session=session, atelier=atelier) if s.key == "remise_avis")
+        validated = (handover.actual_end or self.clock.now()).astimezone(PARIS).date()
+        record_avis(session=session, atelier=atelier, text=AVIS_TEXT, proposals=PROPOSALS,
+                    validated_on=validated, note=None, now=self.clock.now(), actor="team")  # fmt: skip
 
     # --- COPIL members (and citizens on the avis) decide through their links -------------
 

@@ -66,7 +66,8 @@ class GateSpec(_Strict):
     decides: str
     members: Role = Role.COPIL_MEMBER
     quorum: QuorumSpec | None = None  # None: the template's default quorum
-    # For a meeting: ask its members this many days before it (None: as soon as the step is ready).
+    # Ask its members this many days before it is due, a meeting's start or a task's end (None: as
+    # soon as the step is ready).
     ask_days_before: int | None = Field(default=None, ge=0, le=60)
     # After a send back, members decide on the revised version within this many days.
     revised_decision_days: int = Field(default=7, ge=1, le=60)

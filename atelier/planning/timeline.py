@@ -86,15 +86,16 @@ def revised_decision_due_at(
     return at(venue.next_working_day(day), template.task_deadline)
 
 
-def meeting_gate_asked_from(
-    kind: StepKind, meeting_start: datetime, days_before: int | None
+def gate_asked_from(
+    kind: StepKind, start: datetime, end: datetime, days_before: int | None
 ) -> datetime | None:
-    """A meeting's decision is asked ``days_before`` days ahead (at the start of the working day,
-    Paris), not weeks earlier when its step happens to be ready: members would get a reminder
-    every few days."""
-    if days_before is None or kind is not StepKind.MEETING:
+    """A decision is asked ``days_before`` days before it is due — a meeting's start, a task's
+    end — at the start of the working day (Paris), not weeks earlier when its step happens to be
+    ready: members would get a reminder every few days. None: as soon as the step is ready."""
+    if days_before is None or kind is StepKind.DECISION:
         return None
-    day = ensure_utc(meeting_start).astimezone(PARIS).date() - timedelta(days=days_before)
+    due = start if kind is StepKind.MEETING else end  # as gate_due_at
+    day = ensure_utc(due).astimezone(PARIS).date() - timedelta(days=days_before)
     return at(day, DAY_START)
 
 

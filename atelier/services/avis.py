@@ -12,8 +12,10 @@ from sqlmodel import Session, col, select
 
 from atelier.avis.sheets import AnswerIn, ProposalIn, avis_digest, check_answer
 from atelier.errors import Refused
+from atelier.services.ateliers import template_of
 from atelier.services.events import record_event
-from models import Atelier, AvisProposal, AvisVersion, ProposalAnswer
+from models import Atelier, AvisProposal, AvisVersion, Gate, ProposalAnswer, Step
+from models.enums import GateStatus
 from models.types import pk
 
 NOTE_MAX = 1000
@@ -155,18 +157,52 @@ def record_answers(
     return len(answers)
 
 
+def answer_gate_of(*, session: Session, atelier: Atelier) -> Gate | None:
+    """The gate by which the commanditaire approves its answer (on the template's answer step)."""
+    key = template_of(atelier).follow_up.answer_step
+    if key is None:
+        return None
+    query = select(Gate).join(Step, col(Step.id) == col(Gate.step_id))
+    return session.exec(query.where(Step.atelier_id == pk(atelier), Step.key == key)).first()
+
+
+def incomplete_answers(*, session: Session, atelier: Atelier) -> str | None:
+    """Why the answer cannot be approved or published yet (French), or None when it can."""
+    avis = current_avis(session=session, atelier=atelier)
+    if avis is None:
+        return "l'avis des citoyens n'est pas encore enregistré"
+    numbers = {p.number for p in proposals_of(session=session, version=avis)}
+    missing = sorted(numbers - set(current_answers(session=session, atelier=atelier)))
+    if missing:
+        return "sans réponse, " + ", ".join(f"n°{n}" for n in missing)
+    return None
+
+
 def publish_answers(*, session: Session, atelier: Atelier, now: datetime, actor: str) -> int:
-    """Publish the answers recorded since the last publication; refused while a proposal has none."""
+    """Publish the answers recorded since the last publication; refused while a proposal has none,
+    and before the commanditaire approves the answer (whose approval publishes it)."""
+    gate = answer_gate_of(session=session, atelier=atelier)
+    if gate is not None and gate.status is not GateStatus.APPROVED:
+        raise Refused(
+            f"la réponse attend la décision « {gate.name} » : son approbation la publiera",
+            "answers published before their gate",
+        )
+    missing = incomplete_answers(session=session, atelier=atelier)
+    if missing is not None:
+        raise Refused(f"pas de publication : {missing}", "answers missing")
+    published = publish_pending(session=session, atelier=atelier, now=now, actor=actor)
+    if not published:
+        raise Refused("aucune réponse nouvelle à publier", "nothing to publish")
+    return published
+
+
+def publish_pending(*, session: Session, atelier: Atelier, now: datetime, actor: str) -> int:
+    """Publish every latest answer not yet published (the gate's approval, or the team after it)."""
     _avis, numbers = _numbers(session, atelier)
     latest = current_answers(session=session, atelier=atelier)
-    missing = sorted(numbers - set(latest))
-    if missing:
-        raise Refused(
-            "pas de publication : sans réponse, " + ", ".join(f"n°{n}" for n in missing), "answers missing"
-        )
     fresh = [a for a in latest.values() if a.published_at is None and a.number in numbers]
     if not fresh:
-        raise Refused("aucune réponse nouvelle à publier", "nothing to publish")
+        return 0
     for answer in fresh:
         answer.published_at = now
         session.add(answer)

@@ -11,8 +11,10 @@ from sqlmodel import Session, col, select
 from atelier.errors import NotFound, Refused
 from atelier.i18n import short_datetime
 from atelier.planning.quorum import gate_outcome, votes_needed
-from atelier.planning.timeline import meeting_gate_asked_from, revised_decision_due_at
+from atelier.planning.timeline import gate_asked_from as asked_from
+from atelier.planning.timeline import revised_decision_due_at
 from atelier.services.ateliers import template_of, venue_calendar_of
+from atelier.services.avis import answer_gate_of, incomplete_answers, publish_pending
 from atelier.services.events import person_actor, record_event
 from atelier.services.people import people_with_role
 from atelier.services.timeline import record_step_done
@@ -89,7 +91,9 @@ def gate_asked_from(*, session: Session, atelier: Atelier, gate: Gate) -> dateti
     if step is None:
         raise RuntimeError(f"gate {gate.key} without its step")
     spec = template_of(atelier).step(step.key).gate
-    return meeting_gate_asked_from(step.kind, step.forecast_start, spec.ask_days_before if spec else None)
+    return asked_from(
+        step.kind, step.forecast_start, step.forecast_end, spec.ask_days_before if spec else None
+    )
 
 
 def open_gate(*, session: Session, atelier: Atelier, gate: Gate, now: datetime) -> bool:
@@ -174,6 +178,8 @@ def decide(
             f"{person.full_name} a déjà décidé pour « {gate.name} » (tour {gate.round})",
             f"person {person.id} already decided gate {gate.key} round {gate.round}",
         )
+    if outcome is DecisionOutcome.APPROVE:
+        _approvable(session, atelier, gate)
     if outcome is DecisionOutcome.SEND_BACK and not (comment and comment.strip()):
         raise Refused(
             "un renvoi pour reprise doit être motivé par un commentaire", "send back without comment"
@@ -215,6 +221,18 @@ def decide(
     return DecisionResult(gate.key, result, gate.round, closed_now=True)
 
 
+def _approvable(session: Session, atelier: Atelier, gate: Gate) -> None:
+    """What a gate needs before it can be approved: the commanditaire's answer, one per proposal."""
+    answer_gate = answer_gate_of(session=session, atelier=atelier)
+    if answer_gate is not None and pk(answer_gate) == pk(gate):
+        missing = incomplete_answers(session=session, atelier=atelier)
+        if missing is not None:
+            raise Refused(
+                f"la réponse n'est pas complète ({missing}) : l'équipe projet doit d'abord l'enregistrer",
+                "answer gate approved before the answers are complete",
+            )
+
+
 def _close(*, session: Session, atelier: Atelier, gate: Gate, status: GateStatus, now: datetime) -> None:
     gate.status = status
     gate.closed_at = now
@@ -232,6 +250,9 @@ def _close(*, session: Session, atelier: Atelier, gate: Gate, status: GateStatus
         late=now > gate.due_at,
     )
     if status is GateStatus.APPROVED:
+        answer_gate = answer_gate_of(session=session, atelier=atelier)
+        if answer_gate is not None and pk(answer_gate) == pk(gate):
+            publish_pending(session=session, atelier=atelier, now=now, actor="engine")
         step = session.get(Step, gate.step_id)
         if step is None:
             raise RuntimeError(f"gate {gate.key} without its step")

@@ -180,7 +180,8 @@ def record_step_done(
             )
     if public_url is not None:
         public_url = check_public_url(public_url)
-    elif template_of(atelier).step(step.key).public_link:
+    elif template_of(atelier).step(step.key).public_link and not by_gate:
+        # Closed by its gate, the step's result is on the atelier's own public record instead.
         raise Refused(
             f"« {step.name} » est publique : indiquez l'adresse où la lire (option --lien)",
             f"step {step_key} done without its public link",

@@ -14,11 +14,19 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from atelier.avis.sheets import STATUS_LABELS
 from atelier.bootstrap import Runtime
 from atelier.db import transaction
 from atelier.errors import AtelierError, NotFound, Refused
 from atelier.links import LinkClaims, LinkExpired, Purpose, use_link_once
 from atelier.services.ateliers import get_atelier, template_of
+from atelier.services.avis import (
+    answer_gate_of,
+    current_answers,
+    current_avis,
+    incomplete_answers,
+    proposals_of,
+)
 from atelier.services.documents import documents_of
 from atelier.services.events import person_actor, record_event
 from atelier.services.gates import DecisionResult, decide, gate_members, get_gate
@@ -54,6 +62,14 @@ class DecisionPage:
     quotas: tuple[CompositionRow, ...] = ()
     # For the gate that validates the panel: its composition, its answers and every replacement.
     panel: PanelSummary | None = None
+    # For the gate that approves the commanditaire's answer: each proposal and its answer so far.
+    answers: AnswersDecided | None = None
+
+
+@dataclass(frozen=True)
+class AnswersDecided:
+    rows: tuple[tuple[int, str, str, str], ...]  # number, proposal, status, reason and carrier
+    missing: str | None  # why it cannot be approved yet
 
 
 @dataclass(frozen=True)
@@ -152,6 +168,20 @@ def _panel_decided(session: Session, atelier: Atelier, gate: Gate) -> PanelSumma
     return panel_summary(session=session, atelier=atelier)
 
 
+def _answers_decided(session: Session, atelier: Atelier, gate: Gate) -> AnswersDecided | None:
+    answer_gate = answer_gate_of(session=session, atelier=atelier)
+    if answer_gate is None or pk(answer_gate) != pk(gate):
+        return None
+    avis = current_avis(session=session, atelier=atelier)
+    answers = current_answers(session=session, atelier=atelier)
+    rows = []
+    for p in proposals_of(session=session, version=avis) if avis else []:
+        a = answers.get(p.number)
+        details = "" if a is None else " ; ".join(x for x in (a.reason, a.carrier, a.instrument) if x)
+        rows.append((p.number, p.title, STATUS_LABELS[a.status] if a else "sans réponse", details))
+    return AnswersDecided(tuple(rows), incomplete_answers(session=session, atelier=atelier))
+
+
 def decision_page(runtime: Runtime, token: str, *, now: datetime) -> DecisionPage:
     """What the member is asked, or how the decision ended; reads only."""
     with _refusals_logged(runtime, now) as seen:
@@ -176,6 +206,7 @@ def decision_page(runtime: Runtime, token: str, *, now: datetime) -> DecisionPag
                 ),
                 _quotas_decided(session, atelier, gate),
                 _panel_decided(session, atelier, gate),
+                _answers_decided(session, atelier, gate),
             )
 
 

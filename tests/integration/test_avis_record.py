@@ -17,9 +17,10 @@ from atelier.db import transaction
 from atelier.demo.cast import TEAM
 from atelier.services.accounts import add_account
 from atelier.services.ateliers import get_atelier
+from atelier.services.avis import answer_gate_of
 from atelier.services.people import people_with_role
 from models import AvisProposal, AvisVersion, ProposalAnswer
-from models.enums import Role
+from models.enums import GateStatus, Role
 from tests.integration.conftest import World
 from tests.integration.test_gate_cli_and_serve import _cli
 from tests.served import served
@@ -50,6 +51,16 @@ def _files(tmp_path: Path, proposals: str = PROPOSALS) -> tuple[Path, Path]:
     sheet = tmp_path / "propositions.csv"
     sheet.write_bytes(proposals.encode("cp1252"))
     return text, sheet
+
+
+def answer_gate_approved(world: World) -> None:
+    """The state after the commanditaire approved its answer (``test_answer_gate`` goes through
+    that approval for real; here the lifecycle stays at its start, before the handover)."""
+    with transaction(world.runtime.engine) as session:
+        gate = answer_gate_of(session=session, atelier=get_atelier(session=session, slug=world.slug))
+        assert gate is not None
+        gate.status, gate.closed_at = GateStatus.APPROVED, world.clock.now()
+        session.add(gate)
 
 
 def _rows(world: World) -> tuple[int, int, int]:
@@ -109,6 +120,7 @@ def test_every_answer_but_retenue_needs_its_reason_and_publication_waits_for_eve
     assert _rows(world) == (1, 3, 0)
     code, _, err = _cli(world, "avis", "repondre", world.slug, "--numero", "1", "--statut", "retenue")
     assert code == 0, err
+    answer_gate_approved(world)
     code, _, err = _cli(world, "avis", "publier-reponses", world.slug)
     assert code == 1 and "pas de publication : sans réponse, n°2, n°3" in err
     sheet.write_bytes(ANSWERS.encode("cp1252"))
@@ -141,6 +153,7 @@ def test_the_public_record_shows_the_answers_by_status_with_nothing_personal(
     with served(create_app(world.runtime)) as site, httpx.Client(base_url=site) as http:
         before = html.unescape(http.get(f"/public/{world.slug}").text)
         assert "La réponse du commanditaire n'est pas encore publiée." in before  # recorded, not published
+        answer_gate_approved(world)
         assert _cli(world, "avis", "publier-reponses", world.slug)[0] == 0
         page = http.get(f"/public/{world.slug}")
         data = http.get(f"/public/{world.slug}/avis.json").json()
@@ -205,6 +218,7 @@ def test_the_team_records_the_avis_and_answers_from_the_workspace(world: World, 
         assert _rows(world) == (1, 3, 0)
         form = {"csrf": csrf, "statut": "non_retenue", "motif": "Coût trop élevé.", "echeance": "2027-12-31"}
         assert http.post(f"{path}/reponses/2", data=form).status_code == 303
+        answer_gate_approved(world)
         published = http.post(f"{path}/publier", data={"csrf": csrf})
         assert published.status_code == 400 and "sans réponse, n°1, n°3" in html.unescape(published.text)
         for number in ("1", "3"):

@@ -16,7 +16,7 @@ from atelier.engine import advance_plain
 from models import FollowUpStop
 from tests.integration.conftest import World
 from tests.integration.dispatch_helpers import dispatcher_for, drain
-from tests.integration.test_avis_record import ANSWERS, _record
+from tests.integration.test_avis_record import ANSWERS, _record, answer_gate_approved
 from tests.integration.test_gate_cli_and_serve import _cli
 from tests.served import served
 
@@ -55,6 +55,7 @@ def test_changes_of_a_week_make_one_digest_per_citizen_and_a_stop_holds(world: W
     sheet = tmp_path / "reponses.csv"
     sheet.write_bytes(ANSWERS.encode("cp1252"))
     assert _cli(world, "avis", "repondre", world.slug, "--fichier", str(sheet))[0] == 0
+    answer_gate_approved(world)
     assert _cli(world, "avis", "publier-reponses", world.slug)[0] == 0
     _pass(world, 1)
     code, _, err = _cli(world, "avis", "suivi", world.slug, "1", "--etat", "en cours", "--texte",
@@ -125,6 +126,7 @@ def test_the_team_is_reminded_of_a_proposal_under_study_left_without_news(
     sheet = tmp_path / "reponses.csv"
     sheet.write_bytes(ANSWERS.encode("cp1252"))
     assert _cli(world, "avis", "repondre", world.slug, "--fichier", str(sheet))[0] == 0
+    answer_gate_approved(world)
     assert _cli(world, "avis", "publier-reponses", world.slug)[0] == 0
 
     def reminders() -> list[str]:

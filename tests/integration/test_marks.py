@@ -16,7 +16,7 @@ from sqlmodel import select
 from atelier.db import transaction
 from models import AnswerMark
 from tests.integration.conftest import World
-from tests.integration.test_avis_record import ANSWERS, _record
+from tests.integration.test_avis_record import ANSWERS, _record, answer_gate_approved
 from tests.integration.test_follow_up import _pass
 from tests.integration.test_gate_cli_and_serve import _cli
 from tests.served import served
@@ -41,6 +41,7 @@ def test_a_citizen_marks_the_answers_and_the_public_record_shows_the_average_onl
     sheet = tmp_path / "reponses.csv"
     sheet.write_bytes(ANSWERS.encode("cp1252"))
     assert _cli(world, "avis", "repondre", world.slug, "--fichier", str(sheet))[0] == 0
+    answer_gate_approved(world)
     assert _cli(world, "avis", "publier-reponses", world.slug)[0] == 0
     _pass(world, 0.01)
     _pass(world, 0.01)

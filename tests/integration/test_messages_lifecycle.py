@@ -185,18 +185,20 @@ def _sent_count(world: World, step_key: str) -> int:
         return sum(1 for r in rows if r.context.get("step") == step_key)
 
 
-def test_the_commanditaire_answer_is_recorded_with_its_address_and_notices_link_to_it(world: World) -> None:
-    """Recording the answer without its address, or with one that is not a web address, is refused
-    and changes nothing; with it, every droit de suite notice links to it."""
+def test_the_published_avis_is_recorded_with_its_address(world: World) -> None:
+    """Recording the avis's publication without its address, or with one that is not a web
+    address, is refused and changes nothing; with it, the step keeps the address. (The
+    commanditaire's answer is closed by its gate and published on the public record:
+    ``test_answer_gate``.)"""
     from atelier.errors import Refused
     from atelier.services.ateliers import get_atelier
-    from atelier.services.timeline import record_step_done
+    from atelier.services.timeline import get_step, record_step_done
     from tests.helpers import refused
     from tests.served import snapshot
 
     advance = lambda slug, now: advance_plain(world.runtime, slug, now)  # noqa: E731
     simulate(world.runtime, world.clock, advance, until=lambda: _done(world, "remise_avis"))
-    world.clock.advance(timedelta(days=30))
+    world.clock.advance(timedelta(days=3))
 
     def record(url: str | None) -> None:
         with transaction(world.runtime.engine) as session:
@@ -204,7 +206,7 @@ def test_the_commanditaire_answer_is_recorded_with_its_address_and_notices_link_
             record_step_done(
                 session=session,
                 atelier=atelier,
-                step_key="reponse_commanditaire",
+                step_key="publication_avis",
                 done_at=world.clock.now(),
                 actor="cli",
                 now=world.clock.now(),
@@ -215,14 +217,10 @@ def test_the_commanditaire_answer_is_recorded_with_its_address_and_notices_link_
     with refused("indiquez l'adresse où la lire (option --lien)", Refused):
         record(None)
     with refused("adresse de publication invalide", Refused):
-        record("www.example.gouv.fr/reponse")
+        record("www.example.gouv.fr/avis")
     assert snapshot(world.runtime.engine) == before
-    url = "https://www.example.gouv.fr/ateliers-citoyens/mobilites/reponse"
+    url = "https://www.example.gouv.fr/ateliers-citoyens/mobilites/avis"
     record(url)
-    advance_plain(world.runtime, world.slug, world.clock.now())
     with transaction(world.runtime.engine) as session:
-        notices = session.exec(
-            select(OutboxMessage).where(OutboxMessage.kind == "droit_de_suite_notice")
-        ).all()
-    assert len(notices) == len(CITIZENS) + len(COPIL)
-    assert all(f"Vous pouvez la lire en ligne : {url}" in n.body_text and url in n.body_html for n in notices)
+        atelier = get_atelier(session=session, slug=world.slug)
+        assert get_step(session=session, atelier=atelier, key="publication_avis").public_url == url

@@ -47,6 +47,7 @@ def test_creation_writes_stages_steps_and_pending_gates(engine: Engine) -> None:
             "copil_2",
             "copil_3",
             "avis_valide",
+            "reponse_validee",
         }
         assert all(g.status is GateStatus.PENDING for g in gates)
         assert all(s.planned_start == s.forecast_start for s in steps)

@@ -633,6 +633,7 @@ Voici ce qui a changé, depuis le lundi 14 juin 2027, dans les suites données �
 Proposition n°5 « Rouvrir des petites lignes »
 - réponse : « à l'étude » devient « retenue en partie »
 - motif : Deux lignes sur dix.
+- pour en savoir plus : https://a.example/lignes
 
 Toutes les réponses et leur suivi sont publiés ici : https://a.example/public/a
 

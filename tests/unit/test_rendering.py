@@ -95,6 +95,7 @@ def sample_context(question: str = "Quelles mobilités ?") -> dict[str, Any]:
                     "réponse : « à l'étude » devient « retenue en partie »",
                     "motif : Deux lignes sur dix.",
                 ],
+                "link": "https://a.example/lignes",
             }
         ],
         "risk": {
