@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from atelier.avis.sheets import AnswerIn, read_answers, read_proposals, read_status
-from atelier.cli.context import app_context, french_errors, french_os_error, parse_date
+from atelier.cli.context import app_context, french_errors, french_os_error, parse_date, read_input
 from atelier.db import transaction
 from atelier.errors import Refused
 from atelier.french import count
@@ -23,13 +23,6 @@ from atelier.web.public import mandat_html, write_record
 
 avis_app = typer.Typer(help="L'avis des citoyens et les réponses du commanditaire.", no_args_is_help=True)
 SLUG = Annotated[str, typer.Argument(help="Identifiant de l'atelier.")]
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise Refused(french_os_error(error), "cannot read file") from None
 
 
 @avis_app.command("enregistrer")
@@ -50,8 +43,8 @@ def record_command(
 ) -> None:
     """Enregistre l'avis tel que les citoyens l'ont validé ; il ne se modifie plus ensuite."""
     app_ctx = app_context(ctx)
-    read = read_proposals(read_sheet(_read(proposals), name=proposals.name))
-    body = decode_text(_read(text))
+    read = read_proposals(read_sheet(read_input(proposals), name=proposals.name))
+    body = decode_text(read_input(text))
     day = parse_date(validated, label="date de validation")
     with transaction(app_ctx.engine) as session:
         version = record_avis(
@@ -90,7 +83,7 @@ def answer_command(
     """Enregistre la réponse du commanditaire, proposition par proposition (non publiée)."""
     app_ctx = app_context(ctx)
     if file is not None:
-        answers = read_answers(read_sheet(_read(file), name=file.name))
+        answers = read_answers(read_sheet(read_input(file), name=file.name))
     elif number is not None and status is not None:
         day = parse_date(due, label="échéance") if due else None
         answers = [AnswerIn(number, read_status(status), reason, carrier, instrument, day)]

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 import typer
@@ -18,7 +19,7 @@ from sqlalchemy.engine import Engine
 from atelier.clock import PARIS, Clock, SystemClock
 from atelier.config import Settings
 from atelier.db import make_engine, migrate
-from atelier.errors import AtelierError, french_validation_message
+from atelier.errors import AtelierError, Refused, french_validation_message
 
 log = logging.getLogger("atelier.cli")
 
@@ -87,6 +88,14 @@ _ERRNO_FR = {
     errno.ENOSPC: "disque plein",
     errno.EADDRINUSE: "adresse déjà utilisée",
 }
+
+
+def read_input(path: Path) -> bytes:
+    """A file the user named, or one French line saying why it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise Refused(french_os_error(error), "cannot read file") from None
 
 
 def french_os_error(error: OSError) -> str:

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from atelier.cli.context import app_context, french_errors, french_os_error
+from atelier.cli.context import app_context, french_errors, french_os_error, read_input
 from atelier.cli.panel import panel_app
 from atelier.db import transaction
 from atelier.errors import Refused
@@ -38,13 +38,6 @@ __all__ = ["panel_app"]
 SLUG = Annotated[str, typer.Argument(help="Identifiant de l'atelier.")]
 
 
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise Refused(french_os_error(error), "cannot read file") from None
-
-
 @panel_app.command("vivier")
 @french_errors
 def pool_command(
@@ -56,7 +49,7 @@ def pool_command(
 ) -> None:
     """Ajoute au vivier les volontaires d'un fichier d'inscriptions."""
     app_ctx = app_context(ctx)
-    sheet = read_sheet(_read(file), name=file.name)
+    sheet = read_sheet(read_input(file), name=file.name)
     with transaction(app_ctx.engine) as session:
         atelier = get_atelier(session=session, slug=slug)
         result = import_pool(session=session, atelier=atelier, sheet=sheet, now=app_ctx.now(), actor="cli")
@@ -96,7 +89,7 @@ def quotas_command(
     with transaction(app_ctx.engine) as session:
         atelier = get_atelier(session=session, slug=slug)
         if file is not None:
-            quotas = read_targets(read_sheet(_read(file), name=file.name), template_of(atelier).citizens)
+            quotas = read_targets(read_sheet(read_input(file), name=file.name), template_of(atelier).citizens)
         else:
             quotas = quotas_from_shares(default_criteria(), template_of(atelier).citizens)
         change = set_quotas(session=session, atelier=atelier, quotas=quotas, now=app_ctx.now(), actor="cli")
