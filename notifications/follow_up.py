@@ -2,8 +2,8 @@
 told to each citizen at most once a week, never one e-mail per change; and, once the answers
 are first published, each citizen's invitation to mark them.
 
-Weeks are counted from the first thing there is to follow (the answers' first publication, or
-an earlier update): week k's digest holds what happened in it and is queued once it is over,
+Weeks are counted from the answers' first publication (follow-up steps recorded before it are
+told in the first week): week k's digest holds what happened in it and is queued once it is over,
 with a unique key per citizen and week, so that whichever engine runs, it goes once."""
 
 from __future__ import annotations
@@ -60,8 +60,10 @@ def _changes(session: Session, atelier: Atelier) -> tuple[list[Change], datetime
         .order_by(col(ProposalAnswer.published_at), col(ProposalAnswer.id))
     ).all()
     updates = updates_of(session=session, atelier=atelier)
-    moments = [a.published_at for a in published if a.published_at] + [u.recorded_at for u in updates]
-    start = min(moments) if moments else None
+    # Nothing is told before the answers are public; steps recorded earlier count in week 0.
+    start = min((a.published_at for a in published if a.published_at), default=None)
+    if start is None:
+        return [], None
     changes: list[Change] = []
     previous: dict[int, ProposalAnswer] = {}
     for answer in published:
@@ -75,7 +77,7 @@ def _changes(session: Session, atelier: Atelier) -> tuple[list[Change], datetime
         changes.append(Change(answer.published_at, answer.number, tuple(lines)))
     for update in updates:
         line = f"point d'étape ({STATE_LABELS[update.state]}) : {update.text}"
-        changes.append(Change(update.recorded_at, update.number, (line,), update.evidence_url))
+        changes.append(Change(max(update.recorded_at, start), update.number, (line,), update.evidence_url))
     return changes, start
 
 

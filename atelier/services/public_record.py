@@ -111,7 +111,8 @@ def public_record(*, session: Session, atelier: Atelier) -> PublicRecord:
     if avis is not None:
         answers = current_answers(session=session, atelier=atelier, published_only=True)
         updates: dict[int, list[PublicUpdate]] = {}
-        for u in updates_of(session=session, atelier=atelier):
+        # The follow-up is public once the answers are: not before the commanditaire approved them.
+        for u in updates_of(session=session, atelier=atelier) if answers else []:
             updates.setdefault(u.number, []).append(
                 PublicUpdate(short_date(u.recorded_at), STATE_LABELS[u.state], u.text, u.evidence_url)
             )

@@ -149,3 +149,34 @@ def test_the_team_is_reminded_of_a_proposal_under_study_left_without_news(
     assert len(reminders()) == len(TEAM)
     _pass(world, 2)
     assert len(reminders()) == 2 * len(TEAM)
+
+
+def test_nothing_of_the_follow_up_is_public_or_told_before_the_answers_are_published(
+    world: World, tmp_path: Path
+) -> None:
+    """A follow-up step recorded while the answer awaits its approval is neither on the public page
+    nor in any letter; once the answers are published it is told in the first week's letter."""
+    from atelier.services.ateliers import get_atelier
+    from atelier.services.public_record import public_record
+
+    assert _record(world, tmp_path)[0] == 0
+    sheet = tmp_path / "reponses.csv"
+    sheet.write_bytes(ANSWERS.encode("cp1252"))
+    assert _cli(world, "avis", "repondre", world.slug, "--fichier", str(sheet))[0] == 0
+    assert (
+        _cli(world, "avis", "suivi", world.slug, "1", "--etat", "en cours", "--texte", "Appel lancé.")[0] == 0
+    )
+
+    def shown() -> bool:
+        with transaction(world.runtime.engine) as session:
+            record = public_record(session=session, atelier=get_atelier(session=session, slug=world.slug))
+        return any(u.text == "Appel lancé." for p in record.proposals for u in p.updates)
+
+    _pass(world, 8)
+    assert not shown() and _digests(world) == []
+    answer_gate_approved(world)
+    assert _cli(world, "avis", "publier-reponses", world.slug)[0] == 0
+    assert shown()
+    _pass(world, 7.1)
+    first = _digests(world)
+    assert len(first) == 15 and "point d'étape (en cours) : Appel lancé." in first[0][1]
