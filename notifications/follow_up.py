@@ -19,11 +19,12 @@ from atelier.config import Settings
 from atelier.i18n import long_date
 from atelier.links import LinkSigner
 from atelier.services.ateliers import template_of
-from atelier.services.avis import current_avis, proposals_of
+from atelier.services.avis import answer_gate_of, current_answers, current_avis, proposals_of
 from atelier.services.follow_up import DIGEST_KIND, STATE_LABELS, stopped_people, updates_of
 from atelier.services.people import people_with_role
+from atelier.services.timeline import steps_of
 from models import Atelier, OutboxMessage, Person, ProposalAnswer
-from models.enums import AnswerStatus, Role
+from models.enums import AnswerStatus, GateStatus, Role
 from models.types import pk
 from notifications.compose import Recipient, address_line, message_id_for, privacy_notice
 from notifications.outbox import team_recipients
@@ -32,6 +33,8 @@ from notifications.rendering import render_message
 WEEK = timedelta(days=7)
 MARKS_KIND = "marks_request"
 STALE_KIND = "team_follow_up_reminder"
+LATE_KIND = "copil_answer_late"
+LATE_AFTER = timedelta(days=1)  # as the team's escalation: a day past the deadline
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,7 @@ def sync_follow_up_messages(
         for p in people_with_role(session=session, atelier=atelier, role=Role.CITIZEN)
         if pk(p) not in stopped
     ]
-    kinds = [DIGEST_KIND, MARKS_KIND, STALE_KIND]
+    kinds = [DIGEST_KIND, MARKS_KIND, STALE_KIND, LATE_KIND]
     existing = set(
         session.exec(
             select(OutboxMessage.key).where(
@@ -137,6 +140,7 @@ def sync_follow_up_messages(
     )
     queued = _marks_requests(session, atelier, settings, signer, citizens, existing, now)
     queued += _stale_reminders(session, atelier, settings, existing, now)
+    queued += _late_answer_alerts(session, atelier, settings, existing, now)
     changes, start = _changes(session, atelier)
     weeks = digest_weeks(changes, start)
     if start is None or not weeks:
@@ -254,4 +258,51 @@ def _stale_reminders(session: Session, atelier: Atelier, settings: Settings, exi
             _queue(session, atelier, settings, to, key=key, kind=STALE_KIND, context=context, due=due,
                    now=now, note={"number": number})  # fmt: skip
             queued += 1
+    return queued
+
+
+def answer_deadline(session: Session, atelier: Atelier) -> datetime | None:
+    """The date the commanditaire committed to: the handover plus the answer step's duration. (The
+    gate's own due date follows the step's forecast, which slides while the answer is late.)"""
+    template = template_of(atelier)
+    key = template.follow_up.answer_step
+    handover = next(
+        (s for s in steps_of(session=session, atelier=atelier) if s.key == template.avis_step), None
+    )
+    if key is None or handover is None or handover.actual_end is None:
+        return None
+    return handover.actual_end + timedelta(days=template.step(key).duration_days)
+
+
+def _late_answer_alerts(session: Session, atelier: Atelier, settings: Settings, existing: set[str],
+                        now: datetime) -> int:  # fmt: skip
+    """The commanditaire's answer is a commitment: a day after its deadline, still not approved,
+    the COPIL and the team are told (the gate's own escalation follows its sliding due date)."""
+    gate = answer_gate_of(session=session, atelier=atelier)
+    deadline = answer_deadline(session, atelier)
+    if gate is None or gate.status is not GateStatus.OPEN or deadline is None or now < deadline + LATE_AFTER:
+        return 0
+    avis = current_avis(session=session, atelier=atelier)
+    proposals = len(proposals_of(session=session, version=avis)) if avis else 0
+    answered = len(current_answers(session=session, atelier=atelier))
+    copil = [
+        Recipient(pk(p), p.email, p.full_name, frozenset({Role.COPIL_MEMBER}))
+        for p in people_with_role(session=session, atelier=atelier, role=Role.COPIL_MEMBER)
+    ]
+    queued = 0
+    for to in [*copil, *team_recipients(session=session, atelier=atelier, settings=settings)]:
+        key = f"a{pk(atelier)}|p{to.person_id or 'team'}|{LATE_KIND}|g{gate.round}"
+        if key in existing:
+            continue
+        context = {
+            "atelier": {"title": atelier.title, "commanditaire": atelier.commanditaire, "slug": atelier.slug},
+            "team": {"name": settings.mail_from_name, "email": settings.team_email},
+            "person": {"full_name": to.full_name, "is_copil": Role.COPIL_MEMBER in to.roles},
+            "gate": {"name": gate.name, "due_long": long_date(deadline)},
+            "answered": answered,
+            "proposals": proposals,
+        }
+        _queue(session, atelier, settings, to, key=key, kind=LATE_KIND, context=context,
+               due=deadline + LATE_AFTER, now=now, note={"round": gate.round})  # fmt: skip
+        queued += 1
     return queued

@@ -37,6 +37,7 @@ MESSAGE_KINDS = (
     "follow_up_digest",
     "marks_request",
     "team_follow_up_reminder",
+    "copil_answer_late",
 )
 
 

@@ -85,3 +85,42 @@ def _member(world: World) -> int:
     with transaction(world.runtime.engine) as session:
         person = session.exec(select(Person).where(Person.full_name == COMMANDITAIRE[0])).one()
         return person.id or 0
+
+
+def test_a_late_answer_alerts_the_team_and_each_copil_member_once(world: World) -> None:
+    """Two months after the handover without the approval: nothing on the deadline's day, then each
+    COPIL member and each team member gets one « la réponse à l'avis est en retard », not again on
+    later passes."""
+    from datetime import timedelta
+
+    from atelier.demo.cast import COPIL, TEAM
+    from atelier.services.ateliers import get_atelier
+    from notifications.follow_up import answer_deadline
+
+    _until_open(world, "reponse_validee")
+    with transaction(world.runtime.engine) as session:
+        due = answer_deadline(session, get_atelier(session=session, slug=world.slug))
+    assert due is not None
+    world.clock.set(due + timedelta(hours=12))
+    advance_plain(world.runtime, world.slug, world.clock.now())
+    drain(dispatcher_for(world.runtime))
+
+    def late() -> list[str]:
+        return [
+            m["To"].addresses[0].display_name
+            for m in world.emails()
+            if "la réponse à l'avis est en retard" in str(m["Subject"])
+        ]
+
+    assert late() == []
+    for hours in (13, 36):
+        world.clock.set(due + timedelta(hours=hours))
+        advance_plain(world.runtime, world.slug, world.clock.now())
+        drain(dispatcher_for(world.runtime))
+    assert sorted(late()) == sorted([*COPIL, *TEAM])
+    escalations = [
+        m
+        for m in world.emails()
+        if "Décision en retard : Réponse motivée du commanditaire" in str(m["Subject"])
+    ]
+    assert escalations

@@ -41,7 +41,7 @@ TEAM_KINDS = (
 )
 WORKSPACE_KINDS = ("signin_link",)
 VOLUNTEER_KINDS = ("panel_not_selected", "panel_pool_thanks")
-FOLLOW_UP_KINDS = ("follow_up_digest", "marks_request", "team_follow_up_reminder")
+FOLLOW_UP_KINDS = ("follow_up_digest", "marks_request", "team_follow_up_reminder", "copil_answer_late")
 
 
 COPIL_MEETING = {
@@ -682,3 +682,27 @@ Les citoyens attendent de savoir où en est cette étude : ajoutez un point d'é
 
 Ce rappel reviendra après 60 nouveaux jours sans nouvelles.
 """)
+
+
+def test_what_the_copil_reads_when_the_answer_is_late() -> None:
+    """The commitment and its date, how far the answer is, and that the team knows."""
+    assert _read("copil_answer_late", gate={"name": "Réponse motivée du commanditaire à l'avis",
+                                            "due_long": "jeudi 24 juin 2027"}) == snapshot("""\
+Objet : Atelier citoyen « Mobilités rurales » : la réponse à l'avis est en retard
+
+Bonjour Amina Benali,
+
+La réponse du ministère à l'avis des citoyens, proposition par proposition, était attendue au plus tard le jeudi 24 juin 2027, selon l'engagement pris. Elle n'est pas encore approuvée (décision « Réponse motivée du commanditaire à l'avis ») : 4 proposition(s) sur 5 ont une réponse enregistrée.
+
+En tant que membre du comité de pilotage, vous êtes informé(e) de ce retard : les citoyens attendent cette réponse, qui sera publiée dès son approbation. L'équipe projet a été alertée de son côté.
+
+Bien cordialement,
+Équipe
+""")  # fmt: skip
+
+
+def test_what_the_team_reads_when_the_answer_is_late() -> None:
+    """The same alert for the team: the COPIL knows, chase the commanditaire."""
+    text = _read("copil_answer_late", person={"is_copil": False})
+    assert "Le comité de pilotage en est informé. Relancez le commanditaire" in text
+    assert "En tant que membre du comité de pilotage" not in text

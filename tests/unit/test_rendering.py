@@ -53,7 +53,12 @@ def sample_context(question: str = "Quelles mobilités ?") -> dict[str, Any]:
             "indemnisation": "80 € par journée de présence",
         },
         "team": {"name": "Équipe", "email": "equipe@example.gouv.fr"},
-        "person": {"full_name": "Amina Benali", "is_citizen": True, "confirm_by_long": None},
+        "person": {
+            "full_name": "Amina Benali",
+            "is_citizen": True,
+            "confirm_by_long": None,
+            "is_copil": True,
+        },
         "pool_size": 240,
         "panel_size": 15,
         "reserve": False,
@@ -86,6 +91,8 @@ def sample_context(question: str = "Quelles mobilités ?") -> dict[str, Any]:
         "week_start_long": "lundi 14 juin 2027",
         "proposal": {"number": 5, "title": "Rouvrir des petites lignes"},
         "since_long": "jeudi 24 juin 2027",
+        "answered": 4,
+        "proposals": 5,
         "days": 60,
         "changes": [
             {
