@@ -23,7 +23,7 @@ from atelier.services.avis import answer_gate_of, current_answers, current_avis,
 from atelier.services.follow_up import DIGEST_KIND, STATE_LABELS, stopped_people, updates_of
 from atelier.services.people import people_with_role
 from atelier.services.timeline import steps_of
-from models import Atelier, OutboxMessage, Person, ProposalAnswer
+from models import Atelier, OutboxMessage, Person, ProposalAnswer, ProposalUpdate
 from models.enums import AnswerStatus, GateStatus, Role
 from models.types import pk
 from notifications.compose import Recipient, address_line, message_id_for, privacy_notice
@@ -55,14 +55,11 @@ def digest_weeks(changes: list[Change], start: datetime | None) -> dict[int, lis
     return weeks
 
 
-def _changes(session: Session, atelier: Atelier) -> tuple[list[Change], datetime | None]:
-    """Every change after the first publication (a status changed, an update), and the start."""
-    published = session.exec(
-        select(ProposalAnswer)
-        .where(ProposalAnswer.atelier_id == pk(atelier), col(ProposalAnswer.published_at).is_not(None))
-        .order_by(col(ProposalAnswer.published_at), col(ProposalAnswer.id))
-    ).all()
-    updates = updates_of(session=session, atelier=atelier)
+def _changes(
+    published: list[ProposalAnswer], updates: list[ProposalUpdate]
+) -> tuple[list[Change], datetime | None]:
+    """Every change after the first publication (a status changed, an update), and the start.
+    ``published``: the published answers in the order of their publication."""
     # Nothing is told before the answers are public; steps recorded earlier count in week 0.
     start = min((a.published_at for a in published if a.published_at), default=None)
     if start is None:
@@ -84,12 +81,13 @@ def _changes(session: Session, atelier: Atelier) -> tuple[list[Change], datetime
     return changes, start
 
 
-def _base(atelier: Atelier, settings: Settings, person: Person, links: dict[str, str]) -> dict[str, Any]:
+def _base(atelier: Atelier, settings: Settings, to: Recipient, links: dict[str, str]) -> dict[str, Any]:
+    """What every message of the follow-up says of the atelier, the team and its recipient."""
     return {
         "atelier": {"title": atelier.title, "commanditaire": atelier.commanditaire, "slug": atelier.slug},
         "team": {"name": settings.mail_from_name, "email": settings.team_email},
         "privacy": {"text": privacy_notice(settings)},
-        "person": {"full_name": person.full_name},
+        "person": {"full_name": to.full_name, "is_copil": Role.COPIL_MEMBER in to.roles},
         "links": {"public": f"{settings.public_base_url.rstrip('/')}/public/{atelier.slug}", **links},
     }
 
@@ -138,15 +136,24 @@ def sync_follow_up_messages(
             )
         ).all()
     )
-    queued = _marks_requests(session, atelier, settings, signer, citizens, existing, now)
-    queued += _stale_reminders(session, atelier, settings, existing, now)
-    queued += _late_answer_alerts(session, atelier, settings, existing, now)
-    changes, start = _changes(session, atelier)
+    # Read once for the whole pass: the engine runs this for every atelier, every few minutes.
+    published = list(
+        session.exec(
+            select(ProposalAnswer)
+            .where(ProposalAnswer.atelier_id == pk(atelier), col(ProposalAnswer.published_at).is_not(None))
+            .order_by(col(ProposalAnswer.published_at), col(ProposalAnswer.id))
+        ).all()
+    )
+    updates = updates_of(session=session, atelier=atelier)
+    avis = current_avis(session=session, atelier=atelier)
+    titles = {p.number: p.title for p in proposals_of(session=session, version=avis)} if avis else {}
+    changes, start = _changes(published, updates)
+    queued = _marks_requests(session, atelier, settings, signer, citizens, existing, start, now)
+    queued += _stale_reminders(session, atelier, settings, existing, published, updates, titles, now)
+    queued += _late_answer_alerts(session, atelier, settings, existing, len(titles), now)
     weeks = digest_weeks(changes, start)
     if start is None or not weeks:
         return queued
-    avis = current_avis(session=session, atelier=atelier)
-    titles = {p.number: p.title for p in proposals_of(session=session, version=avis)} if avis else {}
     for week, items in sorted(weeks.items()):
         due = start + (week + 1) * WEEK
         if due > now:
@@ -156,7 +163,7 @@ def sync_follow_up_messages(
             if key in existing:
                 continue
             stop = signer.follow_up_stop_url(atelier=atelier.slug, person_id=pk(person), now=now)
-            context = _base(atelier, settings, person, {"stop": stop}) | {
+            context = _base(atelier, settings, _citizen(person), {"stop": stop}) | {
                 "week_start_long": long_date(start + week * WEEK),
                 "changes": [
                     {
@@ -176,13 +183,9 @@ def sync_follow_up_messages(
 
 
 def _marks_requests(session: Session, atelier: Atelier, settings: Settings, signer: LinkSigner,
-                    citizens: list[Person], existing: set[str], now: datetime) -> int:  # fmt: skip
-    """Once the answers are first published, each citizen is asked to mark them, once."""
-    first = session.exec(
-        select(ProposalAnswer.published_at)
-        .where(ProposalAnswer.atelier_id == pk(atelier), col(ProposalAnswer.published_at).is_not(None))
-        .order_by(col(ProposalAnswer.published_at))
-    ).first()
+                    citizens: list[Person], existing: set[str], first: datetime | None,
+                    now: datetime) -> int:  # fmt: skip
+    """Once the answers are first published (``first``), each citizen is asked to mark them, once."""
     if first is None:
         return 0
     queued = 0
@@ -194,8 +197,9 @@ def _marks_requests(session: Session, atelier: Atelier, settings: Settings, sign
             "marks": signer.marks_url(atelier=atelier.slug, person_id=pk(person), now=now),
             "stop": signer.follow_up_stop_url(atelier=atelier.slug, person_id=pk(person), now=now),
         }
-        _queue(session, atelier, settings, _citizen(person), key=key, kind=MARKS_KIND,
-               context=_base(atelier, settings, person, links), due=first, now=now, note={})  # fmt: skip
+        to = _citizen(person)
+        _queue(session, atelier, settings, to, key=key, kind=MARKS_KIND,
+               context=_base(atelier, settings, to, links), due=first, now=now, note={})  # fmt: skip
         queued += 1
     return queued
 
@@ -219,21 +223,16 @@ def stale_since(
 
 
 def _stale_reminders(session: Session, atelier: Atelier, settings: Settings, existing: set[str],
+                     published: list[ProposalAnswer], updates: list[ProposalUpdate], titles: dict[int, str],
                      now: datetime) -> int:  # fmt: skip
     """The team is reminded of each proposal « à l'étude » left without news for ``stale_days``;
     news resets the count (a new key), so the reminder comes back after another silence."""
-    published = session.exec(
-        select(ProposalAnswer).where(
-            ProposalAnswer.atelier_id == pk(atelier), col(ProposalAnswer.published_at).is_not(None)
-        )
-    ).all()
     since = stale_since(
         [(a.number, a.status, a.published_at) for a in published if a.published_at],
-        [(u.number, u.recorded_at) for u in updates_of(session=session, atelier=atelier)],
+        [(u.number, u.recorded_at) for u in updates],
     )
     days = template_of(atelier).follow_up.stale_days
-    avis = current_avis(session=session, atelier=atelier)
-    titles = {p.number: p.title for p in proposals_of(session=session, version=avis)} if avis else {}
+    avis_page = f"{settings.public_base_url.rstrip('/')}/espace/{atelier.slug}/avis"
     queued = 0
     for number, quiet_from in sorted(since.items()):
         due = quiet_from + timedelta(days=days)
@@ -243,17 +242,10 @@ def _stale_reminders(session: Session, atelier: Atelier, settings: Settings, exi
             key = f"a{pk(atelier)}|t{to.person_id or 'team'}|{STALE_KIND}|{number}|{quiet_from.isoformat()}"
             if key in existing:
                 continue
-            context = {
-                "atelier": {
-                    "title": atelier.title,
-                    "commanditaire": atelier.commanditaire,
-                    "slug": atelier.slug,
-                },
-                "team": {"name": settings.mail_from_name, "email": settings.team_email},
+            context = _base(atelier, settings, to, {"avis": avis_page}) | {
                 "proposal": {"number": number, "title": titles.get(number, "")},
                 "since_long": long_date(quiet_from),
                 "days": days,
-                "links": {"avis": f"{settings.public_base_url.rstrip('/')}/espace/{atelier.slug}/avis"},
             }
             _queue(session, atelier, settings, to, key=key, kind=STALE_KIND, context=context, due=due,
                    now=now, note={"number": number})  # fmt: skip
@@ -275,15 +267,13 @@ def answer_deadline(session: Session, atelier: Atelier) -> datetime | None:
 
 
 def _late_answer_alerts(session: Session, atelier: Atelier, settings: Settings, existing: set[str],
-                        now: datetime) -> int:  # fmt: skip
+                        proposals: int, now: datetime) -> int:  # fmt: skip
     """The commanditaire's answer is a commitment: a day after its deadline, still not approved,
     the COPIL and the team are told (the gate's own escalation follows its sliding due date)."""
     gate = answer_gate_of(session=session, atelier=atelier)
     deadline = answer_deadline(session, atelier)
     if gate is None or gate.status is not GateStatus.OPEN or deadline is None or now < deadline + LATE_AFTER:
         return 0
-    avis = current_avis(session=session, atelier=atelier)
-    proposals = len(proposals_of(session=session, version=avis)) if avis else 0
     answered = len(current_answers(session=session, atelier=atelier))
     copil = [
         Recipient(pk(p), p.email, p.full_name, frozenset({Role.COPIL_MEMBER}))
@@ -294,10 +284,7 @@ def _late_answer_alerts(session: Session, atelier: Atelier, settings: Settings, 
         key = f"a{pk(atelier)}|p{to.person_id or 'team'}|{LATE_KIND}|g{gate.round}"
         if key in existing:
             continue
-        context = {
-            "atelier": {"title": atelier.title, "commanditaire": atelier.commanditaire, "slug": atelier.slug},
-            "team": {"name": settings.mail_from_name, "email": settings.team_email},
-            "person": {"full_name": to.full_name, "is_copil": Role.COPIL_MEMBER in to.roles},
+        context = _base(atelier, settings, to, {}) | {
             "gate": {"name": gate.name, "due_long": long_date(deadline)},
             "answered": answered,
             "proposals": proposals,
