@@ -74,3 +74,10 @@ def sentence(text: str) -> str:
 def count(number: int, singular: str, plural: str | None = None) -> str:
     """« 1 jour », « 3 jours », « 0 message »: French takes the singular below two."""
     return f"{number} {singular if abs(number) < 2 else (plural or singular + 's')}"
+
+
+def decimal_number(text: str) -> float:
+    """« 52 % », « 0,52 », « 1 234,5 » as typed in France (spaces, no-break spaces, a decimal comma,
+    a trailing %) → the number as written; ValueError when it is not one."""
+    cleaned = text.replace("\u202f", "").replace("\xa0", "").replace(" ", "").rstrip("%").replace(",", ".")
+    return float(cleaned)

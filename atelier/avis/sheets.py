@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
 from atelier.errors import Refused
+from atelier.french import decimal_number
 from atelier.services.people_sheet import normal_header
 from atelier.services.spreadsheet import Sheet
 from models.enums import AnswerStatus, GroupPosition
@@ -92,14 +93,13 @@ def _number(text: str, line: int, what: str) -> int:
 def _share(text: str, line: int) -> float | None:
     if not text:
         return None
-    cleaned = text.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", ".")
     try:
-        value = float(cleaned.rstrip("%"))
+        value = decimal_number(text)
     except ValueError:
         raise Refused(
             f"propositions, ligne {line} : soutien « {text} » illisible (ex. 80 %)", "bad support"
         ) from None
-    value = value / 100 if cleaned.endswith("%") or value > 1 else value
+    value = value / 100 if text.rstrip().endswith("%") or value > 1 else value
     if not 0 <= value <= 1:
         raise Refused(
             f"propositions, ligne {line} : le soutien doit être entre 0 et 100 %", "support out of range"

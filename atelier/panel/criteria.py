@@ -15,6 +15,7 @@ from importlib.resources import files
 import yaml
 
 from atelier.errors import Refused
+from atelier.french import decimal_number
 from atelier.i18n import percent
 from atelier.panel.model import Quota, read_quotas
 from atelier.services.spreadsheet import Sheet
@@ -61,9 +62,8 @@ def quotas_from_shares(criteria: tuple[Criterion, ...], size: int, slack: int = 
 
 
 def _share(text: str, line: int) -> float:
-    cleaned = text.replace("\u202f", "").replace("\xa0", "").replace(" ", "").rstrip("%").replace(",", ".")
     try:
-        value = float(cleaned)
+        value = decimal_number(text)
     except ValueError:
         raise Refused(
             f"quotas, ligne {line} : « {text} » n'est pas une part (par exemple 52 % ou 0,52)", "bad share"
