@@ -215,6 +215,8 @@ def compose(
             )
             for answer in ("confirm", "decline")
         }
+        # The mandat is sent with the invitation: the page the team reviewed, kept up to date.
+        context["links"]["mandat"] = f"{settings.public_base_url.rstrip('/')}/public/{atelier.slug}/mandat.html"
     context.update(extra or {})
     rendered = render_message(kind, context)
     ics, method = None, None

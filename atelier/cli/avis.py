@@ -145,20 +145,24 @@ def publish_record_command(
     ctx: typer.Context,
     slug: SLUG,
     out: Annotated[
-        Path, typer.Option("--out", help="Dossier où écrire index.html, avis.json, reponses.csv.")
+        Path,
+        typer.Option("--out", help="Dossier où écrire index.html, avis.json, reponses.csv, mandat.html."),
     ],
 ) -> None:
     """Écrit le compte rendu public de l'atelier en fichiers statiques, sans donnée personnelle."""
     app_ctx = app_context(ctx)
     with transaction(app_ctx.engine) as session:
-        record = public_record(session=session, atelier=get_atelier(session=session, slug=slug))
+        atelier = get_atelier(session=session, slug=slug)
+        record = public_record(session=session, atelier=atelier)
+        mandat = mandat_of(session=session, atelier=atelier, team_email=app_ctx.settings.team_email)
     try:
-        write_record(record, out)
+        write_record(record, mandat, out)
     except OSError as error:
         raise Refused(french_os_error(error), "cannot write the public record") from None
     summary = " ; ".join(f"{label} : {n}" for label, n in record.summary)
     typer.echo(
-        f"Compte rendu public écrit dans {out} (index.html, avis.json, reponses.csv). Réponses : {summary}."
+        f"Compte rendu public écrit dans {out} (index.html, avis.json, reponses.csv, mandat.html). "
+        f"Réponses : {summary}."
     )
 
 

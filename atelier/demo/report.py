@@ -17,6 +17,7 @@ from atelier.db import transaction
 from atelier.i18n import short_date, short_datetime
 from atelier.services.ateliers import get_atelier
 from atelier.services.gates import STATUS_LABELS, gates_of
+from atelier.services.mandat import mandat_of
 from atelier.services.public_record import public_record
 from atelier.services.timeline import stages_of, steps_of
 from atelier.web.public import write_record
@@ -47,6 +48,7 @@ def print_report(console: Console, runtime: Runtime, slug: str, mailbox: Path) -
             roles.setdefault(membership.person_id, set()).add(membership.role)
         outbox = session.exec(select(OutboxMessage).where(OutboxMessage.atelier_id == atelier.id)).all()
         record = public_record(session=session, atelier=atelier)
+        mandat = mandat_of(session=session, atelier=atelier, team_email=runtime.settings.team_email)
         session.expunge_all()
 
     console.rule(Text(atelier.title, style="bold"))
@@ -107,7 +109,7 @@ def print_report(console: Console, runtime: Runtime, slug: str, mailbox: Path) -
         )
     )
     public = mailbox.parent / "public"
-    write_record(record, public)
+    write_record(record, mandat, public)
     console.print(Text(f"Compte rendu public, sans donnée personnelle : {public / 'index.html'}"))
 
     console.rule("Vérifications")

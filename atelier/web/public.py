@@ -1,6 +1,7 @@
 """The public record of an atelier, without sign-in: ``/public/{slug}`` (a printable page),
-``/public/{slug}/avis.json`` and ``/public/{slug}/reponses.csv``; ``atelier publier`` writes the
-same three as static files. Nothing personal is in them (``services/public_record.py``)."""
+``/public/{slug}/avis.json``, ``/public/{slug}/reponses.csv`` and the mandat de participation the
+citizens' invitations link to, ``/public/{slug}/mandat.html``; ``atelier publier`` writes the same
+four as static files. Nothing personal is in them (``services/public_record.py``, ``mandat.py``)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from atelier.bootstrap import Runtime
 from atelier.db import transaction
 from atelier.french import of, sentence, to, with_article
 from atelier.services.ateliers import get_atelier
-from atelier.services.mandat import Mandat
+from atelier.services.mandat import Mandat, mandat_of
 from atelier.services.public_record import PublicRecord, answers_csv, public_record, record_json
 
 # A standalone page (its style inline, so that the static copy needs no other file) with no script.
@@ -24,6 +25,7 @@ FILES = {
     "index.html": "text/html; charset=utf-8",
     "avis.json": "application/json",
     "reponses.csv": "text/csv; charset=utf-8",
+    "mandat.html": "text/html; charset=utf-8",
 }
 
 
@@ -47,17 +49,18 @@ def mandat_html(mandat: Mandat) -> str:
     return _documents().get_template("public/mandat.html").render(m=mandat)
 
 
-def record_files(record: PublicRecord, *, base: str = "") -> dict[str, bytes]:
+def record_files(record: PublicRecord, mandat: Mandat, *, base: str = "") -> dict[str, bytes]:
     return {
         "index.html": record_html(record, base=base).encode("utf-8"),
         "avis.json": json.dumps(record_json(record), ensure_ascii=False, indent=1).encode("utf-8"),
         "reponses.csv": answers_csv(record),
+        "mandat.html": mandat_html(mandat).encode("utf-8"),
     }
 
 
-def write_record(record: PublicRecord, out: Path) -> None:
+def write_record(record: PublicRecord, mandat: Mandat, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    for name, data in record_files(record).items():
+    for name, data in record_files(record, mandat).items():
         (out / name).write_bytes(data)
 
 
@@ -66,8 +69,10 @@ def public_router(runtime: Runtime) -> APIRouter:
 
     def respond(slug: str, name: str) -> Response:
         with transaction(runtime.engine) as session:
-            record = public_record(session=session, atelier=get_atelier(session=session, slug=slug))
-        data = record_files(record, base=f"/public/{slug}/")[name]
+            atelier = get_atelier(session=session, slug=slug)
+            record = public_record(session=session, atelier=atelier)
+            mandat = mandat_of(session=session, atelier=atelier, team_email=runtime.settings.team_email)
+        data = record_files(record, mandat, base=f"/public/{slug}/")[name]
         headers = {"Content-Security-Policy": STANDALONE_PAGE_CSP, "Cache-Control": "no-cache"}
         return Response(data, media_type=FILES[name], headers=headers)
 
@@ -82,5 +87,9 @@ def public_router(runtime: Runtime) -> APIRouter:
     @router.get("/reponses.csv", response_model=None)
     def csv_file(slug: str) -> Response:
         return respond(slug, "reponses.csv")
+
+    @router.get("/mandat.html", response_model=None)
+    def mandat_file(slug: str) -> Response:
+        return respond(slug, "mandat.html")
 
     return router

@@ -143,7 +143,7 @@ def test_the_public_record_shows_the_answers_by_status_with_nothing_personal(
 ) -> None:
     """No sign-in: the page gives the identity card, each proposal with its published answer and
     reason, and the count by status; JSON and CSV say the same; no citizen's name or e-mail is in
-    any of them; « atelier publier » writes the same three files."""
+    any of them; « atelier publier » writes the same three files and the mandat."""
     from atelier.web.app import create_app
 
     assert _record(world, tmp_path)[0] == 0
@@ -182,7 +182,7 @@ def test_the_public_record_shows_the_answers_by_status_with_nothing_personal(
     code, printed, err = _cli(world, "publier", world.slug, "--out", str(out))
     assert code == 0, err
     assert "retenue : 1 ; retenue en partie : 0 ; à l'étude : 1 ; non retenue : 1" in printed
-    assert sorted(p.name for p in out.iterdir()) == ["avis.json", "index.html", "reponses.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["avis.json", "index.html", "mandat.html", "reponses.csv"]
     assert "Proposition n°3 : Des tiers-lieux de proximité" in (out / "index.html").read_text(
         encoding="utf-8"
     )

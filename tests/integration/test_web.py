@@ -104,6 +104,20 @@ def test_citizen_answer_link_shows_a_page_and_only_post_records(world: World, cl
         assert answer.answer is Answer.CONFIRM
 
 
+def test_the_invitation_links_to_the_mandat_a_citizen_can_read_without_signing_in(
+    world: World, client: httpx.Client
+) -> None:
+    """The citizen's invitation carries the mandat de participation: its link opens the page with the
+    question and the weekends' dates, without sign-in and without any citizen's name."""
+    _until_citizens_invited(world)
+    invitation = next(m for m in _sent(world) if m.kind == "citizen_invitation")
+    (link,) = set(re.findall(r"https?://\S+/mandat\.html", invitation.body_text))
+    page = client.get(link.removeprefix(world.runtime.settings.public_base_url))
+    assert page.status_code == 200 and "Mandat de participation" in page.text
+    assert "Premier week-end" in page.text and "Quelles solutions de mobilité" in page.text
+    assert not [name for name in (*CITIZENS, *COPIL) if name in page.text]
+
+
 def _until_citizens_invited(world: World) -> None:
     """Run the simulated atelier until the citizens' invitations (with their answer links) are sent."""
     simulate(

@@ -120,6 +120,7 @@ Vous faites partie d'un panel de 15 citoyens choisis pour refléter la diversit�
 
 Comment votre contribution sera utilisée
 Vous recevrez une formation présentant des points de vue pluriels, parfois contradictoires. Le groupe rédigera ensemble un avis, qui sera remis au commanditaire et rendu public. Le commanditaire s'engage à y répondre publiquement et de manière motivée ; vous serez informé(e) des suites données (droit de suite).
+Le mandat de participation précise l'objet de l'atelier, les engagements des organisateurs, le calendrier et les étapes de décision qui suivront l'avis : https://a.example/public/a/mandat.html
 
 Le calendrier
 - Premier week-end : du samedi 3 avril 2027 à 10h00 au dimanche 4 avril 2027 à 17h00
@@ -595,6 +596,7 @@ Vous faites partie d'un panel de 15 citoyens choisis pour refléter la diversit�
 
 Comment votre contribution sera utilisée
 Vous recevrez une formation présentant des points de vue pluriels, parfois contradictoires. Le groupe rédigera ensemble un avis, qui sera remis au commanditaire et rendu public. Le commanditaire s'engage à y répondre publiquement et de manière motivée ; vous serez informé(e) des suites données (droit de suite).
+Le mandat de participation précise l'objet de l'atelier, les engagements des organisateurs, le calendrier et les étapes de décision qui suivront l'avis : https://a.example/public/a/mandat.html
 
 Le calendrier
 - Premier week-end : du samedi 3 avril 2027 à 10h00 au dimanche 4 avril 2027 à 17h00

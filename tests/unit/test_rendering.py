@@ -87,6 +87,7 @@ def sample_context(question: str = "Quelles mobilités ?") -> dict[str, Any]:
             "stop": "https://a.example/suivi/arret/t",
             "marks": "https://a.example/appreciation/m",
             "avis": "https://a.example/espace/a/avis",
+            "mandat": "https://a.example/public/a/mandat.html",
         },
         "week_start_long": "lundi 14 juin 2027",
         "proposal": {"number": 5, "title": "Rouvrir des petites lignes"},
@@ -147,6 +148,7 @@ def test_citizen_invitation_says_what_an_invitation_must_say() -> None:
         "un ordinateur et une connexion stable",
         "https://a.example/reponse/c",
         "https://a.example/reponse/d",
+        "https://a.example/public/a/mandat.html",
     ):
         assert expected in text, expected
 
