@@ -14,6 +14,7 @@ from models.atelier import (
 )
 from models.avis import AnswerMark, AvisProposal, AvisVersion, FollowUpStop, ProposalAnswer, ProposalUpdate
 from models.delivery import DeliveryState
+from models.evaluation import EvaluationResponse
 from models.event import Event
 from models.gate import Decision, Gate, GateDocument, GateMember
 from models.outbox import InvitationAnswer, OutboxMessage, UsedLink
@@ -30,6 +31,7 @@ __all__ = [
     "CalendarFeed",
     "Decision",
     "DeliveryState",
+    "EvaluationResponse",
     "Event",
     "FollowUpStop",
     "Gate",

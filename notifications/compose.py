@@ -216,7 +216,12 @@ def compose(
             for answer in ("confirm", "decline")
         }
         # The mandat is sent with the invitation: the page the team reviewed, kept up to date.
-        context["links"]["mandat"] = f"{settings.public_base_url.rstrip('/')}/public/{atelier.slug}/mandat.html"
+        public = f"{settings.public_base_url.rstrip('/')}/public/{atelier.slug}"
+        context["links"]["mandat"] = f"{public}/mandat.html"
+    if planned.kind in ("evaluation_request", "evaluation_reminder") and recipient.person_id is not None:
+        context["links"] = {
+            "evaluation": signer.evaluation_url(atelier=atelier.slug, person_id=recipient.person_id, now=now)
+        }
     context.update(extra or {})
     rendered = render_message(kind, context)
     ics, method = None, None

@@ -21,6 +21,7 @@ from atelier.services.timeline import current_timeline
 from models import (
     Atelier,
     Decision,
+    EvaluationResponse,
     Gate,
     GateDocument,
     GateMember,
@@ -73,6 +74,11 @@ def load_snapshot(*, session: Session, atelier: Atelier) -> AtelierSnapshot:
             )
         ).all()
     )
+    evaluated = set(
+        session.exec(
+            select(EvaluationResponse.person_id).where(EvaluationResponse.atelier_id == atelier_id)
+        ).all()
+    )
     steps = session.exec(select(Step).where(Step.atelier_id == atelier_id).order_by(col(Step.position))).all()
     step_by_id = {pk(s): s for s in steps}
     gates: dict[str, GateView] = {}
@@ -115,7 +121,13 @@ def load_snapshot(*, session: Session, atelier: Atelier) -> AtelierSnapshot:
         template=template,
         people=tuple(
             PersonView(
-                pid, person.email, person.full_name, frozenset(roles), answers.get(pid), selected.get(pid)
+                pid,
+                person.email,
+                person.full_name,
+                frozenset(roles),
+                answers.get(pid),
+                selected.get(pid),
+                evaluated=pid in evaluated,
             )
             for pid, (person, roles) in sorted(people.items())
         ),

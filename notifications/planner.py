@@ -26,6 +26,7 @@ class PersonView:
     roles: frozenset[Role]
     answer: Answer | None = None
     selected_at: datetime | None = None  # drawn by lot (or approved as a replacement) at
+    evaluated: bool = False  # answered the evaluation survey
 
 
 @dataclass(frozen=True)
@@ -235,6 +236,32 @@ def _no_answer(snapshot: AtelierSnapshot, rule: MessageRule) -> list[PlannedMess
     return planned
 
 
+def _no_evaluation(snapshot: AtelierSnapshot, rule: MessageRule) -> list[PlannedMessage]:
+    """Reminders of the evaluation survey to who has not answered, until the survey closes (the
+    step ``refers_to`` is done)."""
+    step = snapshot.steps[rule.step or ""]
+    closing = snapshot.steps.get(rule.refers_to or "")
+    if step.status is not StepStatus.DONE or step.actual_end is None:
+        return []
+    if closing is not None and closing.status is StepStatus.DONE:
+        return []
+    return [
+        PlannedMessage(
+            f"p{person.id}|{rule.kind}|{step.key}|n{index}",
+            rule.key,
+            rule.kind,
+            person.id,
+            _at(step.actual_end + timedelta(days=days), rule.at),
+            step_key=step.key,
+            reminder=True,
+            refers_to=rule.refers_to,
+        )
+        for person in _audience(snapshot, rule)
+        if not person.evaluated and not _declined(person)
+        for index, days in enumerate(rule.days, start=1)
+    ]
+
+
 def _gate_messages(snapshot: AtelierSnapshot, rule: MessageRule) -> list[PlannedMessage]:
     planned = []
     for gate in snapshot.gates.values():
@@ -316,6 +343,8 @@ def plan_messages(snapshot: AtelierSnapshot, now: datetime) -> list[PlannedMessa
             planned += _before_event(snapshot, rule)
         elif rule.trigger is MessageTrigger.NO_ANSWER:
             planned += _no_answer(snapshot, rule)
+        elif rule.trigger is MessageTrigger.NO_EVALUATION:
+            planned += _no_evaluation(snapshot, rule)
         elif rule.trigger is MessageTrigger.RISK_ALERT:
             planned += _risk_alert(snapshot, rule, now)
         else:

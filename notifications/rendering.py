@@ -38,6 +38,8 @@ MESSAGE_KINDS = (
     "marks_request",
     "team_follow_up_reminder",
     "copil_answer_late",
+    "evaluation_request",
+    "evaluation_reminder",
 )
 
 

@@ -108,6 +108,26 @@ def print_report(console: Console, runtime: Runtime, slug: str, mailbox: Path) -
             f"({len({r.context.get('week') for r in digests})} semaine(s) avec du nouveau)."
         )
     )
+    marked = [p for p in record.proposals if p.marks]
+    console.print(
+        Text(
+            "Regard des citoyens sur la réponse : "
+            + " ; ".join(
+                f"n°{p.number} {p.mark_average:.1f}/10 ({p.marks} notes)".replace(".", ",")
+                for p in marked
+                if p.mark_average is not None
+            )
+            + "."
+        )
+    )
+    console.print(
+        Text(
+            "Évaluation de la démarche : "
+            + " ; ".join(f"{group} {answered} réponse(s) sur {asked}" for group, answered, asked in
+                         record.evaluation_respondents)
+            + "."
+        )
+    )  # fmt: skip
     public = mailbox.parent / "public"
     write_record(record, mandat, public)
     console.print(Text(f"Compte rendu public, sans donnée personnelle : {public / 'index.html'}"))
@@ -133,6 +153,14 @@ def print_report(console: Console, runtime: Runtime, slug: str, mailbox: Path) -
             "une réponse motivée publiée pour chaque proposition de l'avis",
         ),
         (len(digests) >= 15, "les citoyens informés des suites, au plus une lettre par semaine"),
+        (
+            bool(marked) and len(marked) == len(record.proposals),
+            "les citoyens ont noté la réponse à chaque proposition",
+        ),
+        (
+            bool(record.evaluation_respondents) and all(n > 0 for _, n, _ in record.evaluation_respondents),
+            "la démarche évaluée par les citoyens, le commanditaire et le COPIL",
+        ),
         (atelier.completed_at is not None, "droit de suite mené à son terme"),
     ]
     for ok, label in checks:

@@ -18,6 +18,7 @@ from atelier.bootstrap import Runtime
 from atelier.clock import PARIS, SimulatedClock
 from atelier.db import transaction
 from atelier.demo.avis import ANSWERS, AVIS_TEXT, PROPOSALS, UPDATES
+from atelier.demo.voice import Intent, voice_intents
 from atelier.errors import Refused
 from atelier.services.ateliers import get_atelier, template_of
 from atelier.services.avis import answer_gate_of, current_avis, record_answers, record_avis
@@ -51,15 +52,6 @@ REVISION_NOTE = (
 
 
 @dataclass
-class Intent:
-    """Something a simulated person will do at a given time."""
-
-    at: datetime
-    action: Callable[[], bool]
-    label: str
-
-
-@dataclass
 class SimulatedWorld:
     runtime: Runtime
     clock: SimulatedClock
@@ -76,6 +68,7 @@ class SimulatedWorld:
             intents = self._team_intents(session, pk(atelier))
             intents += self._member_intents(session, pk(atelier))
             intents += self._citizen_intents(session, pk(atelier))
+            intents += voice_intents(self.runtime, self.clock, session, atelier)
             intents += self._engine_wake_ups(session, atelier)
         return [i for i in intents if i.label not in self._done_intents]
 

@@ -110,6 +110,7 @@ class MessageTrigger(StrEnum):
     GATE_ESCALATION = "gate_escalation"  # to the team when a gate passes its due date
     GATE_SENT_BACK = "gate_sent_back"  # to the team: record the revised version of a sent-back gate
     RISK_ALERT = "risk_alert"  # to the team when the avis date is at risk
+    NO_EVALUATION = "no_evaluation"  # ``days`` after ``step`` is done, to who has not answered the survey
 
 
 class MessageRule(_Strict):
@@ -146,10 +147,11 @@ class MessageRule(_Strict):
             MessageTrigger.EVENT_INVITATION,
             MessageTrigger.BEFORE_EVENT,
             MessageTrigger.NO_ANSWER,
+            MessageTrigger.NO_EVALUATION,
         }
         if self.trigger in needs_audience and not self.audience:
             raise ValueError(f"message rule {self.key}: audience required")
-        if self.trigger is MessageTrigger.STEP_DONE and not self.step:
+        if self.trigger in (MessageTrigger.STEP_DONE, MessageTrigger.NO_EVALUATION) and not self.step:
             raise ValueError(f"message rule {self.key}: step required")
         if self.trigger in (MessageTrigger.EVENT_INVITATION, MessageTrigger.BEFORE_EVENT) and not self.events:
             raise ValueError(f"message rule {self.key}: events required")
@@ -180,6 +182,32 @@ class FollowUpSpec(_Strict):
     stale_days: int = Field(default=60, ge=7, le=365)
 
 
+class EvaluationQuestion(_Strict):
+    """One question of the evaluation survey: asked to ``audience``, answered by one of ``choices``
+    (in order, from the least to the most favourable)."""
+
+    key: Key
+    audience: list[Role] = Field(min_length=1)
+    text: str = Field(min_length=1, max_length=300)
+    choices: list[str] = Field(min_length=2, max_length=7)
+
+
+class EvaluationSpec(_Strict):
+    """The evaluation of the démarche (seed 004, fiche 4 of part 03): its questions are asked once
+    ``after`` is done (a message rule sends the link) and answered until ``step`` is done."""
+
+    step: Key
+    after: Key
+    questions: list[EvaluationQuestion] = Field(min_length=1)
+
+    def questions_for(self, roles: frozenset[Role] | set[Role]) -> list[EvaluationQuestion]:
+        return [q for q in self.questions if set(q.audience) & roles]
+
+    @property
+    def audience(self) -> frozenset[Role]:
+        return frozenset(r for q in self.questions for r in q.audience)
+
+
 class ProcessTemplate(_Strict):
     key: Key
     name: str
@@ -200,6 +228,7 @@ class ProcessTemplate(_Strict):
     messages: list[MessageRule] = Field(default_factory=list)
     recruitment: RecruitmentSpec | None = None
     follow_up: FollowUpSpec = FollowUpSpec()
+    evaluation: EvaluationSpec | None = None
 
     _parse_deadline = field_validator("task_deadline", mode="before")(_parse_hhmm)
 
@@ -224,6 +253,13 @@ class ProcessTemplate(_Strict):
                     raise ValueError(f"step {step.key}: unknown dependency {dep}")
         if self.follow_up.answer_step is not None and self.follow_up.answer_step not in known:
             raise ValueError(f"follow_up: unknown step {self.follow_up.answer_step}")
+        if self.evaluation is not None:
+            for key in (self.evaluation.step, self.evaluation.after):
+                if key not in known:
+                    raise ValueError(f"evaluation: unknown step {key}")
+            question_keys = [q.key for q in self.evaluation.questions]
+            if len(set(question_keys)) != len(question_keys):
+                raise ValueError("evaluation: duplicate question key")
         if self.recruitment is not None:
             if self.recruitment.step not in known:
                 raise ValueError(f"recruitment: unknown step {self.recruitment.step}")

@@ -15,6 +15,7 @@ from atelier.avis.sheets import STATUS_LABELS
 from atelier.i18n import percent, short_date
 from atelier.services.ateliers import template_of
 from atelier.services.avis import current_answers, current_avis, proposals_of
+from atelier.services.evaluation import QuestionResult, evaluation_results
 from atelier.services.follow_up import STATE_LABELS, updates_of
 from atelier.services.mandat import expected_at
 from atelier.services.marks import mark_averages
@@ -78,6 +79,9 @@ class PublicRecord:
     avis_text: str | None
     proposals: tuple[PublicProposal, ...]
     summary: tuple[tuple[str, int], ...]  # each status and how many proposals have it
+    # The evaluation survey's counts (never its comments), once it is open.
+    evaluation_respondents: tuple[tuple[str, int, int], ...] = ()  # group, answered, asked
+    evaluation: tuple[QuestionResult, ...] = ()
 
 
 def _when(step: Step) -> str:
@@ -140,7 +144,17 @@ def public_record(*, session: Session, atelier: Atelier) -> PublicRecord:
         avis.version if avis else None, short_date(avis.validated_on) if avis else None,
         avis.digest if avis else None, avis.note if avis else None, avis.text if avis else None,
         tuple(proposals), tuple((STATUS_LABELS[s], n) for s, n in counts.items()),
+        *_evaluation(session, atelier),
     )  # fmt: skip
+
+
+def _evaluation(
+    session: Session, atelier: Atelier
+) -> tuple[tuple[tuple[str, int, int], ...], tuple[QuestionResult, ...]]:
+    results = evaluation_results(session=session, atelier=atelier)
+    if results is None or results.state == "avant":
+        return (), ()
+    return results.respondents, results.questions
 
 
 def record_json(record: PublicRecord) -> dict[str, Any]:
@@ -152,6 +166,13 @@ def record_json(record: PublicRecord) -> dict[str, Any]:
     ]
     data["calendar"] = [{"etape": what, "date": when} for what, when in record.calendar]
     data["summary"] = {label: n for label, n in record.summary}
+    data["evaluation_respondents"] = [
+        {"groupe": group, "reponses": answered, "sollicites": asked}
+        for group, answered, asked in record.evaluation_respondents
+    ]
+    data["evaluation"] = [
+        {"groupe": q.group, "question": q.text, "reponses": dict(q.counts)} for q in record.evaluation
+    ]
     return data
 
 

@@ -42,6 +42,7 @@ TEAM_KINDS = (
 WORKSPACE_KINDS = ("signin_link",)
 VOLUNTEER_KINDS = ("panel_not_selected", "panel_pool_thanks")
 FOLLOW_UP_KINDS = ("follow_up_digest", "marks_request", "team_follow_up_reminder", "copil_answer_late")
+EVALUATION_KINDS = ("evaluation_request", "evaluation_reminder")
 
 
 COPIL_MEETING = {
@@ -93,6 +94,7 @@ def test_every_kind_is_kept_here() -> None:
         + WORKSPACE_KINDS
         + VOLUNTEER_KINDS
         + FOLLOW_UP_KINDS
+        + EVALUATION_KINDS
     ) == sorted(MESSAGE_KINDS)
 
 
@@ -708,3 +710,46 @@ def test_what_the_team_reads_when_the_answer_is_late() -> None:
     text = _read("copil_answer_late", person={"is_copil": False})
     assert "Le comité de pilotage en est informé. Relancez le commanditaire" in text
     assert "En tant que membre du comité de pilotage" not in text
+
+
+def test_what_citizens_read_when_asked_to_evaluate_the_demarche() -> None:
+    """Why, how long, until when, the link, and what is published of the answers."""
+    assert _read("evaluation_request") == snapshot("""\
+Objet : Atelier citoyen « Mobilités rurales » : votre évaluation de la démarche
+
+Bonjour Amina Benali,
+
+Vous avez participé à l'atelier citoyen « Mobilités rurales » et suivi les suites données à votre avis. Nous vous remercions de prendre cinq minutes pour évaluer la démarche : sa pertinence, la qualité de son organisation et ce qu'elle a changé.
+
+Pour répondre, avant le vendredi 19 mars 2027 : https://a.example/evaluation/e
+
+Chaque question est facultative. Seuls les nombres de réponses sont publiés ; votre commentaire éventuel est lu par l'équipe projet, sans votre nom.
+
+Vos données personnelles
+Vos données sont utilisées uniquement pour l'atelier ; écrivez à dpo@example.gouv.fr.
+
+Bien cordialement,
+Équipe
+""")
+
+
+def test_what_a_copil_member_reads_when_asked_to_evaluate_the_demarche() -> None:
+    """A COPIL member is not told they took part as a citizen."""
+    text = _read("evaluation_request", person={"is_citizen": False})
+    assert "touche à sa fin : l'avis a été rendu" in text and "Vous avez participé" not in text
+
+
+def test_what_is_read_in_the_reminder_to_evaluate() -> None:
+    """Not yet answered, partial answers welcome, open until when, the link."""
+    assert _read("evaluation_reminder") == snapshot("""\
+Objet : Rappel : votre évaluation de l'atelier citoyen « Mobilités rurales »
+
+Bonjour Amina Benali,
+
+Vous n'avez pas encore répondu à l'évaluation de l'atelier citoyen « Mobilités rurales ». Vos réponses, même partielles, aideront à améliorer les prochaines démarches. L'évaluation est ouverte jusqu'au vendredi 19 mars 2027 : https://a.example/evaluation/e
+
+Si vous avez déjà répondu entre-temps, merci, et ne tenez pas compte de ce message.
+
+Bien cordialement,
+Équipe
+""")

@@ -88,6 +88,7 @@ def sample_context(question: str = "Quelles mobilités ?") -> dict[str, Any]:
             "marks": "https://a.example/appreciation/m",
             "avis": "https://a.example/espace/a/avis",
             "mandat": "https://a.example/public/a/mandat.html",
+            "evaluation": "https://a.example/evaluation/e",
         },
         "week_start_long": "lundi 14 juin 2027",
         "proposal": {"number": 5, "title": "Rouvrir des petites lignes"},

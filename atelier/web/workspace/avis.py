@@ -25,6 +25,7 @@ from atelier.services.avis import (
     record_answers,
     record_avis,
 )
+from atelier.services.evaluation import evaluation_results
 from atelier.services.events import person_actor
 from atelier.services.follow_up import STATE_LABELS, record_update
 from atelier.services.marks import mark_averages, marks_of
@@ -70,6 +71,7 @@ def avis_router(runtime: Runtime, render: Render) -> APIRouter:
                 for p in (proposals_of(session=session, version=avis) if avis else [])
             ]
             title = atelier.title
+            evaluation = evaluation_results(session=session, atelier=atelier)
             validated = short_date(avis.validated_on) if avis else None
             version = (avis.version, avis.digest, avis.note) if avis else None
         return render(
@@ -81,6 +83,7 @@ def avis_router(runtime: Runtime, render: Render) -> APIRouter:
             version=version,
             validated=validated,
             proposals=proposals,
+            evaluation=evaluation,
             statuses=STATUS_LABELS,
             states=STATE_LABELS,
             error=error or notice_of(request, user, error=True),
