@@ -1,6 +1,6 @@
 """The evaluation of the démarche at its close: asked once by e-mail to the citizens, the COPIL and
 the commanditaire, answered through each person's page over real HTTP, a reminder only to who has
-not answered, counts on the public record (comments for the team only), closed with its step."""
+not answered, counts on the public record, comments on the team's page only, closed with its step."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ import httpx
 from sqlmodel import select
 
 from atelier.db import transaction
+from atelier.demo.cast import TEAM
 from atelier.demo.run import simulate
 from atelier.engine import advance_plain
+from atelier.services.accounts import add_account
 from atelier.services.ateliers import get_atelier
 from atelier.services.people import people_with_role
 from atelier.services.timeline import get_step
@@ -22,6 +24,7 @@ from models.enums import Role, StepStatus
 from tests.integration.conftest import World
 from tests.integration.dispatch_helpers import dispatcher_for, drain
 from tests.integration.test_gate_cli_and_serve import _cli
+from tests.integration.test_workspace import TEAM_EMAIL, _sign_in
 from tests.served import served, snapshot
 
 EVALUATION_LINK = re.compile(r"https?://[^/\s]+(/evaluation/\S+)")
@@ -79,8 +82,9 @@ def test_the_survey_is_asked_once_answered_by_link_and_reminded_only_to_who_has_
     """Once the restitution is done, every citizen, COPIL member and the commanditaire get one
     request; the page (GET) records nothing and asks a citizen about their view of public action, a
     COPIL member about the administration's practice; a choice that is not offered is refused with
-    nothing written; two weeks on, only who has not answered is reminded; the public page counts the
-    answers and shows no comment; once the evaluation step is done, the page refuses."""
+    nothing written; the team's page shows the counts and the comment; two weeks on, only who has not
+    answered is reminded; the public page counts the answers and shows no comment; once the
+    evaluation step is done, the page refuses."""
     from atelier.web.app import create_app
 
     simulate(world.runtime, world.clock, lambda s, n: advance_plain(world.runtime, s, n),
@@ -111,6 +115,15 @@ def test_the_survey_is_asked_once_answered_by_link_and_reminded_only_to_who_has_
         assert done.status_code == 200 and "vos réponses sont enregistrées" in html.unescape(done.text)
         member_shown = html.unescape(http.get(member_page.group(1)).text)
         assert "pratiques de l'administration" in member_shown and "regard sur l'action" not in member_shown
+        with transaction(world.runtime.engine) as session:
+            add_account(session=session, email=TEAM_EMAIL, full_name=TEAM[0], is_admin=False,
+                        now=world.clock.now())  # fmt: skip
+        _sign_in(world, http, TEAM_EMAIL)
+        team_page = html.unescape(http.get(f"/espace/{world.slug}/avis").text)
+        assert (
+            "Citoyens : 1 réponse(s) sur" in team_page
+            and "Trop peu de temps pour les auditions." in team_page
+        )
         _pass(world, 14)
         reminded = _received(world, REMINDER)
         assert sorted(reminded) == sorted(set(citizens + institution) - {citizen})

@@ -258,3 +258,37 @@ def test_the_public_record_reads_in_a_browser_without_signing_in(
         "non retenue"
     )
     _accessible(page, "compte rendu public")
+
+
+def test_a_citizen_evaluates_the_demarche_in_a_browser_and_the_public_page_counts_it(
+    page: Page, site: str, world: World
+) -> None:
+    """With the restitution done, a citizen's evaluation link opens the survey (each question a named
+    group of radio buttons), their choice is recorded, and the public page counts it; axe-core finds
+    no violation on either page."""
+    from atelier.services.ateliers import get_atelier
+    from atelier.services.people import people_with_role
+    from atelier.services.timeline import get_step
+    from models.enums import Role, StepStatus
+
+    with transaction(world.runtime.engine) as session:
+        atelier = get_atelier(session=session, slug=world.slug)
+        step = get_step(session=session, atelier=atelier, key="restitution_citoyens")
+        step.status, step.actual_end = StepStatus.DONE, world.clock.now()  # the state, not the way there
+        session.add(step)
+        citizen = people_with_role(session=session, atelier=atelier, role=Role.CITIZEN)[0].id or 0
+    link = world.runtime.signer.evaluation_url(atelier=world.slug, person_id=citizen, now=world.clock.now())
+    page.goto(link.replace(world.runtime.settings.public_base_url.rstrip("/"), site))
+    relevance = page.get_by_role(
+        "group", name="La démarche était-elle pertinente pour éclairer la question posée ?"
+    )
+    relevance.get_by_role("radio", name="Tout à fait").check()
+    _accessible(page, "evaluation")
+    page.get_by_role("button", name="Envoyer mes réponses").click()
+    expect(page.get_by_role("status")).to_contain_text("vos réponses sont enregistrées")
+    page.goto(f"{site}/public/{world.slug}")
+    counts = page.get_by_role(
+        "table", name="Citoyens — La démarche était-elle pertinente pour éclairer la question posée ?"
+    )
+    expect(counts.get_by_role("row", name="Tout à fait")).to_contain_text("1")
+    _accessible(page, "compte rendu public avec evaluation")
