@@ -1,5 +1,6 @@
 """Signed, expiring links: COPIL decisions, invitation answers, workspace sign-in (single use), the
-citizens' links to mark the answers and to stop the follow-up notices, and the evaluation survey's."""
+citizens' links to mark the answers, to stop the follow-up notices and to sit on the comité de suivi,
+and the evaluation survey's."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from sqlmodel import Session
 from atelier.errors import Refused
 from models import UsedLink
 
-Purpose = Literal["decision", "answer", "signin", "follow_up", "marks", "evaluation"]
+Purpose = Literal["decision", "answer", "signin", "follow_up", "marks", "evaluation", "committee"]
 SALT = "atelier-links-v1"
 # Our tokens are about 200 characters; anything far longer is not ours and is not parsed.
 MAX_TOKEN_LENGTH = 1024
@@ -75,6 +76,10 @@ class LinkSigner:
         claims = LinkClaims("evaluation", atelier, person_id, secrets.token_hex(16))
         return f"{self.base_url}/evaluation/{self.token(claims, now=now)}"
 
+    def committee_url(self, *, atelier: str, person_id: int, now: datetime) -> str:
+        claims = LinkClaims("committee", atelier, person_id, secrets.token_hex(16))
+        return f"{self.base_url}/comite-de-suivi/{self.token(claims, now=now)}"
+
     def signin_url(self, *, person_id: int, now: datetime) -> str:
         claims = LinkClaims("signin", "", person_id, secrets.token_hex(16))
         return f"{self.base_url}/connexion/{self.token(claims, now=now)}"
@@ -118,7 +123,7 @@ def _valid_claims(payload: dict[str, object]) -> LinkClaims:
     )
     if claims.purpose == "decision":
         typed = typed and isinstance(claims.gate, str) and isinstance(claims.round, int)
-    elif claims.purpose in ("signin", "follow_up", "marks", "evaluation"):
+    elif claims.purpose in ("signin", "follow_up", "marks", "evaluation", "committee"):
         typed = typed and claims.gate is None and claims.answer is None
     else:
         typed = typed and claims.answer in ("confirm", "decline")

@@ -12,7 +12,15 @@ from models.atelier import (
     Stage,
     Step,
 )
-from models.avis import AnswerMark, AvisProposal, AvisVersion, FollowUpStop, ProposalAnswer, ProposalUpdate
+from models.avis import (
+    AnswerMark,
+    AvisProposal,
+    AvisVersion,
+    CommitteeSeat,
+    FollowUpStop,
+    ProposalAnswer,
+    ProposalUpdate,
+)
 from models.delivery import DeliveryState
 from models.evaluation import EvaluationResponse
 from models.event import Event
@@ -29,6 +37,7 @@ __all__ = [
     "AvisProposal",
     "AvisVersion",
     "CalendarFeed",
+    "CommitteeSeat",
     "Decision",
     "DeliveryState",
     "EvaluationResponse",

@@ -101,3 +101,17 @@ class AnswerMark(SQLModel, table=True):
     mark: int = Field(ge=0, le=10)
     comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     marked_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class CommitteeSeat(SQLModel, table=True):
+    """A citizen's seat on the comité de suivi, taken by themself; leaving keeps the row (``left_at``)
+    so that the meetings' invitations they received are cancelled (coming back goes through the team)."""
+
+    __tablename__ = "committee_seat"
+    __table_args__ = (UniqueConstraint("atelier_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    atelier_id: int = Field(foreign_key="atelier.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    joined_at: datetime = Field(sa_type=UTCDateTime)
+    left_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -13,6 +13,8 @@ class Role(StrEnum):
     COMMANDITAIRE = "commanditaire"
     PROJECT_TEAM = "project_team"
     GARANT = "garant"
+    # Citizens who volunteered for the comité de suivi (``CommitteeSeat``, never imported).
+    FOLLOW_UP_COMMITTEE = "follow_up_committee"
 
 
 ROLE_LABELS: dict[Role, str] = {
@@ -23,12 +25,16 @@ ROLE_LABELS: dict[Role, str] = {
     Role.COMMANDITAIRE: "commanditaire",
     Role.PROJECT_TEAM: "équipe projet",
     Role.GARANT: "garant",
+    Role.FOLLOW_UP_COMMITTEE: "membre du comité de suivi",
 }
+# The roles a person is given by the team (on import, on the people page); a seat on the comité de
+# suivi is taken by the citizen themself.
+ASSIGNABLE_ROLES = tuple(r for r in Role if r is not Role.FOLLOW_UP_COMMITTEE)
 
 # Accepted spellings on the command line and in CSV files (French or English).
 ROLE_ALIASES: dict[str, Role] = {
-    **{r.value: r for r in Role},
-    **{label.lower(): r for r, label in ROLE_LABELS.items()},
+    **{r.value: r for r in ASSIGNABLE_ROLES},
+    **{ROLE_LABELS[r].lower(): r for r in ASSIGNABLE_ROLES},
     "citoyen": Role.CITIZEN,
     "citoyenne": Role.CITIZEN,
     "formateur": Role.TRAINER,

@@ -222,6 +222,19 @@ def compose(
         context["links"] = {
             "evaluation": signer.evaluation_url(atelier=atelier.slug, person_id=recipient.person_id, now=now)
         }
+    if planned.kind == "meeting_reminder":
+        context["links"] = {"public": f"{settings.public_base_url.rstrip('/')}/public/{atelier.slug}"}
+    if planned.kind == "committee_call" and recipient.person_id is not None:
+        committee = snapshot.template.follow_up.committee
+        context["committee"] = {
+            "seats": committee.seats if committee else 0,
+            "meetings": [
+                _event(atelier, snapshot.steps[k]) for k in (committee.meetings if committee else [])
+            ],
+        }
+        context["links"] = {
+            "committee": signer.committee_url(atelier=atelier.slug, person_id=recipient.person_id, now=now)
+        }
     context.update(extra or {})
     rendered = render_message(kind, context)
     ics, method = None, None

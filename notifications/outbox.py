@@ -20,6 +20,7 @@ from atelier.services.people import people_with_role
 from atelier.services.timeline import current_timeline
 from models import (
     Atelier,
+    CommitteeSeat,
     Decision,
     EvaluationResponse,
     Gate,
@@ -74,6 +75,14 @@ def load_snapshot(*, session: Session, atelier: Atelier) -> AtelierSnapshot:
             )
         ).all()
     )
+    # A seat on the comité de suivi is the role its rules address; who left keeps it, marked, so
+    # that the meetings' invitations they received are cancelled.
+    left_committee = set()
+    for seat in session.exec(select(CommitteeSeat).where(CommitteeSeat.atelier_id == atelier_id)).all():
+        if seat.person_id in people:
+            people[seat.person_id][1].add(Role.FOLLOW_UP_COMMITTEE)
+            if seat.left_at is not None:
+                left_committee.add(seat.person_id)
     evaluated = set(
         session.exec(
             select(EvaluationResponse.person_id).where(EvaluationResponse.atelier_id == atelier_id)
@@ -128,6 +137,7 @@ def load_snapshot(*, session: Session, atelier: Atelier) -> AtelierSnapshot:
                 answers.get(pid),
                 selected.get(pid),
                 evaluated=pid in evaluated,
+                left_committee=pid in left_committee,
             )
             for pid, (person, roles) in sorted(people.items())
         ),

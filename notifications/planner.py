@@ -27,6 +27,7 @@ class PersonView:
     answer: Answer | None = None
     selected_at: datetime | None = None  # drawn by lot (or approved as a replacement) at
     evaluated: bool = False  # answered the evaluation survey
+    left_committee: bool = False  # had a seat on the comité de suivi and left it
 
 
 @dataclass(frozen=True)
@@ -112,8 +113,12 @@ def _reachable_at(snapshot: AtelierSnapshot, rule: MessageRule) -> datetime | No
     return step.actual_end if step.status is StepStatus.DONE else None
 
 
-def _declined(person: PersonView) -> bool:
-    return Role.CITIZEN in person.roles and person.answer is Answer.DECLINE
+def _left_out(person: PersonView, rule: MessageRule) -> bool:
+    """No longer in a rule's audience: a citizen who declined the atelier; a member who left the
+    comité de suivi, for the rules addressed to the comité alone (their other messages go on)."""
+    if Role.CITIZEN in person.roles and person.answer is Answer.DECLINE:
+        return True
+    return person.left_committee and not (person.roles & set(rule.audience)) - {Role.FOLLOW_UP_COMMITTEE}
 
 
 def _step_done(snapshot: AtelierSnapshot, rule: MessageRule) -> list[PlannedMessage]:
@@ -121,7 +126,7 @@ def _step_done(snapshot: AtelierSnapshot, rule: MessageRule) -> list[PlannedMess
     done_at = step.actual_end if step.status is StepStatus.DONE else None
     planned = []
     for person in _audience(snapshot, rule):
-        if _declined(person):
+        if _left_out(person, rule):
             continue
         if rule.from_selection and person.selected_at is not None:
             due = person.selected_at
@@ -158,7 +163,7 @@ def _event_invitations(snapshot: AtelierSnapshot, rule: MessageRule) -> list[Pla
         if event.revision > 0 and event.moved_at is not None:
             due = max(reachable, event.moved_at + timedelta(minutes=rule.settle_minutes))
         for person in _audience(snapshot, rule):
-            cancel = event.status is StepStatus.CANCELLED or _declined(person)
+            cancel = event.status is StepStatus.CANCELLED or _left_out(person, rule)
             if cancel:
                 # Cancelled events and people who declined get METHOD:CANCEL, once.
                 key = f"p{person.id}|{rule.kind}|{event.key}|cancel"
@@ -197,7 +202,7 @@ def _before_event(snapshot: AtelierSnapshot, rule: MessageRule) -> list[PlannedM
                     continue  # contacting them later than this would be pointless
                 due = reachable
             for person in _audience(snapshot, rule):
-                if _declined(person):
+                if _left_out(person, rule):
                     continue
                 planned.append(
                     PlannedMessage(
@@ -257,7 +262,7 @@ def _no_evaluation(snapshot: AtelierSnapshot, rule: MessageRule) -> list[Planned
             refers_to=rule.refers_to,
         )
         for person in _audience(snapshot, rule)
-        if not person.evaluated and not _declined(person)
+        if not person.evaluated and not _left_out(person, rule)
         for index, days in enumerate(rule.days, start=1)
     ]
 

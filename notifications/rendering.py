@@ -40,6 +40,8 @@ MESSAGE_KINDS = (
     "copil_answer_late",
     "evaluation_request",
     "evaluation_reminder",
+    "committee_call",
+    "meeting_reminder",
 )
 
 

@@ -16,6 +16,7 @@ from atelier.cli.views import timeline_table
 from atelier.db import transaction
 from atelier.i18n import short_date, short_datetime
 from atelier.services.ateliers import get_atelier
+from atelier.services.committee import committee_of
 from atelier.services.gates import STATUS_LABELS, gates_of
 from atelier.services.mandat import mandat_of
 from atelier.services.public_record import public_record
@@ -49,6 +50,7 @@ def print_report(console: Console, runtime: Runtime, slug: str, mailbox: Path) -
         outbox = session.exec(select(OutboxMessage).where(OutboxMessage.atelier_id == atelier.id)).all()
         record = public_record(session=session, atelier=atelier)
         mandat = mandat_of(session=session, atelier=atelier, team_email=runtime.settings.team_email)
+        committee = committee_of(session=session, atelier=atelier)
         session.expunge_all()
 
     console.rule(Text(atelier.title, style="bold"))
@@ -128,6 +130,7 @@ def print_report(console: Console, runtime: Runtime, slug: str, mailbox: Path) -
             + "."
         )
     )  # fmt: skip
+    console.print(Text(f"Comité de suivi citoyen : {record.committee or 'aucun'}"))
     public = mailbox.parent / "public"
     write_record(record, mandat, public)
     console.print(Text(f"Compte rendu public, sans donnée personnelle : {public / 'index.html'}"))
@@ -156,6 +159,12 @@ def print_report(console: Console, runtime: Runtime, slug: str, mailbox: Path) -
         (
             bool(marked) and len(marked) == len(record.proposals),
             "les citoyens ont noté la réponse à chaque proposition",
+        ),
+        (
+            committee is not None
+            and bool(committee.members)
+            and all(held for _, _, held in committee.meetings),
+            "le comité de suivi citoyen constitué et réuni",
         ),
         (
             bool(record.evaluation_respondents) and all(n > 0 for _, n, _ in record.evaluation_respondents),

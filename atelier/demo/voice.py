@@ -1,6 +1,7 @@
-"""The citizens' voice in the demo, after the handover: most citizens mark the published answers the
-evening after they are asked, and most people asked evaluate the démarche two days after. They
-follow the link of the e-mail they received, and record through the services the pages call."""
+"""The citizens' voice in the demo, after the handover: a few citizens volunteer for the comité de
+suivi the evening of its call, most mark the published answers the evening after they are asked,
+and most people asked evaluate the démarche two days after. They follow the link of the e-mail they
+received, and record through the services the pages call."""
 
 from __future__ import annotations
 
@@ -14,18 +15,21 @@ from sqlmodel import Session, col, select
 from atelier.bootstrap import Runtime
 from atelier.clock import PARIS, SimulatedClock
 from atelier.db import transaction
+from atelier.errors import Refused
 from atelier.services.ateliers import get_atelier
+from atelier.services.committee import join_committee
 from atelier.services.evaluation import questions_of, read_evaluation, record_evaluation
 from atelier.services.marks import MarkIn, record_marks
 from atelier.web.evaluation import EVALUATION_LINK_AGE
 from atelier.web.follow_up import FOLLOW_UP_LINK_AGE
-from models import AnswerMark, Atelier, EvaluationResponse, OutboxMessage
+from models import AnswerMark, Atelier, CommitteeSeat, EvaluationResponse, OutboxMessage
 from models.enums import OutboxStatus
 from models.types import pk
 from notifications.follow_up import MARKS_KIND
 
 MARKS_LINK = re.compile(r"https?://\S+/appreciation/(\S+)")
 EVALUATION_LINK = re.compile(r"https?://\S+/evaluation/(\S+)")
+COMMITTEE_LINK = re.compile(r"https?://\S+/comite-de-suivi/(\S+)")
 # How the demo's citizens mark the answer to each proposal: a refused one poorly, a retained one well.
 MARKS = {1: 8, 2: 3, 3: 6, 4: 9, 5: 5}
 COMMENT = "Nous avons été écoutés ; il faudra voir ce qui sera fait de la proposition sur les petites lignes."
@@ -48,11 +52,12 @@ def _evening(sent_at: datetime, days: int, minute: int) -> datetime:
 def voice_intents(
     runtime: Runtime, clock: SimulatedClock, session: Session, atelier: Atelier
 ) -> list[Intent]:
-    """Two citizens in three mark the answers; three people in four evaluate the démarche."""
+    """One citizen in four volunteers for the comité de suivi; two in three mark the answers; three
+    people in four evaluate the démarche."""
     sent = session.exec(
         select(OutboxMessage).where(
             OutboxMessage.atelier_id == pk(atelier),
-            col(OutboxMessage.kind).in_((MARKS_KIND, "evaluation_request")),
+            col(OutboxMessage.kind).in_((MARKS_KIND, "evaluation_request", "committee_call")),
             OutboxMessage.status == OutboxStatus.SENT,
         )
     ).all()
@@ -61,6 +66,9 @@ def voice_intents(
         session.exec(
             select(EvaluationResponse.person_id).where(EvaluationResponse.atelier_id == pk(atelier))
         ).all()
+    )
+    seated = set(
+        session.exec(select(CommitteeSeat.person_id).where(CommitteeSeat.atelier_id == pk(atelier))).all()
     )
     intents = []
     for row in sent:
@@ -73,6 +81,9 @@ def voice_intents(
         elif row.kind == "evaluation_request" and person not in evaluated and person % 4:
             action = _evaluate(runtime, clock, atelier.slug, row.body_text, person)
             intents.append(Intent(_evening(when, 2, person), action, f"evaluation:{person}"))
+        elif row.kind == "committee_call" and person not in seated and person % 4 == 1:
+            action = _volunteer(runtime, clock, atelier.slug, row.body_text)
+            intents.append(Intent(_evening(when, 0, person), action, f"committee:{person}"))
     return intents
 
 
@@ -120,6 +131,24 @@ def _evaluate(
             record_evaluation(
                 session=session, atelier=atelier, person_id=claims.person_id, evaluation=evaluation, now=now
             )
+        return True
+
+    return action
+
+
+def _volunteer(runtime: Runtime, clock: SimulatedClock, slug: str, body: str) -> Callable[[], bool]:
+    def action() -> bool:
+        found = COMMITTEE_LINK.search(body)
+        if found is None:
+            return False
+        now = clock.now()
+        claims = runtime.signer.read(found.group(1), purpose="committee", now=now, max_age=FOLLOW_UP_LINK_AGE)
+        try:
+            with transaction(runtime.engine) as session:
+                atelier = get_atelier(session=session, slug=slug)
+                join_committee(session=session, atelier=atelier, person_id=claims.person_id, now=now)
+        except Refused:
+            return False  # the comité is full: the page says so
         return True
 
     return action

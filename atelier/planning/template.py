@@ -173,6 +173,16 @@ class RecruitmentSpec(_Strict):
     confirm_days: int = Field(default=8, ge=1, le=60)
 
 
+class CommitteeSpec(_Strict):
+    """The citizens' comité de suivi (optional): once ``call_after`` is done the citizens are asked
+    to volunteer, up to ``seats``; its ``meetings`` are meeting steps, with invitations and
+    reminders as message rules for the role ``follow_up_committee``."""
+
+    seats: int = Field(ge=1, le=50)
+    call_after: Key
+    meetings: list[Key] = Field(min_length=1)
+
+
 class FollowUpSpec(_Strict):
     """The droit de suite: the step in which the commanditaire answers (the mandat states its
     delay), and the days after which the team is reminded of a proposal « à l'étude » that has
@@ -180,6 +190,7 @@ class FollowUpSpec(_Strict):
 
     answer_step: Key | None = None
     stale_days: int = Field(default=60, ge=7, le=365)
+    committee: CommitteeSpec | None = None
 
 
 class EvaluationQuestion(_Strict):
@@ -245,6 +256,7 @@ class ProcessTemplate(_Strict):
         if len(set(gate_keys)) != len(gate_keys):
             raise ValueError("duplicate gate key")
         known = set(step_keys)
+        kinds_of = {s.key: s.kind for s in self.steps}
         for step in self.steps:
             if step.stage not in stage_keys:
                 raise ValueError(f"step {step.key}: unknown stage {step.stage}")
@@ -253,6 +265,13 @@ class ProcessTemplate(_Strict):
                     raise ValueError(f"step {step.key}: unknown dependency {dep}")
         if self.follow_up.answer_step is not None and self.follow_up.answer_step not in known:
             raise ValueError(f"follow_up: unknown step {self.follow_up.answer_step}")
+        committee = self.follow_up.committee
+        if committee is not None:
+            for key in (committee.call_after, *committee.meetings):
+                if key not in known:
+                    raise ValueError(f"follow_up.committee: unknown step {key}")
+            if any(kinds_of[m] is not StepKind.MEETING for m in committee.meetings):
+                raise ValueError("follow_up.committee: its meetings must be meeting steps")
         if self.evaluation is not None:
             for key in (self.evaluation.step, self.evaluation.after):
                 if key not in known:
@@ -271,7 +290,6 @@ class ProcessTemplate(_Strict):
                 raise ValueError(f"unknown step {key}")
         self.topological_order()  # raises on a cycle
         event_kinds = {StepKind.WEEKEND, StepKind.MEETING, StepKind.ONLINE_SESSION}
-        kinds = {s.key: s.kind for s in self.steps}
         rule_keys = [m.key for m in self.messages]
         if len(set(rule_keys)) != len(rule_keys):
             raise ValueError("duplicate message rule key")
@@ -280,7 +298,7 @@ class ProcessTemplate(_Strict):
                 if ref is not None and ref not in known:
                     raise ValueError(f"message rule {rule.key}: unknown step {ref}")
             for event in rule.events:
-                if kinds[event] not in event_kinds:
+                if kinds_of[event] not in event_kinds:
                     raise ValueError(f"message rule {rule.key}: {event} is not an event")
         weekends = sum(1 for s in self.steps if s.kind is StepKind.WEEKEND)
         if weekends != self.weekends:

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from atelier.errors import Refused, french_validation_message
 from atelier.services.events import record_event
 from models import Account, Atelier, Gate, GateMember, Membership, OutboxMessage, Person
-from models.enums import ROLE_ALIASES, ROLE_LABELS, OutboxStatus, Role
+from models.enums import ASSIGNABLE_ROLES, ROLE_ALIASES, ROLE_LABELS, OutboxStatus, Role
 from models.types import pk
 from notifications.compose import address_line
 
@@ -39,7 +39,7 @@ def clean_text(value: str) -> str:
 def parse_role(value: str) -> Role:
     role = ROLE_ALIASES.get(value.strip().lower())
     if role is None:
-        choices = ", ".join(ROLE_LABELS[r] for r in Role)
+        choices = ", ".join(ROLE_LABELS[r] for r in ASSIGNABLE_ROLES)
         raise ValueError(f"rôle inconnu « {value} » (rôles : {choices})")
     return role
 

@@ -15,6 +15,7 @@ from atelier.avis.sheets import STATUS_LABELS
 from atelier.i18n import percent, short_date
 from atelier.services.ateliers import template_of
 from atelier.services.avis import current_answers, current_avis, proposals_of
+from atelier.services.committee import committee_of
 from atelier.services.evaluation import QuestionResult, evaluation_results
 from atelier.services.follow_up import STATE_LABELS, updates_of
 from atelier.services.mandat import expected_at
@@ -79,6 +80,7 @@ class PublicRecord:
     avis_text: str | None
     proposals: tuple[PublicProposal, ...]
     summary: tuple[tuple[str, int], ...]  # each status and how many proposals have it
+    committee: str | None = None  # the comité de suivi, when the template has one: its size, its meetings
     # The evaluation survey's counts (never its comments), once it is open.
     evaluation_respondents: tuple[tuple[str, int, int], ...] = ()  # group, answered, asked
     evaluation: tuple[QuestionResult, ...] = ()
@@ -144,8 +146,23 @@ def public_record(*, session: Session, atelier: Atelier) -> PublicRecord:
         avis.version if avis else None, short_date(avis.validated_on) if avis else None,
         avis.digest if avis else None, avis.note if avis else None, avis.text if avis else None,
         tuple(proposals), tuple((STATUS_LABELS[s], n) for s, n in counts.items()),
-        *_evaluation(session, atelier),
+        _committee(session, atelier), *_evaluation(session, atelier),
     )  # fmt: skip
+
+
+def _committee(session: Session, atelier: Atelier) -> str | None:
+    committee = committee_of(session=session, atelier=atelier)
+    if committee is None:
+        return None
+    meetings = " ; ".join(
+        f"{name} {'le ' + short_date(when) if held else 'prévu le ' + short_date(when)}"
+        for name, when, held in committee.meetings
+    )
+    if committee.state == "avant":
+        size = f"{committee.seats} citoyens volontaires, appelés après la remise de l'avis"
+    else:
+        size = f"{len(committee.members)} citoyen(s) volontaire(s) sur {committee.seats} places"
+    return f"{size}. Réunions : {meetings}."
 
 
 def _evaluation(

@@ -35,6 +35,7 @@ from atelier.web.actions import (
     parse_outcome,
     refuse_input,
 )
+from atelier.web.committee import committee_router
 from atelier.web.evaluation import evaluation_router
 from atelier.web.follow_up import follow_up_router
 from atelier.web.forms import read_form
@@ -177,6 +178,7 @@ def create_app(runtime: Runtime, *, on_change: Trigger | None = None) -> FastAPI
     app.include_router(follow_up_router(runtime, render))
     app.include_router(marks_router(runtime, render))
     app.include_router(evaluation_router(runtime, render))
+    app.include_router(committee_router(runtime, render))
 
     @app.get("/sante")
     def health() -> dict[str, str]:

@@ -292,3 +292,29 @@ def test_a_citizen_evaluates_the_demarche_in_a_browser_and_the_public_page_count
     )
     expect(counts.get_by_role("row", name="Tout à fait")).to_contain_text("1")
     _accessible(page, "compte rendu public avec evaluation")
+
+
+def test_a_citizen_takes_a_seat_on_the_comite_de_suivi_in_a_browser(
+    page: Page, site: str, world: World
+) -> None:
+    """With the avis handed over, a citizen's link to the comité de suivi shows its meetings in a
+    table and takes a seat with one button; axe-core finds no violation."""
+    from atelier.services.ateliers import get_atelier
+    from atelier.services.people import people_with_role
+    from atelier.services.timeline import get_step
+    from models.enums import Role, StepStatus
+
+    with transaction(world.runtime.engine) as session:
+        atelier = get_atelier(session=session, slug=world.slug)
+        step = get_step(session=session, atelier=atelier, key="remise_avis")
+        step.status, step.actual_end = StepStatus.DONE, world.clock.now()  # the state, not the way there
+        session.add(step)
+        citizen = people_with_role(session=session, atelier=atelier, role=Role.CITIZEN)[0].id or 0
+    link = world.runtime.signer.committee_url(atelier=world.slug, person_id=citizen, now=world.clock.now())
+    page.goto(link.replace(world.runtime.settings.public_base_url.rstrip("/"), site))
+    meetings = page.get_by_role("table", name="Les réunions du comité de suivi")
+    expect(meetings.get_by_role("row", name=re.compile("Comité de suivi citoyen n°2"))).to_be_visible()
+    _accessible(page, "comite de suivi")
+    page.get_by_role("button", name="Me porter volontaire").click()
+    expect(page.get_by_role("status")).to_contain_text("vous faites partie du comité de suivi")
+    expect(page.get_by_role("button", name="Me retirer du comité de suivi")).to_be_visible()

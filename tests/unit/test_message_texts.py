@@ -43,6 +43,7 @@ WORKSPACE_KINDS = ("signin_link",)
 VOLUNTEER_KINDS = ("panel_not_selected", "panel_pool_thanks")
 FOLLOW_UP_KINDS = ("follow_up_digest", "marks_request", "team_follow_up_reminder", "copil_answer_late")
 EVALUATION_KINDS = ("evaluation_request", "evaluation_reminder")
+COMMITTEE_KINDS = ("committee_call", "meeting_reminder")
 
 
 COPIL_MEETING = {
@@ -95,6 +96,7 @@ def test_every_kind_is_kept_here() -> None:
         + VOLUNTEER_KINDS
         + FOLLOW_UP_KINDS
         + EVALUATION_KINDS
+        + COMMITTEE_KINDS
     ) == sorted(MESSAGE_KINDS)
 
 
@@ -749,6 +751,48 @@ Bonjour Amina Benali,
 Vous n'avez pas encore répondu à l'évaluation de l'atelier citoyen « Mobilités rurales ». Vos réponses, même partielles, aideront à améliorer les prochaines démarches. L'évaluation est ouverte jusqu'au vendredi 19 mars 2027 : https://a.example/evaluation/e
 
 Si vous avez déjà répondu entre-temps, merci, et ne tenez pas compte de ce message.
+
+Bien cordialement,
+Équipe
+""")
+
+
+COMMITTEE_MEETING = {**COPIL_MEETING, "key": "comite_suivi_1", "name": "Comité de suivi citoyen n°1"}
+
+
+def test_what_citizens_read_when_called_to_the_comite_de_suivi() -> None:
+    """What the comité does, how many seats, its meetings with their dates, the link, and leaving."""
+    assert _read("committee_call", committee={"seats": 5, "meetings": [COMMITTEE_MEETING]}) == snapshot("""\
+Objet : Atelier citoyen « Mobilités rurales » : rejoindre le comité de suivi ?
+
+Bonjour Amina Benali,
+
+Votre avis a été remis au ministère. Pour suivre ce qu'il en adviendra jusqu'aux décisions, un comité de suivi citoyen de 5 membres, volontaires parmi les citoyens de l'atelier, rencontrera l'équipe projet et le commanditaire :
+- Comité de suivi citoyen n°1 : le lundi 15 février 2027 à 14h00 (fin à 16h00), Ministère, salle 204, ou en visioconférence
+
+Ses membres prennent connaissance de l'avancement de chaque proposition, posent leurs questions et en rendent compte aux autres citoyens. Les dates peuvent encore évoluer ; chaque membre reçoit une invitation de calendrier pour chaque réunion, puis un rappel.
+
+Pour vous porter volontaire (les places sont attribuées dans l'ordre des réponses) : https://a.example/comite-de-suivi/c
+
+Vous pourrez vous retirer du comité à tout moment avec ce même lien.
+
+Bien cordialement,
+Équipe
+""")
+
+
+def test_what_a_member_of_the_comite_reads_before_a_meeting() -> None:
+    """Which meeting, when and where, what to read first, how to excuse oneself."""
+    assert _read("meeting_reminder", event=COMMITTEE_MEETING, days_before=7) == snapshot("""\
+Objet : Rappel : Comité de suivi citoyen n°1 dans 7 jours à 14h00
+
+Bonjour Amina Benali,
+
+Pour rappel, la réunion « Comité de suivi citoyen n°1 » de l'atelier citoyen « Mobilités rurales » aura lieu le lundi 15 février 2027 à 14h00 (fin à 16h00).
+Lieu : Ministère, salle 204, ou en visioconférence
+
+Le point sur chaque proposition est à jour sur la page publique de l'atelier, à relire avant la réunion si vous le pouvez : https://a.example/public/a
+En cas d'empêchement, merci de prévenir l'équipe projet en répondant à ce message.
 
 Bien cordialement,
 Équipe

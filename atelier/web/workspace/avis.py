@@ -25,6 +25,7 @@ from atelier.services.avis import (
     record_answers,
     record_avis,
 )
+from atelier.services.committee import committee_of
 from atelier.services.evaluation import evaluation_results
 from atelier.services.events import person_actor
 from atelier.services.follow_up import STATE_LABELS, record_update
@@ -72,6 +73,8 @@ def avis_router(runtime: Runtime, render: Render) -> APIRouter:
             ]
             title = atelier.title
             evaluation = evaluation_results(session=session, atelier=atelier)
+            committee = committee_of(session=session, atelier=atelier)
+            members = [p.full_name for p in committee.members] if committee else []
             validated = short_date(avis.validated_on) if avis else None
             version = (avis.version, avis.digest, avis.note) if avis else None
         return render(
@@ -84,6 +87,8 @@ def avis_router(runtime: Runtime, render: Render) -> APIRouter:
             validated=validated,
             proposals=proposals,
             evaluation=evaluation,
+            committee=committee,
+            members=members,
             statuses=STATUS_LABELS,
             states=STATE_LABELS,
             error=error or notice_of(request, user, error=True),

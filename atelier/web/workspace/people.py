@@ -30,7 +30,7 @@ from atelier.web.actions import BadInput
 from atelier.web.workspace.auth import atelier_for, signed_form, signed_in_user, signed_upload
 from atelier.web.workspace.notices import notice_of, redirect_with_notice
 from models import InvitationAnswer, Membership, Person
-from models.enums import ROLE_LABELS, Answer, Role
+from models.enums import ASSIGNABLE_ROLES, ROLE_LABELS, Answer, Role
 from models.types import pk
 
 Render = Callable[..., HTMLResponse]
@@ -103,7 +103,7 @@ def people_router(runtime: Runtime, render: Render) -> APIRouter:
             count=len(roles),
             message=notice_of(request, user),
             error=error,
-            roles=[(role.value, label) for role, label in ROLE_LABELS.items()],
+            roles=[(role.value, ROLE_LABELS[role]) for role in ASSIGNABLE_ROLES],
         )
 
     def import_view(slug: str, user_request: Request, **context: object) -> HTMLResponse:
