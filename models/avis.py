@@ -101,6 +101,9 @@ class AnswerMark(SQLModel, table=True):
     mark: int = Field(ge=0, le=10)
     comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     marked_at: datetime = Field(sa_type=UTCDateTime)
+    # The answer marked: once the answer's status or reason changes, the mark no longer counts for
+    # it (None: marked before answers were told apart, counts for the current one).
+    answer_id: int | None = Field(default=None, foreign_key="proposal_answer.id")
 
 
 class CommitteeSeat(SQLModel, table=True):

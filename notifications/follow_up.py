@@ -43,6 +43,7 @@ class Change:
     number: int
     lines: tuple[str, ...]  # what the citizen reads about it
     link: str | None = None  # where to see the evidence
+    remark: bool = False  # a new answer, which citizens may mark again
 
 
 def digest_weeks(changes: list[Change], start: datetime | None) -> dict[int, list[Change]]:
@@ -74,7 +75,7 @@ def _changes(
         lines = [f"réponse : « {STATUS_LABELS[before.status]} » devient « {STATUS_LABELS[answer.status]} »"]
         if answer.reason:
             lines.append(f"motif : {answer.reason}")
-        changes.append(Change(answer.published_at, answer.number, tuple(lines)))
+        changes.append(Change(answer.published_at, answer.number, tuple(lines), remark=True))
     for update in updates:
         line = f"point d'étape ({STATE_LABELS[update.state]}) : {update.text}"
         changes.append(Change(max(update.recorded_at, start), update.number, (line,), update.evidence_url))
@@ -162,9 +163,13 @@ def sync_follow_up_messages(
             key = f"a{pk(atelier)}|p{pk(person)}|{DIGEST_KIND}|{week}"
             if key in existing:
                 continue
-            stop = signer.follow_up_stop_url(atelier=atelier.slug, person_id=pk(person), now=now)
-            context = _base(atelier, settings, _citizen(person), {"stop": stop}) | {
+            links = {
+                "stop": signer.follow_up_stop_url(atelier=atelier.slug, person_id=pk(person), now=now),
+                "marks": signer.marks_url(atelier=atelier.slug, person_id=pk(person), now=now),
+            }
+            context = _base(atelier, settings, _citizen(person), links) | {
                 "week_start_long": long_date(start + week * WEEK),
+                "remark": any(c.remark for c in items),
                 "changes": [
                     {
                         "number": c.number,

@@ -7,13 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from atelier.avis.sheets import STATUS_LABELS
 from atelier.errors import Refused
 from atelier.services.avis import current_answers
 from atelier.services.events import person_actor, record_event
 from atelier.services.people import people_with_role
-from models import AnswerMark, Atelier
+from models import AnswerMark, Atelier, ProposalAnswer
 from models.enums import Role
 from models.types import pk
 
@@ -73,6 +74,7 @@ def record_marks(
             atelier_id=pk(atelier), person_id=person_id, number=m.number, mark=m.mark, marked_at=now
         )
         row.mark, row.comment, row.marked_at = m.mark, m.comment, now
+        row.answer_id = published[m.number].id
         session.add(row)
     record_event(
         session=session, atelier_id=pk(atelier), actor=person_actor(person_id), kind="answers_marked", at=now,
@@ -82,9 +84,29 @@ def record_marks(
     return len(marks)
 
 
+def outdated_marks(*, session: Session, atelier: Atelier, marks: list[AnswerMark]) -> dict[int, str]:
+    """The marks (by id) given to an answer since changed in status or reason, with the status
+    that answer had: they no longer count, and their author is asked to mark the new answer."""
+    current = current_answers(session=session, atelier=atelier, published_only=True)
+    marked_ids = {m.answer_id for m in marks if m.answer_id is not None}
+    marked = {
+        pk(a): a
+        for a in session.exec(select(ProposalAnswer).where(col(ProposalAnswer.id).in_(marked_ids))).all()
+    }
+    outdated: dict[int, str] = {}
+    for m in marks:
+        was, now = marked.get(m.answer_id or -1), current.get(m.number)
+        if was is not None and now is not None and (was.status, was.reason) != (now.status, now.reason):
+            outdated[pk(m)] = STATUS_LABELS[was.status]
+    return outdated
+
+
 def mark_averages(*, session: Session, atelier: Atelier) -> dict[int, tuple[float, int]]:
-    """Per proposal: the average mark and how many citizens gave one."""
+    """Per proposal: the average mark of its current answer and how many citizens gave one."""
+    marks = marks_of(session=session, atelier=atelier)
+    outdated = outdated_marks(session=session, atelier=atelier, marks=marks)
     by_number: dict[int, list[int]] = {}
-    for m in marks_of(session=session, atelier=atelier):
-        by_number.setdefault(m.number, []).append(m.mark)
+    for m in marks:
+        if pk(m) not in outdated:
+            by_number.setdefault(m.number, []).append(m.mark)
     return {n: (sum(v) / len(v), len(v)) for n, v in by_number.items()}

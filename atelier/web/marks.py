@@ -15,11 +15,12 @@ from atelier.errors import Refused
 from atelier.french import count
 from atelier.links import LinkClaims
 from atelier.services.ateliers import get_atelier
-from atelier.services.marks import MarkIn, marks_of, read_mark, record_marks
+from atelier.services.marks import MarkIn, marks_of, outdated_marks, read_mark, record_marks
 from atelier.services.public_record import public_record
 from atelier.web.follow_up import FOLLOW_UP_LINK_AGE
 from atelier.web.forms import read_form
 from models import Person
+from models.types import pk
 
 Render = Callable[..., HTMLResponse]
 
@@ -42,10 +43,11 @@ def marks_router(runtime: Runtime, render: Render) -> APIRouter:
                 if person is None:
                     raise Refused("ce lien n'est pas valide", "marks link for an unknown person")
                 record = public_record(session=session, atelier=atelier)
-                mine = {
-                    m.number: m
-                    for m in marks_of(session=session, atelier=atelier, person_id=claims.person_id)
-                }
+                given = marks_of(session=session, atelier=atelier, person_id=claims.person_id)
+                # A mark of an answer since changed is shown as such, and the new one left to mark.
+                stale = outdated_marks(session=session, atelier=atelier, marks=given)
+                outdated = {m.number: stale[pk(m)] for m in given if pk(m) in stale}
+                mine = {m.number: m for m in given if pk(m) not in stale}
                 name = person.full_name
         except Refused as refusal:
             return render("notice.html", 403, title="Lien refusé", error=refusal.message_fr)
@@ -58,6 +60,7 @@ def marks_router(runtime: Runtime, render: Render) -> APIRouter:
             person_name=name,
             proposals=answered,
             mine=mine,
+            outdated=outdated,
             error=error,
             message=message,
         )

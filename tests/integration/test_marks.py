@@ -84,3 +84,51 @@ def test_a_citizen_marks_the_answers_and_the_public_record_shows_the_average_onl
         ("3", "", "0"),
     ]
     assert all(None not in r for r in rows)  # as many headers as cells
+
+
+def test_a_mark_counts_for_the_answer_it_was_given_to_and_a_changed_answer_is_marked_anew(
+    world: World, tmp_path: Path
+) -> None:
+    """A citizen marks proposals 1 and 3; the answer to n°3 then changes status and is published:
+    the public average of n°3 drops the old mark while n°1 keeps its own, the citizen's page says
+    their mark was of the previous answer, that week's digest invites them to mark again, and the
+    new mark counts."""
+    from atelier.web.app import create_app
+
+    assert _record(world, tmp_path)[0] == 0
+    sheet = tmp_path / "reponses.csv"
+    sheet.write_bytes(ANSWERS.encode("cp1252"))
+    assert _cli(world, "avis", "repondre", world.slug, "--fichier", str(sheet))[0] == 0
+    answer_gate_approved(world)
+    assert _cli(world, "avis", "publier-reponses", world.slug)[0] == 0
+    _pass(world, 0.01)
+    body = next(m for m in world.emails() if "que pensez-vous de la réponse" in m["Subject"]).get_body(
+        ("plain",)
+    )
+    assert body is not None
+    link = MARKS_LINK.search(body.get_content())
+    assert link is not None
+    with served(create_app(world.runtime)) as site, httpx.Client(base_url=site) as http:
+        assert http.post(link.group(1), data={"note-1": "8", "note-3": "4"}).status_code == 200
+        changed = [
+            "--numero",
+            "3",
+            "--statut",
+            "retenue en partie",
+            "--motif",
+            "Deux tiers-lieux par département.",
+        ]
+        assert _cli(world, "avis", "repondre", world.slug, *changed)[0] == 0
+        assert _cli(world, "avis", "publier-reponses", world.slug)[0] == 0
+        public = html.unescape(http.get(f"/public/{world.slug}").text)
+        assert "Note des citoyens : 8,0 sur 10 (1 note)." in public
+        assert "Note des citoyens : 4,0" not in public
+        page = html.unescape(http.get(link.group(1)).text)
+        assert "votre note, qui portait sur la réponse « à l'étude » : notez la nouvelle réponse" in page
+        _pass(world, 7.1)
+        digest = next(m for m in world.emails() if "les suites données à votre avis" in m["Subject"])
+        text = digest.get_body(("plain",))
+        assert text is not None and "Une réponse a changé ; pour la noter de nouveau :" in text.get_content()
+        assert http.post(link.group(1), data={"note-3": "7"}).status_code == 200
+        public = html.unescape(http.get(f"/public/{world.slug}").text)
+    assert "Note des citoyens : 7,0 sur 10 (1 note)." in public

@@ -641,6 +641,8 @@ Proposition n°5 « Rouvrir des petites lignes »
 - motif : Deux lignes sur dix.
 - pour en savoir plus : https://a.example/lignes
 
+Une réponse a changé ; pour la noter de nouveau : https://a.example/appreciation/m
+
 Toutes les réponses et leur suivi sont publiés ici : https://a.example/public/a
 
 Vous recevez au plus un message par semaine, et seulement quand il y a du nouveau. Pour ne plus recevoir ces nouvelles, ouvrez ce lien puis confirmez : https://a.example/suivi/arret/t

@@ -92,6 +92,7 @@ def sample_context(question: str = "Quelles mobilités ?") -> dict[str, Any]:
             "committee": "https://a.example/comite-de-suivi/c",
         },
         "week_start_long": "lundi 14 juin 2027",
+        "remark": True,
         "committee": {"seats": 5, "meetings": [EVENT]},
         "proposal": {"number": 5, "title": "Rouvrir des petites lignes"},
         "since_long": "jeudi 24 juin 2027",
