@@ -20,8 +20,8 @@ from atelier.services.ateliers import get_atelier
 from atelier.services.committee import join_committee
 from atelier.services.evaluation import questions_of, read_evaluation, record_evaluation
 from atelier.services.marks import MarkIn, record_marks
+from atelier.web.citizen_links import FOLLOW_UP_LINK_AGE
 from atelier.web.evaluation import EVALUATION_LINK_AGE
-from atelier.web.follow_up import FOLLOW_UP_LINK_AGE
 from models import AnswerMark, Atelier, CommitteeSeat, EvaluationResponse, OutboxMessage
 from models.enums import OutboxStatus
 from models.types import pk

@@ -4,53 +4,35 @@ their marks; the link lasts as long as the follow-up."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from atelier.bootstrap import Runtime
-from atelier.db import transaction
 from atelier.errors import Refused
 from atelier.french import count
-from atelier.links import LinkClaims
-from atelier.services.ateliers import get_atelier
 from atelier.services.marks import MarkIn, marks_of, outdated_marks, read_mark, record_marks
 from atelier.services.public_record import public_record
-from atelier.web.follow_up import FOLLOW_UP_LINK_AGE
+from atelier.web.citizen_links import Render, linked, refused_page
 from atelier.web.forms import read_form
-from models import Person
 from models.types import pk
-
-Render = Callable[..., HTMLResponse]
 
 
 def marks_router(runtime: Runtime, render: Render) -> APIRouter:
     router = APIRouter(prefix="/appreciation/{token}")
 
-    def claims_of(token: str) -> LinkClaims:
-        return runtime.signer.read(
-            token, purpose="marks", now=runtime.clock.now(), max_age=FOLLOW_UP_LINK_AGE
-        )
-
     def page(token: str, *, error: str | None = None, message: str | None = None, status: int = 200
              ) -> HTMLResponse:  # fmt: skip
         try:
-            claims = claims_of(token)
-            with transaction(runtime.engine) as session:
-                atelier = get_atelier(session=session, slug=claims.atelier)
-                person = session.get(Person, claims.person_id)
-                if person is None:
-                    raise Refused("ce lien n'est pas valide", "marks link for an unknown person")
-                record = public_record(session=session, atelier=atelier)
-                given = marks_of(session=session, atelier=atelier, person_id=claims.person_id)
+            with linked(runtime, token, purpose="marks") as link:
+                record = public_record(session=link.session, atelier=link.atelier)
+                given = marks_of(session=link.session, atelier=link.atelier, person_id=link.person_id)
                 # A mark of an answer since changed is shown as such, and the new one left to mark.
-                stale = outdated_marks(session=session, atelier=atelier, marks=given)
+                stale = outdated_marks(session=link.session, atelier=link.atelier, marks=given)
                 outdated = {m.number: stale[pk(m)] for m in given if pk(m) in stale}
                 mine = {m.number: m for m in given if pk(m) not in stale}
-                name = person.full_name
+                name = link.person.full_name
         except Refused as refusal:
-            return render("notice.html", 403, title="Lien refusé", error=refusal.message_fr)
+            return refused_page(render, refusal)
         answered = [p for p in record.proposals if p.answer is not None]
         return render(
             "marks.html",
@@ -72,7 +54,6 @@ def marks_router(runtime: Runtime, render: Render) -> APIRouter:
     @router.post("", response_class=HTMLResponse)
     async def mark(token: str, request: Request) -> HTMLResponse:
         try:
-            claims = claims_of(token)
             form = await read_form(request)
             numbers = sorted(
                 int(k.removeprefix("note-")) for k in form if k.startswith("note-") and k[5:].isdigit()
@@ -81,15 +62,9 @@ def marks_router(runtime: Runtime, render: Render) -> APIRouter:
                 read_mark(n, form.get(f"note-{n}", ""), form.get(f"commentaire-{n}", "")) for n in numbers
             ]
             chosen = [m for m in marks if isinstance(m, MarkIn)]
-            with transaction(runtime.engine) as session:
-                atelier = get_atelier(session=session, slug=claims.atelier)
-                recorded = record_marks(
-                    session=session,
-                    atelier=atelier,
-                    person_id=claims.person_id,
-                    marks=chosen,
-                    now=runtime.clock.now(),
-                )
+            with linked(runtime, token, purpose="marks") as link:
+                recorded = record_marks(session=link.session, atelier=link.atelier, person_id=link.person_id,
+                                        marks=chosen, now=runtime.clock.now())  # fmt: skip
         except Refused as error:
             return page(token, error=error.message_fr, status=400)
         return page(token, message=f"Merci : {count(recorded, 'note enregistrée', 'notes enregistrées')}. "

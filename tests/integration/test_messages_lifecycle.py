@@ -16,7 +16,7 @@ from atelier.demo.cast import CITIZENS, COPIL
 from atelier.demo.run import simulate
 from atelier.engine import advance_plain
 from atelier.services.ateliers import get_atelier
-from models import OutboxMessage, Person, Step
+from models import CommitteeSeat, OutboxMessage, Person, Step
 from models.enums import OutboxStatus
 from tests.integration.conftest import World
 
@@ -42,11 +42,12 @@ def test_whole_lifecycle_sends_the_right_messages_at_the_right_times(world: Worl
     ids = [m["Message-ID"] for m in emails]
     assert len(ids) == len(set(ids)) == len(sent)
 
-    # Every citizen: one invitation, four atelier invites (+ the restitution), two practical notes.
+    # Every citizen: one invitation, four atelier invites (+ the restitution, + the comité de suivi's
+    # two meetings for its members), two practical notes.
     by_person = Counter((people[r.person_id].full_name, r.kind) for r in sent if r.person_id)
     for name in CITIZENS:
         assert by_person[(name, "citizen_invitation")] == 1
-        assert by_person[(name, "event_invitation")] == 5
+        assert by_person[(name, "event_invitation")] == 5 + (2 if name in committee else 0)
         assert by_person[(name, "weekend_practical")] == 2
         assert by_person[(name, "weekend_reminder")] == 4
         assert by_person[(name, "avis_handover")] == 1
