@@ -35,6 +35,7 @@ def test_whole_lifecycle_sends_the_right_messages_at_the_right_times(world: Worl
         rows = session.exec(select(OutboxMessage)).all()
         people = {p.id: p for p in session.exec(select(Person)).all()}
         steps = {s.key: s for s in session.exec(select(Step)).all()}
+        committee = {people[c.person_id].full_name for c in session.exec(select(CommitteeSeat)).all()}
         session.expunge_all()
     sent = [r for r in rows if r.status is OutboxStatus.SENT]
 
