@@ -1,8 +1,11 @@
-"""Fixtures shared by every layer of tests: real SQLite files in a temporary folder."""
+"""Fixtures shared by every layer of tests: real SQLite files in a temporary folder or, with
+ATELIER_TEST_DATABASE=postgresql (the second pass of ``make test``), a fresh database per test on a
+throwaway PostgreSQL cluster (``tests/postgres.py``)."""
 
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -11,6 +14,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from atelier.db import make_engine, migrate
+from tests.postgres import Cluster, start_cluster
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -19,10 +23,40 @@ DECISION = date(2027, 1, 11)
 CREATED = datetime(2027, 1, 11, 8, 0, tzinfo=UTC)
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Cluster | None]:
+    """The PostgreSQL cluster of a PostgreSQL pass (None on SQLite), for the whole session."""
+    if os.environ.get("ATELIER_TEST_DATABASE", "sqlite") != "postgresql":
+        yield None
+        return
+    try:
+        cluster = start_cluster(Path(tempfile.mkdtemp(prefix="atelier-pg-")))
+    except (RuntimeError, OSError) as error:
+        pytest.fail(f"cannot start PostgreSQL for the tests: {error}")
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(autouse=True)
+def database_url(request: pytest.FixtureRequest, postgres: Cluster | None,
+                 monkeypatch: pytest.MonkeyPatch) -> str | None:  # fmt: skip
+    """On PostgreSQL, a fresh database per test, given to every Settings through the environment
+    (subprocesses included); on SQLite, None: each data folder has its own file."""
+    if postgres is None:
+        return None
+    if request.node.get_closest_marker("sqlite_only"):
+        pytest.skip("about SQLite itself (its file, its lock)")
+    url = postgres.new_database()
+    monkeypatch.setenv("ATELIER_DATABASE_URL", url)
+    return url
+
+
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    """A migrated SQLite file database, new for each test."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'atelier.db'}")
+def engine(tmp_path: Path, database_url: str | None) -> Iterator[Engine]:
+    """A migrated database, new for each test: a SQLite file, or PostgreSQL in its pass."""
+    engine = make_engine(database_url or f"sqlite:///{tmp_path / 'atelier.db'}")
     migrate(engine)
     yield engine
     engine.dispose()

@@ -3,10 +3,12 @@
 from pathlib import Path
 
 from sqlalchemy import func
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from atelier.cli.main import app
+from atelier.config import Settings
 from atelier.db import make_engine
 from models import Atelier, Membership, Person
 
@@ -24,8 +26,13 @@ def run(data_dir: Path, *args: str, columns: int = 200) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+def engine_of(data_dir: Path) -> Engine:
+    """The database the command used for this data folder (its SQLite file, or PostgreSQL)."""
+    return make_engine(Settings(data_dir=data_dir).resolved_database_url)
+
+
 def counts(data_dir: Path) -> tuple[int, int, int]:
-    engine = make_engine(f"sqlite:///{data_dir / 'atelier.db'}")
+    engine = engine_of(data_dir)
     with Session(engine) as session:
         result = (
             session.exec(select(func.count()).select_from(Atelier)).one(),

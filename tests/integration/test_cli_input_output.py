@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.integration.cli_helpers import EXAMPLE, SLUG, counts, run
 
 ODD_TITLE = "Atelier [voir annexe] sur les [/bold] mobilités [red]"
@@ -80,6 +82,7 @@ def test_yaml_saved_in_windows_1252_is_read(tmp_path: Path) -> None:
     assert "Atelier « Atelier citoyen sur les mobilités dans les territoires ruraux » créé" in out
 
 
+@pytest.mark.sqlite_only
 def test_corrupted_database_file_gets_a_french_line(tmp_path: Path) -> None:
     """A data folder whose atelier.db is not a database: one French line, no traceback."""
     (tmp_path / "atelier.db").write_bytes(b"this is not a database" * 100)

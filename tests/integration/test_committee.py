@@ -15,9 +15,10 @@ from atelier.db import transaction
 from atelier.demo.run import simulate
 from atelier.engine import advance_plain
 from atelier.services.ateliers import get_atelier
+from atelier.services.avis import answer_gate_of
 from atelier.services.people import people_with_role
-from atelier.services.timeline import get_step
-from models.enums import Role, StepStatus
+from atelier.services.timeline import get_step, record_step_done
+from models.enums import GateStatus, Role, StepStatus
 from tests.integration.conftest import World
 from tests.integration.dispatch_helpers import dispatcher_for, drain
 from tests.served import served, snapshot
@@ -36,6 +37,20 @@ def _pass(world: World, days: float = 0) -> None:
     world.clock.set(world.clock.now() + timedelta(days=days))
     advance_plain(world.runtime, world.slug, world.clock.now())
     drain(dispatcher_for(world.runtime))
+
+
+def _answered(world: World) -> None:
+    """The state once the commanditaire approved the answer on time (``test_answer_gate`` goes that
+    way for real): the step done, so the comité's meetings keep their dates."""
+    now = world.clock.now()
+    with transaction(world.runtime.engine) as session:
+        atelier = get_atelier(session=session, slug=world.slug)
+        gate = answer_gate_of(session=session, atelier=atelier)
+        assert gate is not None
+        gate.status, gate.closed_at = GateStatus.APPROVED, now
+        session.add(gate)
+        record_step_done(session=session, atelier=atelier, step_key="reponse_commanditaire", done_at=now,
+                         actor="test", now=now, by_gate=True)  # fmt: skip
 
 
 def _to(message: EmailMessage) -> str:
@@ -115,10 +130,12 @@ def test_citizens_take_the_seats_of_the_comite_and_only_its_members_are_invited_
         back = http.post(links[first[0]], data={"action": "rejoindre"})
         assert back.status_code == 400 and "vous avez quitté le comité de suivi" in html.unescape(back.text)
         assert http.post(links[sixth], data={"action": "rejoindre"}).status_code == 200
-        # The simulated team and commanditaire carry on (the answer approved, steps done) until the
-        # first reminder leaves: the meeting's date holds once the answer is given on time.
-        simulate(world.runtime, world.clock, lambda s, n: advance_plain(world.runtime, s, n),
-                 until=lambda: bool(_about(world, "Rappel : Comité de suivi citoyen n°1")))  # fmt: skip
+        _answered(world)
+        with transaction(world.runtime.engine) as session:
+            atelier = get_atelier(session=session, slug=world.slug)
+            meeting = get_step(session=session, atelier=atelier, key="comite_suivi_1").forecast_start
+        world.clock.set(meeting - timedelta(days=7) + timedelta(minutes=5))
+        _pass(world)
         reminded = {_to(m) for m in _about(world, "Rappel : Comité de suivi citoyen n°1")}
         assert reminded == {*first[1:], sixth}
         public = html.unescape(http.get(f"/public/{world.slug}").text)

@@ -172,7 +172,10 @@ def test_catcher_restart_keeps_earlier_mail(tmp_path: Path) -> None:
             runtime = runtime_for(tmp_path / str(_round), server.bound_port, SimulatedClock(NOW))
             insert_rows(
                 runtime.engine,
-                synthetic_rows(3, first_due=NOW, spread=timedelta(0), settings=runtime.settings),
+                # Keys per round: on PostgreSQL both rounds share one database.
+                synthetic_rows(
+                    3, first_due=NOW, spread=timedelta(0), settings=runtime.settings, prefix=f"s{_round}"
+                ),
             )
             drain(dispatcher_for(runtime))
         finally:

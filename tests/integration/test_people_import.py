@@ -8,9 +8,8 @@ from pathlib import Path
 from openpyxl import Workbook
 from sqlmodel import Session, select
 
-from atelier.db import make_engine
 from models import Person
-from tests.integration.cli_helpers import SLUG, counts, run
+from tests.integration.cli_helpers import SLUG, counts, engine_of, run
 
 FRENCH_ROWS = [
     ("Prénom", "Nom", "Adresse e-mail", "Rôle", "Téléphone"),
@@ -20,7 +19,7 @@ FRENCH_ROWS = [
 
 
 def _names(data_dir: Path) -> list[str]:
-    engine = make_engine(f"sqlite:///{data_dir / 'atelier.db'}")
+    engine = engine_of(data_dir)
     with Session(engine) as session:
         names = sorted(session.exec(select(Person.full_name)).all())
     engine.dispose()

@@ -12,6 +12,8 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from atelier.prefect_runtime import free_port
 
 ATELIER = [sys.executable, "-m", "atelier.cli.main"]
@@ -71,6 +73,7 @@ def _healthy(port: int) -> bool:
         return False
 
 
+@pytest.mark.sqlite_only
 def test_second_engine_is_refused_and_a_killed_engine_leaves_no_prefect_server(tmp_path: Path) -> None:
     """Second serve on one folder: one French line; SIGKILL of the first: its Prefect server dies too."""
     data_dir, port, smtp_port = tmp_path / "data", free_port(), free_port()
