@@ -26,10 +26,19 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 
-# pytest exits 5 when no test ran: that is a failure, not a pass.
+# Every test on SQLite and, side by side, the integration suite on PostgreSQL (a throwaway cluster,
+# tests/postgres.py; its report follows). pytest exits 5 when no test ran: a failure, not a pass.
+TEST_ENV := DO_NOT_TRACK=1 PREFECT_SERVER_ANALYTICS_ENABLED=false
 test: lint
-	DO_NOT_TRACK=1 PREFECT_SERVER_ANALYTICS_ENABLED=false $(BIN)/pytest; \
-	rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests ran"; exit 1; fi; exit $$rc
+	@mkdir -p test-artifacts
+	@$(TEST_ENV) ATELIER_TEST_DATABASE=postgresql $(BIN)/pytest -p no:cacheprovider tests/integration \
+		-m "not browser" > test-artifacts/postgresql.log 2>&1 & pg=$$!; \
+	$(TEST_ENV) $(BIN)/pytest; rc=$$?; \
+	wait $$pg; pgrc=$$?; \
+	echo "=== the integration suite on PostgreSQL (test-artifacts/postgresql.log) ==="; \
+	tail -n 40 test-artifacts/postgresql.log; \
+	if [ $$rc -eq 5 ] || [ $$pgrc -eq 5 ]; then echo "no tests ran"; exit 1; fi; \
+	if [ $$rc -ne 0 ]; then exit $$rc; fi; exit $$pgrc
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
