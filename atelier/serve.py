@@ -23,7 +23,7 @@ from fastapi import FastAPI
 from sqlmodel import col, func, select
 
 from atelier.bootstrap import Runtime
-from atelier.db import transaction
+from atelier.db import held_exclusively, transaction
 from atelier.prefect_runtime import prefect_settings
 from atelier.web.app import create_app
 from models import Atelier, Event
@@ -84,7 +84,9 @@ class EngineWorker:
             with self._lock:
                 self._waiting.discard(slug)
             try:
-                self.advance(slug, self.runtime.clock.now())
+                # On PostgreSQL several engines may run: one atelier is advanced by one at a time.
+                with held_exclusively(self.runtime.engine, f"advance:{slug}"):
+                    self.advance(slug, self.runtime.clock.now())
                 self.runs += 1
             except Exception:
                 # The run is retried at the next trigger or daily check; nothing is lost
