@@ -11,6 +11,7 @@ from atelier.clock import Clock, SystemClock
 from atelier.config import Settings
 from atelier.db import make_engine, migrate
 from atelier.links import LinkSigner
+from atelier.metrics import Metrics
 
 
 @dataclass
@@ -19,6 +20,7 @@ class Runtime:
     engine: Engine
     signer: LinkSigner
     clock: Clock = field(default_factory=SystemClock)
+    metrics: Metrics = field(default_factory=Metrics)
 
 
 def bootstrap(settings: Settings, *, clock: Clock | None = None, run_migrations: bool = True) -> Runtime:

@@ -85,7 +85,10 @@ class EngineWorker:
                 self._waiting.discard(slug)
             try:
                 # On PostgreSQL several engines may run: one atelier is advanced by one at a time.
-                with held_exclusively(self.runtime.engine, f"advance:{slug}"):
+                with (
+                    held_exclusively(self.runtime.engine, f"advance:{slug}"),
+                    self.runtime.metrics.advance_seconds.time(),
+                ):
                     self.advance(slug, self.runtime.clock.now())
                 self.runs += 1
             except Exception:

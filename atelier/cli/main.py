@@ -22,6 +22,7 @@ from atelier.cli.context import (
     parse_paris_datetime,
     terminal,
 )
+from atelier.cli.doctor import doctor_command
 from atelier.cli.engine import demo_command, serve_command
 from atelier.cli.gates import gate_app
 from atelier.cli.people import person_app
@@ -65,6 +66,7 @@ app.command("publier")(publish_record_command)
 app.command("mandat")(mandat_command)
 app.command("demo")(demo_command)
 app.command("serve")(serve_command)
+app.command("doctor")(doctor_command)
 
 
 @app.callback()

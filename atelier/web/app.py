@@ -40,6 +40,7 @@ from atelier.web.evaluation import evaluation_router
 from atelier.web.follow_up import follow_up_router
 from atelier.web.forms import read_form
 from atelier.web.marks import marks_router
+from atelier.web.operations import operations_router
 from atelier.web.public import public_router
 from atelier.web.workspace.accounts import accounts_router
 from atelier.web.workspace.agenda import agenda_router
@@ -179,6 +180,7 @@ def create_app(runtime: Runtime, *, on_change: Trigger | None = None) -> FastAPI
     app.include_router(marks_router(runtime, render))
     app.include_router(evaluation_router(runtime, render))
     app.include_router(committee_router(runtime, render))
+    app.include_router(operations_router(runtime))
 
     @app.get("/sante")
     def health() -> dict[str, str]:

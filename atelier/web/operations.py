@@ -1,0 +1,56 @@
+"""For the operator: ``/sante`` (is this process able to work: the database, the SMTP relay, Prefect,
+and how late the outbox is) and ``/metrics`` (Prometheus). Counts and ages only, nothing personal;
+a reverse proxy may keep them to the internal network."""
+
+from __future__ import annotations
+
+import os
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+from atelier.bootstrap import Runtime
+from atelier.db import transaction
+from atelier.services.health import (
+    OutboxCollector,
+    database_answers,
+    prefect_answers,
+    read_outbox,
+    smtp_answers,
+)
+
+
+def operations_router(runtime: Runtime) -> APIRouter:
+    router = APIRouter()
+    outbox = CollectorRegistry()
+    outbox.register(OutboxCollector(runtime.engine, runtime.clock))
+
+    @router.get("/sante")
+    def health() -> JSONResponse:
+        """200 while the database answers (the process can work), else 503; the rest is detail."""
+        if not database_answers(runtime.engine):
+            return JSONResponse({"status": "down", "database": False}, status_code=503)
+        with transaction(runtime.engine) as session:
+            reading = read_outbox(session=session, now=runtime.clock.now())
+        smtp = smtp_answers(runtime.settings)
+        prefect = prefect_answers(os.environ.get("PREFECT_API_URL"))
+        return JSONResponse(
+            {
+                "status": "ok" if smtp and prefect is not False else "degraded",
+                "database": True,
+                "smtp": smtp,
+                "prefect": prefect,
+                "outbox": reading.by_status,
+                "oldest_due_seconds": round(reading.oldest_due_seconds, 1),
+                "retrying": reading.retrying,
+                "gates_waiting": reading.gates_waiting,
+            }
+        )
+
+    @router.get("/metrics")
+    def metrics() -> Response:
+        body = generate_latest(runtime.metrics.registry) + generate_latest(outbox)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+    return router
