@@ -15,152 +15,26 @@ from sqlmodel import Session, col, select
 from atelier.config import Settings
 from atelier.i18n import long_date
 from atelier.links import LinkSigner
-from atelier.services.ateliers import template_of
 from atelier.services.people import people_with_role
 from atelier.services.timeline import current_timeline
 from models import (
     Atelier,
-    CommitteeSeat,
-    Decision,
-    EvaluationResponse,
-    Gate,
-    GateDocument,
-    GateMember,
-    InvitationAnswer,
-    Membership,
     OutboxMessage,
-    Person,
-    Step,
-    Volunteer,
 )
 from models.enums import OutboxStatus, Role
 from models.types import pk
 from notifications.compose import Recipient, compose, message_id_for, person_recipient
 from notifications.planner import (
-    AtelierSnapshot,
-    GateView,
-    PersonView,
     PlannedMessage,
-    StepView,
     plan_messages,
 )
+from notifications.snapshot import load_snapshot
 
 log = logging.getLogger("atelier.outbox")
 
 # A reminder whose time passed more than this long ago is not queued late (unless its rule
 # catches up): it would only confuse. One-off messages (invitations, requests) still go.
 LATE_GRACE = timedelta(hours=6)
-
-
-def load_snapshot(*, session: Session, atelier: Atelier) -> AtelierSnapshot:
-    atelier_id = pk(atelier)
-    template = template_of(atelier)
-    stage_of = {s.key: s.stage for s in template.steps}
-    people: dict[int, tuple[Person, set[Role]]] = {}
-    rows = session.exec(
-        select(Person, Membership.role)
-        .join(Membership, col(Membership.person_id) == col(Person.id))
-        .where(Membership.atelier_id == atelier_id)
-    ).all()
-    for person, role in rows:
-        people.setdefault(pk(person), (person, set()))[1].add(Role(role))
-    answers = {
-        a.person_id: a.answer
-        for a in session.exec(select(InvitationAnswer).where(InvitationAnswer.atelier_id == atelier_id)).all()
-    }
-    selected = dict(
-        session.exec(
-            select(Volunteer.person_id, Volunteer.selected_at).where(
-                Volunteer.atelier_id == atelier_id, col(Volunteer.person_id).is_not(None)
-            )
-        ).all()
-    )
-    # A seat on the comité de suivi is the role its rules address; who left keeps it, marked, so
-    # that the meetings' invitations they received are cancelled.
-    left_committee = set()
-    for seat in session.exec(select(CommitteeSeat).where(CommitteeSeat.atelier_id == atelier_id)).all():
-        if seat.person_id in people:
-            people[seat.person_id][1].add(Role.FOLLOW_UP_COMMITTEE)
-            if seat.left_at is not None:
-                left_committee.add(seat.person_id)
-    evaluated = set(
-        session.exec(
-            select(EvaluationResponse.person_id).where(EvaluationResponse.atelier_id == atelier_id)
-        ).all()
-    )
-    steps = session.exec(select(Step).where(Step.atelier_id == atelier_id).order_by(col(Step.position))).all()
-    step_by_id = {pk(s): s for s in steps}
-    gates: dict[str, GateView] = {}
-    for gate in session.exec(select(Gate).where(Gate.atelier_id == atelier_id)).all():
-        members = tuple(
-            session.exec(select(GateMember.person_id).where(GateMember.gate_id == pk(gate))).all()
-        )
-        this_round = session.exec(
-            select(Decision).where(Decision.gate_id == pk(gate), Decision.round == gate.round)
-        ).all()
-        decisions = {d.person_id: d.outcome for d in this_round}
-        comments = {d.person_id: d.comment for d in this_round if d.comment}
-        gates[gate.key] = GateView(
-            key=gate.key,
-            name=gate.name,
-            step_key=step_by_id[gate.step_id].key,
-            status=gate.status,
-            round=gate.round,
-            opened_at=gate.opened_at,
-            due_at=gate.due_at,
-            quorum_rule=gate.quorum_rule,
-            quorum_n=gate.quorum_n,
-            member_ids=members,
-            decisions=decisions,
-            comments=comments,
-            closed_at=gate.closed_at,
-            revision_note=gate.revision_note,
-            revised=gate.revised_at is not None,
-            documents=tuple(
-                session.exec(
-                    select(GateDocument.filename)
-                    .where(GateDocument.gate_id == pk(gate), GateDocument.round == gate.round)
-                    .order_by(col(GateDocument.id))
-                ).all()
-            ),
-        )
-    return AtelierSnapshot(
-        id=atelier_id,
-        slug=atelier.slug,
-        template=template,
-        people=tuple(
-            PersonView(
-                pid,
-                person.email,
-                person.full_name,
-                frozenset(roles),
-                answers.get(pid),
-                selected.get(pid),
-                evaluated=pid in evaluated,
-                left_committee=pid in left_committee,
-            )
-            for pid, (person, roles) in sorted(people.items())
-        ),
-        steps={
-            s.key: StepView(
-                s.key,
-                s.name,
-                stage_of.get(s.key, ""),
-                s.kind,
-                s.status,
-                s.forecast_start,
-                s.forecast_end,
-                s.revision,
-                s.actual_end,
-                s.moved_at,
-                s.public_url,
-            )
-            for s in steps
-        },
-        gates=gates,
-        risk=atelier.risk,
-        forecast_avis_at=atelier.forecast_avis_at,
-    )
 
 
 def team_recipients(*, session: Session, atelier: Atelier, settings: Settings) -> list[Recipient]:
