@@ -63,6 +63,16 @@ def answer_gate_approved(world: World) -> None:
         session.add(gate)
 
 
+def answers_published(world: World, tmp_path: Path) -> None:
+    """The avis recorded, an answer to each proposal recorded from a file, approved, published."""
+    assert _record(world, tmp_path)[0] == 0
+    sheet = tmp_path / "reponses.csv"
+    sheet.write_bytes(ANSWERS.encode("cp1252"))
+    assert _cli(world, "avis", "repondre", world.slug, "--fichier", str(sheet))[0] == 0
+    answer_gate_approved(world)
+    assert _cli(world, "avis", "publier-reponses", world.slug)[0] == 0
+
+
 def _rows(world: World) -> tuple[int, int, int]:
     with transaction(world.runtime.engine) as session:
         return tuple(  # type: ignore[return-value]

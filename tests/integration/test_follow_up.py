@@ -16,7 +16,7 @@ from atelier.engine import advance_plain
 from models import FollowUpStop
 from tests.integration.conftest import World
 from tests.integration.dispatch_helpers import dispatcher_for, drain
-from tests.integration.test_avis_record import ANSWERS, _record, answer_gate_approved
+from tests.integration.test_avis_record import ANSWERS, _record, answer_gate_approved, answers_published
 from tests.integration.test_gate_cli_and_serve import _cli
 from tests.served import served
 
@@ -51,12 +51,7 @@ def test_changes_of_a_week_make_one_digest_per_citizen_and_a_stop_holds(world: W
     page changes nothing, its button stops them, and next week's digest skips that citizen."""
     from atelier.web.app import create_app
 
-    assert _record(world, tmp_path)[0] == 0
-    sheet = tmp_path / "reponses.csv"
-    sheet.write_bytes(ANSWERS.encode("cp1252"))
-    assert _cli(world, "avis", "repondre", world.slug, "--fichier", str(sheet))[0] == 0
-    answer_gate_approved(world)
-    assert _cli(world, "avis", "publier-reponses", world.slug)[0] == 0
+    answers_published(world, tmp_path)
     _pass(world, 1)
     code, _, err = _cli(world, "avis", "suivi", world.slug, "1", "--etat", "en cours", "--texte",
                         "Douze intercommunalités retenues pour l'expérimentation.",
@@ -122,12 +117,7 @@ def test_the_team_is_reminded_of_a_proposal_under_study_left_without_news(
     days (once, however many passes), and after a follow-up step the count starts again."""
     from atelier.demo.cast import TEAM
 
-    assert _record(world, tmp_path)[0] == 0
-    sheet = tmp_path / "reponses.csv"
-    sheet.write_bytes(ANSWERS.encode("cp1252"))
-    assert _cli(world, "avis", "repondre", world.slug, "--fichier", str(sheet))[0] == 0
-    answer_gate_approved(world)
-    assert _cli(world, "avis", "publier-reponses", world.slug)[0] == 0
+    answers_published(world, tmp_path)
 
     def reminders() -> list[str]:
         return [

@@ -16,7 +16,7 @@ from sqlmodel import select
 from atelier.db import transaction
 from models import AnswerMark
 from tests.integration.conftest import World
-from tests.integration.test_avis_record import ANSWERS, _record, answer_gate_approved
+from tests.integration.test_avis_record import answers_published
 from tests.integration.test_follow_up import _pass
 from tests.integration.test_gate_cli_and_serve import _cli
 from tests.served import served
@@ -37,12 +37,7 @@ def test_a_citizen_marks_the_answers_and_the_public_record_shows_the_average_onl
     they replace the first ones, and the public page and CSV show the average, not the comment."""
     from atelier.web.app import create_app
 
-    assert _record(world, tmp_path)[0] == 0
-    sheet = tmp_path / "reponses.csv"
-    sheet.write_bytes(ANSWERS.encode("cp1252"))
-    assert _cli(world, "avis", "repondre", world.slug, "--fichier", str(sheet))[0] == 0
-    answer_gate_approved(world)
-    assert _cli(world, "avis", "publier-reponses", world.slug)[0] == 0
+    answers_published(world, tmp_path)
     _pass(world, 0.01)
     _pass(world, 0.01)
     asked = [m for m in world.emails() if "que pensez-vous de la réponse" in m["Subject"]]
@@ -95,12 +90,7 @@ def test_a_mark_counts_for_the_answer_it_was_given_to_and_a_changed_answer_is_ma
     new mark counts."""
     from atelier.web.app import create_app
 
-    assert _record(world, tmp_path)[0] == 0
-    sheet = tmp_path / "reponses.csv"
-    sheet.write_bytes(ANSWERS.encode("cp1252"))
-    assert _cli(world, "avis", "repondre", world.slug, "--fichier", str(sheet))[0] == 0
-    answer_gate_approved(world)
-    assert _cli(world, "avis", "publier-reponses", world.slug)[0] == 0
+    answers_published(world, tmp_path)
     _pass(world, 0.01)
     body = next(m for m in world.emails() if "que pensez-vous de la réponse" in m["Subject"]).get_body(
         ("plain",)

@@ -244,15 +244,9 @@ def test_the_public_record_reads_in_a_browser_without_signing_in(
 ) -> None:
     """With the avis recorded and its answers published, the public page opens with no account,
     each proposal is a titled article, and axe-core finds no violation."""
-    from tests.integration.test_avis_record import ANSWERS, _record, answer_gate_approved
-    from tests.integration.test_gate_cli_and_serve import _cli
+    from tests.integration.test_avis_record import answers_published
 
-    assert _record(world, tmp_path)[0] == 0
-    answers = tmp_path / "reponses.csv"
-    answers.write_bytes(ANSWERS.encode("cp1252"))
-    assert _cli(world, "avis", "repondre", world.slug, "--fichier", str(answers))[0] == 0
-    answer_gate_approved(world)
-    assert _cli(world, "avis", "publier-reponses", world.slug)[0] == 0
+    answers_published(world, tmp_path)
     page.goto(f"{site}/public/{world.slug}")
     expect(page.get_by_role("article", name="Proposition n°2 : Un forfait mobilité rurale")).to_contain_text(
         "non retenue"
