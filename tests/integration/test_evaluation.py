@@ -129,6 +129,7 @@ def test_the_survey_is_asked_once_answered_by_link_and_reminded_only_to_who_has_
         assert sorted(reminded) == sorted(set(citizens + institution) - {citizen})
         public = html.unescape(http.get(f"/public/{world.slug}").text)
         assert f"citoyens : 1 réponse(s) sur {len(citizens)} personne(s) sollicitée(s)" in public
+        assert f"commanditaire et COPIL : 0 réponse(s) sur {len(institution)} personne(s)" in public
         assert "Citoyens — La démarche était-elle pertinente" in public
         assert "Trop peu de temps" not in public
         assert _cli(world, "step", "done", world.slug, "evaluation", "--date",
