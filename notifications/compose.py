@@ -41,6 +41,11 @@ def message_id_for(key: str, settings: Settings) -> str:
     return f"<{digest}@{domain}>"
 
 
+def public_record_url(settings: Settings, slug: str) -> str:
+    """The atelier's public record (``/public/{slug}``), where answers and the mandat are published."""
+    return f"{settings.public_base_url.rstrip('/')}/public/{slug}"
+
+
 def event_uid(atelier: Atelier, step_key: str, settings: Settings) -> str:
     domain = settings.mail_from.rsplit("@", 1)[-1]
     return f"{atelier.slug}.{step_key}@{domain}"
@@ -189,7 +194,7 @@ def compose(
         context["event"] = _event(atelier, step)
         spec = snapshot.template.step(step.key)
         if spec.public_link and not step.public_url:  # published on the atelier's own public record
-            context["event"]["public_url"] = f"{settings.public_base_url.rstrip('/')}/public/{atelier.slug}"
+            context["event"]["public_url"] = public_record_url(settings, atelier.slug)
         context["agenda"] = spec.agenda
         context["handed_over_long"] = long_datetime(step.actual_end or step.end)
         gate_of_step = next((g for g in snapshot.gates.values() if g.step_key == step.key), None)
@@ -216,21 +221,19 @@ def compose(
             for answer in ("confirm", "decline")
         }
         # The mandat is sent with the invitation: the page the team reviewed, kept up to date.
-        public = f"{settings.public_base_url.rstrip('/')}/public/{atelier.slug}"
-        context["links"]["mandat"] = f"{public}/mandat.html"
+        context["links"]["mandat"] = f"{public_record_url(settings, atelier.slug)}/mandat.html"
     if planned.kind in ("evaluation_request", "evaluation_reminder") and recipient.person_id is not None:
         context["links"] = {
             "evaluation": signer.evaluation_url(atelier=atelier.slug, person_id=recipient.person_id, now=now)
         }
     if planned.kind == "meeting_reminder":
-        context["links"] = {"public": f"{settings.public_base_url.rstrip('/')}/public/{atelier.slug}"}
+        context["links"] = {"public": public_record_url(settings, atelier.slug)}
     if planned.kind == "committee_call" and recipient.person_id is not None:
         committee = snapshot.template.follow_up.committee
+        seats, meetings = (committee.seats, committee.meetings) if committee else (0, [])
         context["committee"] = {
-            "seats": committee.seats if committee else 0,
-            "meetings": [
-                _event(atelier, snapshot.steps[k]) for k in (committee.meetings if committee else [])
-            ],
+            "seats": seats,
+            "meetings": [_event(atelier, snapshot.steps[k]) for k in meetings],
         }
         context["links"] = {
             "committee": signer.committee_url(atelier=atelier.slug, person_id=recipient.person_id, now=now)

@@ -26,7 +26,7 @@ from atelier.services.timeline import steps_of
 from models import Atelier, OutboxMessage, Person, ProposalAnswer, ProposalUpdate
 from models.enums import AnswerStatus, GateStatus, Role
 from models.types import pk
-from notifications.compose import Recipient, address_line, message_id_for, privacy_notice
+from notifications.compose import Recipient, address_line, message_id_for, privacy_notice, public_record_url
 from notifications.outbox import team_recipients
 from notifications.rendering import render_message
 
@@ -89,7 +89,7 @@ def _base(atelier: Atelier, settings: Settings, to: Recipient, links: dict[str, 
         "team": {"name": settings.mail_from_name, "email": settings.team_email},
         "privacy": {"text": privacy_notice(settings)},
         "person": {"full_name": to.full_name, "is_copil": Role.COPIL_MEMBER in to.roles},
-        "links": {"public": f"{settings.public_base_url.rstrip('/')}/public/{atelier.slug}", **links},
+        "links": {"public": public_record_url(settings, atelier.slug), **links},
     }
 
 
