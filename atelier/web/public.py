@@ -49,13 +49,18 @@ def mandat_html(mandat: Mandat) -> str:
     return _documents().get_template("public/mandat.html").render(m=mandat)
 
 
+def record_file(record: PublicRecord, name: str, *, base: str = "") -> bytes:
+    """One of the record's own files: index.html, avis.json or reponses.csv."""
+    if name == "index.html":
+        return record_html(record, base=base).encode("utf-8")
+    if name == "avis.json":
+        return json.dumps(record_json(record), ensure_ascii=False, indent=1).encode("utf-8")
+    return answers_csv(record)
+
+
 def record_files(record: PublicRecord, mandat: Mandat, *, base: str = "") -> dict[str, bytes]:
-    return {
-        "index.html": record_html(record, base=base).encode("utf-8"),
-        "avis.json": json.dumps(record_json(record), ensure_ascii=False, indent=1).encode("utf-8"),
-        "reponses.csv": answers_csv(record),
-        "mandat.html": mandat_html(mandat).encode("utf-8"),
-    }
+    files = {name: record_file(record, name, base=base) for name in FILES if name != "mandat.html"}
+    return files | {"mandat.html": mandat_html(mandat).encode("utf-8")}
 
 
 def write_record(record: PublicRecord, mandat: Mandat, out: Path) -> None:
@@ -68,11 +73,18 @@ def public_router(runtime: Runtime) -> APIRouter:
     router = APIRouter(prefix="/public/{slug}")
 
     def respond(slug: str, name: str) -> Response:
+        """Only the file asked for is read and rendered (rendered once the transaction is over)."""
         with transaction(runtime.engine) as session:
             atelier = get_atelier(session=session, slug=slug)
-            record = public_record(session=session, atelier=atelier)
-            mandat = mandat_of(session=session, atelier=atelier, team_email=runtime.settings.team_email)
-        data = record_files(record, mandat, base=f"/public/{slug}/")[name]
+            source: Mandat | PublicRecord = (
+                mandat_of(session=session, atelier=atelier, team_email=runtime.settings.team_email)
+                if name == "mandat.html"
+                else public_record(session=session, atelier=atelier)
+            )
+        if isinstance(source, Mandat):
+            data = mandat_html(source).encode("utf-8")
+        else:
+            data = record_file(source, name, base=f"/public/{slug}/")
         headers = {"Content-Security-Policy": STANDALONE_PAGE_CSP, "Cache-Control": "no-cache"}
         return Response(data, media_type=FILES[name], headers=headers)
 
