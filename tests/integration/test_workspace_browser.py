@@ -254,12 +254,8 @@ def test_the_public_record_reads_in_a_browser_without_signing_in(
     _accessible(page, "compte rendu public")
 
 
-def test_a_citizen_evaluates_the_demarche_in_a_browser_and_the_public_page_counts_it(
-    page: Page, site: str, world: World
-) -> None:
-    """With the restitution done, a citizen's evaluation link opens the survey (each question a named
-    group of radio buttons), their choice is recorded, and the public page counts it; axe-core finds
-    no violation on either page."""
+def _first_citizen_once_done(world: World, step_key: str) -> int:
+    """The state once ``step_key`` is done (not the way there), and the first citizen's id."""
     from atelier.services.ateliers import get_atelier
     from atelier.services.people import people_with_role
     from atelier.services.timeline import get_step
@@ -267,10 +263,19 @@ def test_a_citizen_evaluates_the_demarche_in_a_browser_and_the_public_page_count
 
     with transaction(world.runtime.engine) as session:
         atelier = get_atelier(session=session, slug=world.slug)
-        step = get_step(session=session, atelier=atelier, key="restitution_citoyens")
-        step.status, step.actual_end = StepStatus.DONE, world.clock.now()  # the state, not the way there
+        step = get_step(session=session, atelier=atelier, key=step_key)
+        step.status, step.actual_end = StepStatus.DONE, world.clock.now()
         session.add(step)
-        citizen = people_with_role(session=session, atelier=atelier, role=Role.CITIZEN)[0].id or 0
+        return people_with_role(session=session, atelier=atelier, role=Role.CITIZEN)[0].id or 0
+
+
+def test_a_citizen_evaluates_the_demarche_in_a_browser_and_the_public_page_counts_it(
+    page: Page, site: str, world: World
+) -> None:
+    """With the restitution done, a citizen's evaluation link opens the survey (each question a named
+    group of radio buttons), their choice is recorded, and the public page counts it; axe-core finds
+    no violation on either page."""
+    citizen = _first_citizen_once_done(world, "restitution_citoyens")
     link = world.runtime.signer.evaluation_url(atelier=world.slug, person_id=citizen, now=world.clock.now())
     page.goto(link.replace(world.runtime.settings.public_base_url.rstrip("/"), site))
     relevance = page.get_by_role(
@@ -293,17 +298,7 @@ def test_a_citizen_takes_a_seat_on_the_comite_de_suivi_in_a_browser(
 ) -> None:
     """With the avis handed over, a citizen's link to the comité de suivi shows its meetings in a
     table and takes a seat with one button; axe-core finds no violation."""
-    from atelier.services.ateliers import get_atelier
-    from atelier.services.people import people_with_role
-    from atelier.services.timeline import get_step
-    from models.enums import Role, StepStatus
-
-    with transaction(world.runtime.engine) as session:
-        atelier = get_atelier(session=session, slug=world.slug)
-        step = get_step(session=session, atelier=atelier, key="remise_avis")
-        step.status, step.actual_end = StepStatus.DONE, world.clock.now()  # the state, not the way there
-        session.add(step)
-        citizen = people_with_role(session=session, atelier=atelier, role=Role.CITIZEN)[0].id or 0
+    citizen = _first_citizen_once_done(world, "remise_avis")
     link = world.runtime.signer.committee_url(atelier=world.slug, person_id=citizen, now=world.clock.now())
     page.goto(link.replace(world.runtime.settings.public_base_url.rstrip("/"), site))
     meetings = page.get_by_role("table", name="Les réunions du comité de suivi")
