@@ -47,6 +47,12 @@ class Settings(BaseSettings):
 
     dispatch_interval_seconds: float = 1.0
     dispatch_batch_size: int = 100
+    # What the relay takes, per dispatcher process: messages sent at once (one SMTP connection
+    # each), messages a minute in all, and a minute per recipient domain (unset: no limit). With
+    # several dispatchers, give each its share of the relay's cap.
+    smtp_connections: int = Field(default=1, ge=1, le=64)
+    smtp_rate_per_minute: int | None = Field(default=None, ge=1)
+    smtp_domain_rate_per_minute: int | None = Field(default=None, ge=1)
     # The team is alerted once when no message could be sent for this long, and once at recovery.
     delivery_alert_after_minutes: int = 15
 

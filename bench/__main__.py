@@ -1,4 +1,5 @@
-"""`python -m bench [dispatch|lateness|lifecycle|workspace|lottery ...]`: the benchmarks (all by default)."""
+"""`python -m bench [dispatch|relay|lateness|lifecycle|workspace|lottery ...]`: the benchmarks
+(all by default)."""
 
 from __future__ import annotations
 
@@ -13,16 +14,21 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument(
-        "which", nargs="*", default=["dispatch", "lateness", "lifecycle", "workspace", "lottery"]
+        "which", nargs="*", default=["dispatch", "relay", "lateness", "lifecycle", "workspace", "lottery"]
     )
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--reminders", type=int, default=1_000)
+    parser.add_argument("--relay-messages", type=int, default=800)
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     if "dispatch" in args.which:
         from bench.dispatch import run_dispatch
 
         run_dispatch(args.messages)
+    if "relay" in args.which:
+        from bench.relay import run_relay
+
+        run_relay(args.relay_messages)
     if "lateness" in args.which:
         from bench.dispatch import run_lateness
 

@@ -20,6 +20,7 @@ class CaughtMessage:
     sender: str
     recipients: list[str]
     data: bytes
+    received_at: float = 0.0  # time.monotonic() when the server accepted it
 
 
 @dataclass
@@ -35,6 +36,8 @@ class MailboxHandler:
     delay_seconds: float = 0.0  # a slow server, to catch a dispatcher mid-batch in tests
     unknown_recipients: set[str] = field(default_factory=set)  # answered 550 (no such mailbox)
     messages: list[CaughtMessage] = field(default_factory=list)
+    most_at_once: int = 0  # the most messages this server was receiving at the same time
+    _receiving: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(
@@ -49,10 +52,19 @@ class MailboxHandler:
         if self.refusing:
             return "451 4.3.0 Service temporarily unavailable, try again later"
         if self.delay_seconds:
-            await asyncio.sleep(self.delay_seconds)
+            with self._lock:
+                self._receiving += 1
+                self.most_at_once = max(self.most_at_once, self._receiving)
+            try:
+                await asyncio.sleep(self.delay_seconds)
+            finally:
+                with self._lock:
+                    self._receiving -= 1
         data = envelope.original_content or b""
         with self._lock:
-            self.messages.append(CaughtMessage(envelope.mail_from or "", list(envelope.rcpt_tos), data))
+            self.messages.append(
+                CaughtMessage(envelope.mail_from or "", list(envelope.rcpt_tos), data, time.monotonic())
+            )
             if self.folder is not None:
                 self.folder.mkdir(parents=True, exist_ok=True)
                 _write_eml(self.folder, data, envelope.rcpt_tos[0] if envelope.rcpt_tos else "x")

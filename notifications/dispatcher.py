@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
+from collections import deque
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy.engine import Engine
 
@@ -16,7 +20,15 @@ from atelier.db import transaction
 from models import Atelier, OutboxMessage
 from notifications.mime import build_email, envelope_recipients, serialise
 from notifications.outage import note_failure, note_given_up, note_success
-from notifications.outbox import claim_due, mark_failed_attempt, mark_sent, queue_team_alert, renew_claims
+from notifications.outbox import (
+    claim_due,
+    mark_failed_attempt,
+    mark_sent,
+    queue_team_alert,
+    release_claims,
+    renew_claims,
+)
+from notifications.pacing import SendPacing, recipient_domain
 from notifications.transport import MailTransport, PermanentFailure
 
 log = logging.getLogger("atelier.dispatcher")
@@ -49,6 +61,15 @@ class DispatchStats:
     lost: int = 0  # re-claimed by another dispatcher before we could send it
 
 
+@dataclass
+class _Claimed:
+    """One batch: the rows not taken by a sender yet, those still ours, when we last renewed."""
+
+    queued: deque[OutboxMessage]
+    ours: AbstractSet[int | None]
+    renewed_at: datetime
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -69,10 +90,25 @@ class Dispatcher:
         # Whether delivery may be marked as failing (by us or another dispatcher): checked at the
         # first success of each drain, so that a healthy run costs no extra write per message.
         self._may_be_failing = True
+        self._stopping = False
+        self.pacing = SendPacing(
+            per_minute=settings.smtp_rate_per_minute,
+            per_domain_per_minute=settings.smtp_domain_rate_per_minute,
+        )
+
+    def stop(self) -> None:
+        """Finish the messages in flight, send no other (SIGTERM): the rest is handed back."""
+        self._stopping = True
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
 
     async def drain_once(self) -> DispatchStats:
-        """Claim one batch of due messages and try each once."""
+        """Claim one batch of due messages and try each once, ``smtp_connections`` at a time."""
         stats = DispatchStats()
+        if self._stopping:
+            return stats
         now = self.clock.now()
         batch = claim_due(
             engine=self.engine,
@@ -82,22 +118,42 @@ class Dispatcher:
             lease=self.lease,
         )
         stats.claimed = len(batch)
+        claimed = _Claimed(deque(batch), {row.id for row in batch}, now)
+
+        async def sender() -> None:
+            while not self._stopping and (row := self._next(claimed, stats)) is not None:
+                await self._send_one(row, stats)
+
+        await asyncio.gather(*(sender() for _ in range(min(self.settings.smtp_connections, len(batch)))))
+        if claimed.queued:  # stopped: what we claimed and did not send goes back at once
+            ids = [r.id for r in claimed.queued if r.id is not None]
+            release_claims(engine=self.engine, message_ids=ids, worker=self.worker)
+        return stats
+
+    def _next(self, claimed: _Claimed, stats: DispatchStats) -> OutboxMessage | None:
         # A slow relay can make a batch outlast the lease: the rest of the batch is renewed each
         # third of the lease, so no row is re-claimed by another dispatcher while still queued
         # here (safe while one send lasts under two thirds of the lease: the SMTP timeout is 30 s).
-        ours = {row.id for row in batch}
-        renewed_at = now
-        for index, row in enumerate(batch):
-            now = self.clock.now()
-            if now - renewed_at >= self.lease / 3:
-                ids = [r.id for r in batch[index:] if r.id is not None]
-                ours = set(renew_claims(engine=self.engine, message_ids=ids, worker=self.worker, now=now))
-                renewed_at = now
-            if row.id not in ours:
-                stats.lost += 1
-                continue
-            await self._send_one(row, stats)
-        return stats
+        now = self.clock.now()
+        if now - claimed.renewed_at >= self.lease / 3:
+            ids = [r.id for r in claimed.queued if r.id is not None]
+            claimed.ours = renew_claims(engine=self.engine, message_ids=ids, worker=self.worker, now=now)
+            claimed.renewed_at = now
+        while claimed.queued:
+            row = self._pick(claimed.queued)
+            if row.id in claimed.ours:
+                return row
+            stats.lost += 1
+        return None
+
+    def _pick(self, queued: deque[OutboxMessage]) -> OutboxMessage:
+        """The next message, passing over those whose domain must wait while another's need not."""
+        if self.pacing.per_domain_per_minute:
+            for row in queued:
+                if self.pacing.ready(recipient_domain(envelope_recipients(row))):
+                    queued.remove(row)
+                    return row
+        return queued.popleft()
 
     async def drain(self, *, max_batches: int = 1000) -> DispatchStats:
         """Send everything due now (bounded), batch after batch."""
@@ -110,7 +166,7 @@ class Dispatcher:
             total.failed_attempts += stats.failed_attempts
             total.given_up += stats.given_up
             total.lost += stats.lost
-            if stats.claimed == 0 or stats.sent == 0:
+            if stats.claimed == 0 or stats.sent == 0 or self._stopping:
                 break
         return total
 
@@ -119,14 +175,17 @@ class Dispatcher:
             raise RuntimeError("claimed outbox row without id")
         now = self.clock.now()
         try:
-            message = build_email(row, settings=self.settings, now=now)
-            data = serialise(message)
+            # Off the event loop, as the commit below: while one message is built, the other
+            # connections' replies are still read at once (a relay's latency is per round trip).
+            data = await asyncio.to_thread(self._build, row, now)
         except (ValueError, TypeError) as error:
             # The message itself cannot be built: no retry will change that.
             self._give_up(row, f"message could not be built: {type(error).__name__}", stats)
             return
         try:
-            await self.transport.send(self.settings.mail_from, envelope_recipients(row), data)
+            recipients = envelope_recipients(row)
+            pace = partial(self.pacing.wait, recipient_domain(recipients)) if self.pacing.limited else None
+            await self.transport.send(self.settings.mail_from, recipients, data, pace=pace)
         except PermanentFailure as error:
             self._give_up(row, str(error), stats)
             return
@@ -152,11 +211,16 @@ class Dispatcher:
             stats.failed_attempts += 1
             return
         # Committed right after the server accepted it: a crash re-sends at most this one.
-        mark_sent(engine=self.engine, message_id=row.id, worker=self.worker, now=self.clock.now())
+        await asyncio.to_thread(
+            mark_sent, engine=self.engine, message_id=row.id, worker=self.worker, now=self.clock.now()
+        )
         stats.sent += 1
         if self._may_be_failing:
             note_success(engine=self.engine, settings=self.settings, now=self.clock.now())
             self._may_be_failing = False
+
+    def _build(self, row: OutboxMessage, now: datetime) -> bytes:
+        return serialise(build_email(row, settings=self.settings, now=now))
 
     def _give_up(self, row: OutboxMessage, error: str, stats: DispatchStats) -> None:
         now = self.clock.now()

@@ -228,6 +228,26 @@ def renew_claims(*, engine: Engine, message_ids: list[int], worker: str, now: da
     return {row[0] for row in rows}
 
 
+def release_claims(*, engine: Engine, message_ids: list[int], worker: str) -> None:
+    """Hand back rows we claimed and will not send (a dispatcher stopping): another takes them now,
+    without waiting for our lease to run out."""
+    if not message_ids:
+        return
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    with engine.begin() as connection:
+        connection.execute(
+            update(table)
+            .where(
+                and_(
+                    table.c.id.in_(message_ids),
+                    table.c.claimed_by == worker,
+                    table.c.status == OutboxStatus.PENDING.name,
+                )
+            )
+            .values(claimed_at=None, claimed_by=None)
+        )
+
+
 def mark_sent(*, engine: Engine, message_id: int, worker: str, now: datetime) -> bool:
     """Record a message as sent; False (and a warning) if our claim was lost while it was sending."""
     table = OutboxMessage.__table__  # type: ignore[attr-defined]

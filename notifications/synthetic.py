@@ -23,8 +23,10 @@ def synthetic_rows(
     settings: Settings,
     with_ics: bool = True,
     prefix: str = "s",
+    domains: tuple[str, ...] = ("example.org",),
 ) -> list[dict[str, object]]:
-    """``count`` rows due evenly over ``spread`` from ``first_due``, as column dictionaries."""
+    """``count`` rows due evenly over ``spread`` from ``first_due``, as column dictionaries; the
+    recipients' domains take turns in ``domains``."""
     context = {
         "atelier": {"title": "Atelier de test", "commanditaire": "Ministère", "slug": "test"},
         "team": {"name": settings.mail_from_name, "email": settings.team_email},
@@ -62,7 +64,7 @@ def synthetic_rows(
                 "key": key,
                 "kind": "synthetic",
                 "person_id": None,
-                "recipient": f"personne{index}@example.org",
+                "recipient": f"personne{index}@{domains[index % len(domains)]}",
                 "subject": f"{rendered.subject} #{index}",
                 "body_text": rendered.text,
                 "body_html": rendered.html,

@@ -1,8 +1,10 @@
-"""Sending over SMTP with one persistent aiosmtplib connection."""
+"""Sending over SMTP with persistent aiosmtplib connections (several when the dispatcher sends
+several messages at once)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 import aiosmtplib
@@ -12,12 +14,17 @@ from atelier.config import Settings
 log = logging.getLogger("atelier.smtp")
 
 
+Pacer = Callable[[], Awaitable[None]]
+
+
 class PermanentFailure(Exception):
     """The server refused this message for good (5xx for its recipient, or an address it cannot take)."""
 
 
 class MailTransport(Protocol):
-    async def send(self, sender: str, recipients: list[str], data: bytes) -> None: ...
+    async def send(
+        self, sender: str, recipients: list[str], data: bytes, *, pace: Pacer | None = None
+    ) -> None: ...
 
     async def close(self) -> None: ...
 
@@ -38,7 +45,9 @@ def needs_smtputf8(addresses: list[str]) -> bool:
 
 
 class SmtpTransport:
-    """Keeps one connection open across messages; after any failure the next message reconnects.
+    """Keeps its connections open across messages, one per message in flight (up to the
+    dispatcher's ``smtp_connections``); a connection that failed is dropped, the next message opens
+    another.
 
     A failure in the middle of a transaction (after MAIL FROM) would otherwise leave the session
     half-open, and the next message would be refused with "503 nested MAIL command".
@@ -46,11 +55,9 @@ class SmtpTransport:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._client: aiosmtplib.SMTP | None = None
+        self._idle: list[aiosmtplib.SMTP] = []
 
-    async def _connected(self) -> aiosmtplib.SMTP:
-        if self._client is not None and self._client.is_connected:
-            return self._client
+    async def _connect(self) -> aiosmtplib.SMTP:
         s = self._settings
         client = aiosmtplib.SMTP(
             hostname=s.smtp_host,
@@ -64,13 +71,26 @@ class SmtpTransport:
         await client.ehlo()  # the extensions (SMTPUTF8) are known before the first message
         if s.smtp_username and s.smtp_password:
             await client.login(s.smtp_username, s.smtp_password)
-        self._client = client
         return client
 
-    async def send(self, sender: str, recipients: list[str], data: bytes) -> None:
+    async def _checkout(self) -> aiosmtplib.SMTP:
+        while self._idle:
+            client = self._idle.pop()
+            if client.is_connected:
+                return client
+        return await self._connect()
+
+    async def send(
+        self, sender: str, recipients: list[str], data: bytes, *, pace: Pacer | None = None
+    ) -> None:
+        """Send one message; ``pace`` is awaited once the connection is open, right before the SMTP
+        transaction, so that the relay's limits count transactions, not connection set-ups."""
         recipients = [ascii_envelope_address(r) for r in recipients]
+        client: aiosmtplib.SMTP | None = None
         try:
-            client = await self._connected()
+            client = await self._checkout()
+            if pace is not None:
+                await pace()
             options: list[str] = []
             if needs_smtputf8([sender, *recipients]):
                 if not client.supports_extension("smtputf8"):
@@ -78,21 +98,29 @@ class SmtpTransport:
                 options = ["SMTPUTF8"]
             await client.sendmail(sender, recipients, data, mail_options=options)
         except PermanentFailure:
+            if client is not None:
+                self._idle.append(client)  # refused before MAIL FROM: the session is clean
             raise
         except aiosmtplib.SMTPRecipientsRefused as error:
-            await self.close()
+            await _quit(client)
             codes = [getattr(r, "code", 0) for r in error.recipients]
             if codes and all(code >= 500 for code in codes):
                 raise PermanentFailure(f"recipients refused: {codes}") from error
             raise
         except Exception:
-            await self.close()
+            await _quit(client)
             raise
+        self._idle.append(client)
 
     async def close(self) -> None:
-        client, self._client = self._client, None
-        if client is not None and client.is_connected:
-            try:
-                await client.quit()
-            except (aiosmtplib.SMTPException, OSError):
-                client.close()
+        idle, self._idle = self._idle, []
+        for client in idle:
+            await _quit(client)
+
+
+async def _quit(client: aiosmtplib.SMTP | None) -> None:
+    if client is not None and client.is_connected:
+        try:
+            await client.quit()
+        except (aiosmtplib.SMTPException, OSError):
+            client.close()
