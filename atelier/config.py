@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -44,6 +45,10 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     secret_key: str | None = Field(default=None, description="signs decision links")
     link_max_age_days: int = 21
+
+    # Log lines: "text" or "json" (one object a line, for a log collector); level as logging's.
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
 
     dispatch_interval_seconds: float = 1.0
     dispatch_batch_size: int = 100

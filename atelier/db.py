@@ -61,7 +61,10 @@ def alembic_config(engine: Engine) -> Config:
 def migrate(engine: Engine) -> None:
     """Bring the schema to the latest migration (idempotent); unusable databases get a French error."""
     try:
-        command.upgrade(alembic_config(engine), "head")
+        # Processes starting together on PostgreSQL (web, engines, dispatchers) migrate one at a
+        # time; the later ones find the schema at head and do nothing.
+        with held_exclusively(engine, "migrate"):
+            command.upgrade(alembic_config(engine), "head")
     except (DatabaseError, OperationalError, sqlite3.DatabaseError) as error:
         raise AtelierError(_database_problem(engine, error), f"database unusable: {error}") from None
 

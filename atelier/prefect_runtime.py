@@ -213,17 +213,19 @@ def prefect_client(api_url: str, *, home: Path | None = None) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def prefect_session(data_dir: Path, *, ui: bool = False) -> Iterator[str]:
-    """The embedded default: the server PREFECT_API_URL names, or a local one we start and stop."""
+def prefect_session(data_dir: Path, *, ui: bool = False, home: Path | None = None) -> Iterator[str]:
+    """The embedded default: the server PREFECT_API_URL names, or a local one we start and stop
+    (its files in ``home``, by default the data folder's ``prefect``)."""
     external = os.environ.get("PREFECT_API_URL")
     if external:
         with prefect_client(external):
             yield external
         return
-    server = LocalPrefectServer(data_dir / "prefect", ui=ui)
+    home = home or data_dir / "prefect"
+    server = LocalPrefectServer(home, ui=ui)
     api_url = server.start()
     try:
-        with prefect_client(api_url, home=data_dir / "prefect"):
+        with prefect_client(api_url, home=home):
             yield api_url
     finally:
         server.stop()

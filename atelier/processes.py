@@ -42,7 +42,8 @@ class DataFolderLock:
             owner = handle.read().strip()
             handle.close()
             raise AtelierError(
-                f"un moteur (atelier serve) fonctionne déjà sur le dossier de données {self.path.parent}"
+                "un moteur (atelier serve ou atelier engine) fonctionne déjà sur le dossier de données "
+                f"{self.path.parent}"
                 + (f" (processus {owner})" if owner else "")
                 + " : arrêtez-le d'abord, ou utilisez un autre dossier (--data-dir)",
                 "engine already running on this data folder",

@@ -1,8 +1,11 @@
-"""`atelier serve`: the web page for links, the ticker, and the engine worker, in one process.
+"""The processes: `atelier serve` runs the web app, the engine and the dispatcher in one process;
+`atelier web`, `atelier engine` and `atelier dispatch` run one part each (several of each on
+PostgreSQL).
 
-- APScheduler is the clockwork: an interval job wakes the dispatcher every second (in-memory
-  job store, coalesce, no misfire drop), a cron job runs the daily timeline check at 07:00
-  Paris. Reminders are never APScheduler jobs: they are outbox rows (see RESEARCH.md).
+- The dispatcher wakes every second (``dispatch_interval_seconds``). Reminders are never
+  scheduler jobs: they are outbox rows (see RESEARCH.md).
+- APScheduler is the engine's clockwork: a cron job runs the daily timeline check at 07:00 Paris
+  (coalesced, no misfire drop), an interval job watches the event log for what others recorded.
 - The engine worker runs lifecycle flows one at a time (serialised), when a decision or an
   answer is recorded, at the daily check, and once at start-up for every atelier, so that
   what was recorded while the engine was down takes effect when it comes back.
@@ -11,8 +14,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
+import signal
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -97,12 +102,9 @@ class EngineWorker:
                 log.exception("advancing %s failed", slug)
 
 
-# Events after which an atelier may advance: recorded by the web page, the CLI, or the demo.
-TRIGGERING_EVENTS = ("gate_decision", "step_done", "invitation_answer", "person_added", "event_cancelled")
-
-
 class EventWatcher:
-    """Triggers the engine for ateliers with new triggering events (e.g. recorded from the CLI)."""
+    """Triggers the engine for ateliers where someone recorded something (the web app of another
+    process, the CLI): any event not written by the engine itself."""
 
     def __init__(self, runtime: Runtime, worker: EngineWorker) -> None:
         self.runtime = runtime
@@ -116,60 +118,121 @@ class EventWatcher:
     def check(self) -> list[str]:
         with transaction(self.runtime.engine) as session:
             rows = session.exec(
-                select(Event.id, Atelier.slug)
+                select(Event.id, Event.actor, Atelier.slug)
                 .join(Atelier, col(Atelier.id) == col(Event.atelier_id))
-                .where(col(Event.id) > self.last_seen, col(Event.kind).in_(TRIGGERING_EVENTS))
+                .where(col(Event.id) > self.last_seen)
             ).all()
-        slugs = sorted({slug for _id, slug in rows})
         if rows:
-            self.last_seen = max(event_id for event_id, _slug in rows if event_id is not None)
+            self.last_seen = max(event_id for event_id, _actor, _slug in rows if event_id is not None)
+        slugs = sorted({slug for _id, actor, slug in rows if actor != "engine"})
         for slug in slugs:
             self.worker.trigger(slug)
         return slugs
 
 
-def build_app(runtime: Runtime, worker: EngineWorker, *, daily_hour: int = 7) -> FastAPI:
-    """The web app with the ticker and the engine worker tied to its lifespan."""
-    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+class EngineRole:
+    """`atelier engine`: the daily check (07:00 Paris), the watcher of what others recorded, and the
+    worker that advances ateliers; on start, every atelier once, to catch up with the time it was down."""
 
-    dispatcher = Dispatcher(
-        engine=runtime.engine,
-        transport=SmtpTransport(runtime.settings),
-        clock=runtime.clock,
-        settings=runtime.settings,
-    )
-    dispatch_lock = asyncio.Lock()
-    watcher = EventWatcher(runtime, worker)
+    def __init__(
+        self, runtime: Runtime, worker: EngineWorker, *, daily_hour: int = 7, watch_seconds: float = 2.0
+    ) -> None:
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-    async def dispatch_tick() -> None:
-        if dispatch_lock.locked():
-            return
-        async with dispatch_lock:
-            await dispatcher.drain()
+        self.worker = worker
+        self.watcher = EventWatcher(runtime, worker)
+        self.scheduler = AsyncIOScheduler(timezone="Europe/Paris")
+        job_defaults: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
+        self.scheduler.add_job(worker.trigger_all, "cron", hour=daily_hour, id="daily-check", **job_defaults)
+        self.scheduler.add_job(
+            self.watcher.check, "interval", seconds=watch_seconds, id="event-watcher", **job_defaults
+        )
+
+    def start(self) -> None:
+        """Within a running event loop (APScheduler's asyncio scheduler)."""
+        self.scheduler.start()
+        self.worker.start()
+        self.worker.trigger_all()
+
+    def stop(self) -> None:
+        """The advance under way finishes (the worker is joined), nothing new begins."""
+        self.scheduler.shutdown(wait=False)
+        self.worker.stop()
+
+
+class DispatchRole:
+    """`atelier dispatch`: sends what is due, every ``dispatch_interval_seconds``, until stopped."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.interval = runtime.settings.dispatch_interval_seconds
+        self.dispatcher = Dispatcher(
+            engine=runtime.engine,
+            transport=SmtpTransport(runtime.settings),
+            clock=runtime.clock,
+            settings=runtime.settings,
+        )
+        self._stopped = asyncio.Event()
+
+    async def run(self) -> None:
+        try:
+            while not self.dispatcher.stopping:
+                try:
+                    await self.dispatcher.drain()
+                except Exception:
+                    # The database may be away for a moment: what was claimed comes back after
+                    # its lease; the next round tries again.
+                    log.exception("dispatch round failed")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopped.wait(), self.interval)
+        finally:
+            await self.dispatcher.transport.close()
+
+    def stop(self) -> None:
+        """Finish the messages in flight, hand back the rest of the batch, then return from run()."""
+        self.dispatcher.stop()
+        self._stopped.set()
+
+
+async def run_until_signalled(
+    *, engine: EngineRole | None = None, dispatch: DispatchRole | None = None
+) -> None:
+    """Run the given roles until SIGTERM or SIGINT, then stop them cleanly (systemd stops with SIGTERM)."""
+    loop = asyncio.get_running_loop()
+    signalled = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, signalled.set)
+    sending = asyncio.create_task(dispatch.run()) if dispatch is not None else None
+    if engine is not None:
+        engine.start()
+    await signalled.wait()
+    log.info("stopping on signal")
+    if dispatch is not None and sending is not None:
+        dispatch.stop()
+        await sending
+    if engine is not None:
+        await asyncio.to_thread(engine.stop)
+
+
+def build_app(runtime: Runtime, worker: EngineWorker | None, *, daily_hour: int = 7) -> FastAPI:
+    """The web app; for `atelier serve` (a worker given) with the engine and the dispatcher in its
+    lifespan, for `atelier web` (none) alone: the engines see its changes through the event log."""
+    engine = EngineRole(runtime, worker, daily_hour=daily_hour) if worker is not None else None
+    dispatch = DispatchRole(runtime) if worker is not None else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        scheduler = AsyncIOScheduler(timezone="Europe/Paris")
-        job_defaults: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
-        scheduler.add_job(
-            dispatch_tick,
-            "interval",
-            seconds=runtime.settings.dispatch_interval_seconds,
-            id="dispatcher",
-            **job_defaults,
-        )
-        scheduler.add_job(worker.trigger_all, "cron", hour=daily_hour, id="daily-check", **job_defaults)
-        scheduler.add_job(watcher.check, "interval", seconds=5, id="event-watcher", **job_defaults)
-        scheduler.start()
-        worker.start()
-        worker.trigger_all()  # catch up with what happened while the engine was down
+        sending = asyncio.create_task(dispatch.run()) if dispatch is not None else None
+        if engine is not None:
+            engine.start()
         try:
             yield
         finally:
-            scheduler.shutdown(wait=False)
-            worker.stop()
-            await dispatcher.transport.close()
+            if dispatch is not None and sending is not None:
+                dispatch.stop()
+                await sending
+            if engine is not None:
+                await asyncio.to_thread(engine.stop)
 
-    app = create_app(runtime, on_change=worker.trigger)
+    app = create_app(runtime, on_change=worker.trigger if worker is not None else None)
     app.router.lifespan_context = lifespan
     return app

@@ -88,11 +88,13 @@ def _serve(settings: Settings, *, host: str, port: int, catcher: bool) -> None:
     import uvicorn
 
     from atelier.bootstrap import bootstrap, install
+    from atelier.logs import reroute_library_loggers
     from atelier.prefect_runtime import prefect_session
     from atelier.serve import EngineWorker, build_app
     from flows.lifecycle import advance_atelier
     from notifications.catcher import MailboxHandler, MailCatcher
 
+    reroute_library_loggers()
     mail_catcher = None
     if catcher:
         mail_catcher = MailCatcher(

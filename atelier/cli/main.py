@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,12 +26,14 @@ from atelier.cli.engine import demo_command, serve_command
 from atelier.cli.gates import gate_app
 from atelier.cli.people import person_app
 from atelier.cli.recruitment import panel_app
+from atelier.cli.roles import dispatch_command, engine_command, web_command
 from atelier.cli.views import WIDE_LAYOUT_MIN_COLUMNS, date_notes, print_timeline
 from atelier.clock import PARIS, SimulatedClock
 from atelier.config import Settings
 from atelier.db import transaction
 from atelier.errors import AtelierError
 from atelier.i18n import long_datetime, short_date
+from atelier.logs import configure_logging
 from atelier.planning.template import builtin_templates, get_template
 from atelier.planning.timeline import RISK_LABELS, Risk, Timeline
 from atelier.services.ateliers import AtelierCreate, create_atelier, get_atelier, list_ateliers
@@ -66,6 +67,9 @@ app.command("publier")(publish_record_command)
 app.command("mandat")(mandat_command)
 app.command("demo")(demo_command)
 app.command("serve")(serve_command)
+app.command("web")(web_command)
+app.command("engine")(engine_command)
+app.command("dispatch")(dispatch_command)
 app.command("doctor")(doctor_command)
 
 
@@ -85,13 +89,16 @@ def main(
         typer.Option("--now", help="Horloge simulée (AAAA-MM-JJTHH:MM, heure de Paris).", hidden=True),
     ] = None,
 ) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING)
     overrides: dict[str, Any] = {}
     if data_dir is not None:
         overrides["data_dir"] = data_dir
     if database_url is not None:
         overrides["database_url"] = database_url
     app_ctx = AppContext(settings=Settings(**overrides))
+    settings = app_ctx.settings
+    configure_logging(
+        level="INFO" if verbose else settings.log_level, json_lines=settings.log_format == "json"
+    )
     if now is not None:
         app_ctx.clock = SimulatedClock(parse_now(now))
     ctx.obj = app_ctx

@@ -89,7 +89,9 @@ def test_second_engine_is_refused_and_a_killed_engine_leaves_no_prefect_server(t
             env={**_env(), "ATELIER_SMTP_PORT": str(free_port())},
         )
         assert second.returncode == 1
-        assert second.stderr.startswith("Erreur : un moteur (atelier serve) fonctionne déjà")
+        assert second.stderr.startswith(
+            "Erreur : un moteur (atelier serve ou atelier engine) fonctionne déjà"
+        )
         assert second.stderr.count("\n") == 1
         prefect_pid = int((data_dir / "prefect" / "server.pid").read_text())
         assert _alive(prefect_pid)
