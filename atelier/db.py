@@ -87,17 +87,22 @@ def transaction(engine: Engine) -> Iterator[Session]:
 
 
 @contextmanager
-def held_exclusively(engine: Engine, name: str) -> Iterator[None]:
+def held_exclusively(engine: Engine, name: str, *, wait: bool = True) -> Iterator[bool]:
     """While the block runs, no other process on the same PostgreSQL database is inside a block
-    for ``name``: a session advisory lock, waited for, released at the end (or when the process
-    dies). On SQLite there is nothing to do: one engine runs per data folder (``processes.py``)."""
+    for ``name``: a session advisory lock, released at the end (or when the process dies). Waited
+    for, or with ``wait=False`` tried once: the block gets False when another holds it. On SQLite
+    there is nothing to do (True): one engine runs per data folder (``processes.py``)."""
     if engine.dialect.name != "postgresql":
-        yield
+        yield True
         return
     key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+        if wait:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+        elif not connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar_one():
+            yield False
+            return
         try:
-            yield
+            yield True
         finally:
             connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})

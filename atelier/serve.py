@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import queue
+import random
 import signal
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -25,6 +26,8 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
 from sqlmodel import col, func, select
 
 from atelier.bootstrap import Runtime
@@ -41,33 +44,48 @@ Advance = Callable[[str, datetime], object]
 
 
 class EngineWorker:
-    """A thread that advances ateliers one at a time; a slug already waiting is not queued twice."""
+    """A thread that advances ateliers one at a time; a slug already waiting is not queued twice.
+
+    A change (``trigger``) is always advanced. The daily check and the catch-up at start
+    (``trigger_all``) are shared between engines: an atelier another engine is advancing, or
+    advanced since the check began, is passed over, and each engine goes through the ateliers in
+    its own random order, so that three engines do a third of the work each.
+    """
 
     def __init__(self, runtime: Runtime, advance: Advance, *, api_url: str | None = None) -> None:
         self.runtime = runtime
         self.advance = advance
         self.api_url = api_url
         self._queue: queue.Queue[str | None] = queue.Queue()
-        self._waiting: set[str] = set()
+        # slug -> None (a change: advance), or the check's start (skip if advanced since)
+        self._waiting: dict[str, datetime | None] = {}
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="atelier-engine", daemon=True)
         self.runs = 0
+        self.passed_over = 0
 
     def start(self) -> None:
         self._thread.start()
 
     def trigger(self, slug: str) -> None:
-        with self._lock:
-            if slug in self._waiting:
-                return
-            self._waiting.add(slug)
-        self._queue.put(slug)
+        self._enqueue(slug, None)
 
     def trigger_all(self) -> None:
+        since = self.runtime.clock.now()
         with transaction(self.runtime.engine) as session:
             slugs = list(session.exec(select(Atelier.slug).where(Atelier.completed_at == None)).all())  # noqa: E711
+        random.shuffle(slugs)  # not a secret: engines merely start at different places
         for slug in slugs:
-            self.trigger(slug)
+            self._enqueue(slug, since)
+
+    def _enqueue(self, slug: str, unless_advanced_since: datetime | None) -> None:
+        with self._lock:
+            if slug in self._waiting:
+                if unless_advanced_since is None:
+                    self._waiting[slug] = None  # a change while the check waits: advance for sure
+                return
+            self._waiting[slug] = unless_advanced_since
+        self._queue.put(slug)
 
     def stop(self, timeout: float = 30.0) -> None:
         self._queue.put(None)
@@ -87,19 +105,34 @@ class EngineWorker:
     def _loop(self) -> None:
         while (slug := self._queue.get()) is not None:
             with self._lock:
-                self._waiting.discard(slug)
+                since = self._waiting.pop(slug, None)
             try:
-                # On PostgreSQL several engines may run: one atelier is advanced by one at a time.
-                with (
-                    held_exclusively(self.runtime.engine, f"advance:{slug}"),
-                    self.runtime.metrics.advance_seconds.time(),
-                ):
-                    self.advance(slug, self.runtime.clock.now())
-                self.runs += 1
+                self._advance(slug, since)
             except Exception:
                 # The run is retried at the next trigger or daily check; nothing is lost
                 # because the database, not the run, holds the state.
                 log.exception("advancing %s failed", slug)
+
+    def _advance(self, slug: str, since: datetime | None) -> None:
+        engine = self.runtime.engine
+        # On PostgreSQL several engines may run: one atelier is advanced by one at a time. A change
+        # waits for the other engine to finish; a check leaves it to the engine already at it.
+        with held_exclusively(engine, f"advance:{slug}", wait=since is None) as ours:
+            if not ours or (since is not None and _advanced_since(engine, slug, since)):
+                self.passed_over += 1
+                return
+            with self.runtime.metrics.advance_seconds.time():
+                self.advance(slug, self.runtime.clock.now())
+            done_at = self.runtime.clock.now()
+            with transaction(engine) as session:
+                session.execute(update(Atelier).where(col(Atelier.slug) == slug).values(advanced_at=done_at))
+        self.runs += 1
+
+
+def _advanced_since(engine: Engine, slug: str, since: datetime) -> bool:
+    with transaction(engine) as session:
+        advanced = session.exec(select(Atelier.advanced_at).where(Atelier.slug == slug)).first()
+    return advanced is not None and advanced >= since
 
 
 class EventWatcher:

@@ -1,5 +1,5 @@
-"""`python -m bench [dispatch|relay|lateness|lifecycle|workspace|lottery ...]`: the benchmarks
-(all by default)."""
+"""`python -m bench [dispatch|relay|engines|lateness|lifecycle|workspace|lottery ...]`: the
+benchmarks (all by default)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,14 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument(
-        "which", nargs="*", default=["dispatch", "relay", "lateness", "lifecycle", "workspace", "lottery"]
+        "which",
+        nargs="*",
+        default=["dispatch", "relay", "engines", "lateness", "lifecycle", "workspace", "lottery"],
     )
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--reminders", type=int, default=1_000)
     parser.add_argument("--relay-messages", type=int, default=800)
+    parser.add_argument("--ateliers", type=int, default=200)
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     if "dispatch" in args.which:
@@ -29,6 +32,10 @@ def main() -> None:
         from bench.relay import run_relay
 
         run_relay(args.relay_messages)
+    if "engines" in args.which:
+        from bench.engines import run_engines
+
+        run_engines(args.ateliers)
     if "lateness" in args.which:
         from bench.dispatch import run_lateness
 

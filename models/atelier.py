@@ -39,6 +39,8 @@ class Atelier(AtelierBase, table=True):
     # Where the engine last left this atelier (for the dashboard and the flows' names).
     current_stage_key: str | None = None
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When an engine last advanced it: the daily check skips what another engine just did.
+    advanced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Last assessment of the timeline, so that a change of risk is noticed once.
     risk: str = "on_track"
     forecast_avis_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

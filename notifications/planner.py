@@ -121,6 +121,12 @@ def _left_out(person: PersonView, rule: MessageRule) -> bool:
     return person.left_committee and not (person.roles & set(rule.audience)) - {Role.FOLLOW_UP_COMMITTEE}
 
 
+def _team(snapshot: AtelierSnapshot) -> str:
+    """The key prefix of the team's messages: outbox keys are unique across ateliers, and two
+    ateliers may well have the same gate, round or risk date (person ids are already unique)."""
+    return f"{TEAM}|a{snapshot.id}"
+
+
 def _step_done(snapshot: AtelierSnapshot, rule: MessageRule) -> list[PlannedMessage]:
     step = snapshot.steps[rule.step or ""]
     done_at = step.actual_end if step.status is StepStatus.DONE else None
@@ -273,7 +279,7 @@ def _gate_messages(snapshot: AtelierSnapshot, rule: MessageRule) -> list[Planned
         base = f"{gate.key}|g{gate.round}"
         if rule.trigger is MessageTrigger.GATE_SENT_BACK:
             if gate.status is GateStatus.SENT_BACK and not gate.revised and gate.closed_at is not None:
-                key = f"{TEAM}|{rule.kind}|{base}"
+                key = f"{_team(snapshot)}|{rule.kind}|{base}"
                 planned.append(
                     PlannedMessage(
                         key, rule.key, rule.kind, None, gate.closed_at, gate_key=gate.key, round=gate.round
@@ -317,7 +323,7 @@ def _gate_messages(snapshot: AtelierSnapshot, rule: MessageRule) -> list[Planned
         elif rule.trigger is MessageTrigger.GATE_ESCALATION:
             planned.append(
                 PlannedMessage(
-                    f"{TEAM}|{rule.kind}|{base}",
+                    f"{_team(snapshot)}|{rule.kind}|{base}",
                     rule.key,
                     rule.kind,
                     None,
@@ -333,7 +339,7 @@ def _risk_alert(snapshot: AtelierSnapshot, rule: MessageRule, now: datetime) -> 
     if snapshot.risk != "at_risk" or snapshot.forecast_avis_at is None:
         return []
     day = ensure_utc(snapshot.forecast_avis_at).astimezone(PARIS).date().isoformat()
-    return [PlannedMessage(f"{TEAM}|{rule.kind}|{day}", rule.key, rule.kind, None, now)]
+    return [PlannedMessage(f"{_team(snapshot)}|{rule.kind}|{day}", rule.key, rule.kind, None, now)]
 
 
 def plan_messages(snapshot: AtelierSnapshot, now: datetime) -> list[PlannedMessage]:

@@ -1,17 +1,20 @@
-"""On PostgreSQL several engines may run at once: one atelier is advanced by one of them at a time
-(a session advisory lock per atelier, ``atelier.db.held_exclusively``). Runs in the PostgreSQL pass."""
+"""Several engines at once: on PostgreSQL one atelier is advanced by one of them at a time (a
+session advisory lock per atelier, ``atelier.db.held_exclusively``), and the daily check is shared."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import time
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import text
+from sqlmodel import select
 
-from atelier.db import held_exclusively
+from atelier.db import held_exclusively, transaction
 from atelier.engine import advance_plain
 from atelier.serve import EngineWorker
-from tests.integration.conftest import World
+from models import OutboxMessage
+from tests.integration.conftest import DECISION, World
 
 
 def _waiting_for_a_lock(world: World) -> int:
@@ -46,3 +49,75 @@ def test_an_engine_waits_while_another_advances_the_same_atelier(
         assert _waiting_for_a_lock(world) == 1 and advanced == []
     worker.stop()
     assert advanced == [world.slug] and _waiting_for_a_lock(world) == 0
+
+
+def _more_ateliers(world: World, count: int) -> list[str]:
+    """``count`` further ateliers beside the demo's, with the same (fictional) people."""
+    from atelier.db import transaction
+    from atelier.demo.cast import demo_people
+    from atelier.demo.run import demo_atelier
+    from atelier.services.ateliers import create_atelier
+    from atelier.services.people import add_people
+
+    slugs = []
+    for index in range(count):
+        atelier_in = demo_atelier(DECISION).model_copy(update={"slug": f"atelier-{index}"})
+        with transaction(world.runtime.engine) as session:
+            atelier, _ = create_atelier(session=session, atelier_in=atelier_in, now=world.clock.now())
+            add_people(session=session, atelier=atelier, people=demo_people(), now=world.clock.now())
+            slugs.append(atelier.slug)
+    return [world.slug, *slugs]
+
+
+def _until_idle(worker: EngineWorker) -> None:
+    for _ in range(10_000):  # polls a real thread, bounded; no simulated time involved
+        if worker.idle():
+            break
+        time.sleep(0.01)
+    worker.stop()
+
+
+def test_the_daily_check_is_shared_not_repeated_by_a_second_engine(world: World) -> None:
+    """Two engines' daily checks: each atelier advanced once, each with its own team alert; the
+    second engine passes over what the first advanced after the check began (SQLite and PostgreSQL)."""
+    slugs = _more_ateliers(world, 4)
+    world.clock.advance(timedelta(days=30))  # the five ateliers are at risk alike: one alert each
+    advanced: list[str] = []
+
+    def advance(slug: str, now: datetime) -> None:
+        advance_plain(world.runtime, slug, now)
+        advanced.append(slug)
+
+    first, second = EngineWorker(world.runtime, advance), EngineWorker(world.runtime, advance)
+    first.trigger_all()
+    second.trigger_all()
+    first.start()
+    _until_idle(first)
+    second.start()
+    _until_idle(second)
+    assert sorted(advanced) == sorted(slugs)
+    assert (first.runs, second.runs, second.passed_over) == (5, 0, 5)
+    with transaction(world.runtime.engine) as session:
+        alerted = session.exec(
+            select(OutboxMessage.atelier_id).where(OutboxMessage.kind == "team_risk_alert").distinct()
+        ).all()
+    assert len(alerted) == 5
+
+
+def test_a_change_during_the_check_is_advanced_even_if_the_check_was_done(world: World) -> None:
+    """A decision recorded after another engine's pass is advanced all the same: changes are never skipped."""
+    advanced: list[str] = []
+
+    def advance(slug: str, now: datetime) -> None:
+        advance_plain(world.runtime, slug, now)
+        advanced.append(slug)
+
+    first, second = EngineWorker(world.runtime, advance), EngineWorker(world.runtime, advance)
+    second.trigger_all()
+    second.trigger(world.slug)  # a decision arrives while the check waits
+    first.trigger_all()
+    first.start()
+    _until_idle(first)
+    second.start()
+    _until_idle(second)
+    assert advanced == [world.slug, world.slug]

@@ -78,7 +78,7 @@ def test_migrations_build_exactly_the_tables_the_models_declare(
     engine.dispose()
 
 
-LAST_RELEASE = "0017"  # the schema of the last landed release (droit de suite, marks)
+LAST_RELEASE = "0017"  # the release that brought the avis, its answers and the marks
 
 
 def test_upgrade_from_the_last_release_keeps_the_avis_its_answers_and_the_marks(
@@ -121,4 +121,43 @@ def test_upgrade_from_the_last_release_keeps_the_avis_its_answers_and_the_marks(
 
     with transaction(engine) as session:
         assert mark_averages(session=session, atelier=get_atelier(session=session, slug="a")) == {1: (8.0, 1)}
+    engine.dispose()
+
+
+def test_upgrade_renames_the_team_messages_keys_per_atelier_and_keeps_the_alerts(
+    tmp_path: Path, database_url: str | None
+) -> None:
+    """Team messages queued or sent before 0022 get the atelier in their key, the planner's new form,
+    so that none is queued again; an undeliverable alert (outside the plan) keeps its key."""
+    engine = _engine(tmp_path, database_url)
+    command.upgrade(alembic_config(engine), "0020")
+    atelier = (
+        "INSERT INTO atelier (slug, title, commanditaire, question, avis_form, template_key, decision_date, "
+        "target_avis_date, created_at, risk) VALUES ('a', 'Atelier', 'Ministère', 'Question ?', 'PROPOSALS', "
+        "'atelier_citoyen', '2027-01-11', '2027-05-11', '2027-01-11 08:00:00', 'on_track')"
+    )
+    message = (
+        "INSERT INTO outbox_message (atelier_id, key, kind, recipient, subject, body_text, body_html, "
+        "context, message_id, status, due_at, created_at, attempts) VALUES (1, :key, 'k', "
+        "'equipe@example.org', 'Objet', 'Texte', '<p>Texte</p>', :context, :key, 'SENT', "
+        "'2027-02-10 06:00:00', '2027-02-10 06:00:00', 1)"
+    )
+    with engine.begin() as connection:
+        connection.execute(text(atelier))
+        for key, context in (
+            ("team|team_risk_alert|2027-05-23", '{"rule": "risk_alerts"}'),
+            ("team|team_risk_alert|2027-05-23|t1", '{"rule": "risk_alerts"}'),
+            ("team|undeliverable|7", '{"alert": "team_undeliverable_alert"}'),
+            ("p1|invitation|weekend_1|r0", '{"rule": "invitations"}'),
+        ):
+            connection.execute(text(message), {"key": key, "context": context})
+    migrate(engine)
+    with engine.connect() as connection:
+        keys = sorted(connection.execute(text("SELECT key FROM outbox_message")).scalars())
+    assert keys == [
+        "p1|invitation|weekend_1|r0",
+        "team|a1|team_risk_alert|2027-05-23",
+        "team|a1|team_risk_alert|2027-05-23|t1",
+        "team|undeliverable|7",
+    ]
     engine.dispose()

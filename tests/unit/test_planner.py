@@ -145,8 +145,22 @@ def test_risk_alert_once_per_forecast_date() -> None:
     """At risk, the team is alerted once per forecast avis date."""
     at_risk = _snapshot(risk="at_risk", forecast_avis_at=datetime(2027, 5, 23, 15, tzinfo=UTC))
     alerts = [m for m in plan_messages(at_risk, NOW) if m.kind == "team_risk_alert"]
-    assert [m.key for m in alerts] == ["team|team_risk_alert|2027-05-23"]
+    assert [m.key for m in alerts] == [f"team|a{at_risk.id}|team_risk_alert|2027-05-23"]
     assert not [m for m in plan_messages(_snapshot(), NOW) if m.kind == "team_risk_alert"]
+
+
+def test_two_ateliers_team_messages_never_share_a_key() -> None:
+    """Two ateliers at risk for the same date: two alerts with distinct outbox keys (keys are unique
+    across ateliers, and a clash made the second atelier's every advance fail)."""
+    from dataclasses import replace
+
+    forecast = datetime(2027, 5, 23, 15, tzinfo=UTC)
+    first = _snapshot(risk="at_risk", forecast_avis_at=forecast)
+    second = replace(first, id=first.id + 1)
+    keys = [
+        m.key for snapshot in (first, second) for m in plan_messages(snapshot, NOW) if m.recipient_id is None
+    ]
+    assert len(keys) == 2 and len(set(keys)) == 2
 
 
 def test_a_moved_event_is_announced_once_the_forecast_settles() -> None:
