@@ -52,6 +52,9 @@ class Settings(BaseSettings):
 
     dispatch_interval_seconds: float = 1.0
     dispatch_batch_size: int = 100
+    # How long a dispatcher's claim on a message lasts: one killed mid-batch leaves its messages to
+    # the others after this (renewed while the batch goes on).
+    dispatch_lease_seconds: float = Field(default=60.0, ge=3)
     # What the relay takes, per dispatcher process: messages sent at once (one SMTP connection
     # each), messages a minute in all, and a minute per recipient domain (unset: no limit). With
     # several dispatchers, give each its share of the relay's cap.

@@ -22,7 +22,7 @@ import signal
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI
@@ -203,6 +203,7 @@ class DispatchRole:
             transport=SmtpTransport(runtime.settings),
             clock=runtime.clock,
             settings=runtime.settings,
+            lease=timedelta(seconds=runtime.settings.dispatch_lease_seconds),
         )
         self._stopped = asyncio.Event()
 

@@ -19,6 +19,7 @@ import pytest
 from sqlmodel import select
 
 from atelier.bootstrap import bootstrap
+from atelier.clock import PARIS
 from atelier.config import Settings
 from atelier.db import transaction
 from atelier.prefect_runtime import free_port
@@ -112,7 +113,7 @@ def test_engine_advances_at_start_and_the_web_app_alone_advances_nothing(world: 
     """`atelier engine` catches up at start; `atelier web` only answers; SIGTERM ends both; no name logged."""
     data_dir = world.runtime.settings.data_dir
     now = world.clock.now() + timedelta(days=12)  # the team's risk alert falls due then
-    stamp = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+    stamp = now.astimezone(PARIS).strftime("%Y-%m-%dT%H:%M")  # --now is Paris time
     port = free_port()
     web = _start(data_dir, "--now", stamp, "web", "--port", str(port), ATELIER_SECRET_KEY="test" * 8)
     try:
