@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     # How long a dispatcher's claim on a message lasts: one killed mid-batch leaves its messages to
     # the others after this (renewed while the batch goes on).
     dispatch_lease_seconds: float = Field(default=60.0, ge=3)
+    # Engines and dispatchers write when they were last seen; unseen for three beats, /sante
+    # counts them gone.
+    heartbeat_seconds: float = Field(default=10.0, ge=0.5)
     # What the relay takes, per dispatcher process: messages sent at once (one SMTP connection
     # each), messages a minute in all, and a minute per recipient domain (unset: no limit). With
     # several dispatchers, give each its share of the relay's cap.

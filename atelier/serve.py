@@ -33,6 +33,7 @@ from sqlmodel import col, func, select
 from atelier.bootstrap import Runtime
 from atelier.db import held_exclusively, transaction
 from atelier.prefect_runtime import prefect_settings
+from atelier.services.health import Heartbeat
 from atelier.web.app import create_app
 from models import Atelier, Event
 from notifications.dispatcher import Dispatcher
@@ -180,9 +181,18 @@ class EngineRole:
         self.scheduler.add_job(
             self.watcher.check, "interval", seconds=watch_seconds, id="event-watcher", **job_defaults
         )
+        self.heartbeat = Heartbeat(runtime.engine, "engine")
+        self.scheduler.add_job(
+            self.heartbeat.beat,
+            "interval",
+            seconds=runtime.settings.heartbeat_seconds,
+            id="heartbeat",
+            **job_defaults,
+        )
 
     def start(self) -> None:
         """Within a running event loop (APScheduler's asyncio scheduler)."""
+        self.heartbeat.beat()
         self.scheduler.start()
         self.worker.start()
         self.worker.trigger_all()
@@ -206,8 +216,18 @@ class DispatchRole:
             lease=timedelta(seconds=runtime.settings.dispatch_lease_seconds),
         )
         self._stopped = asyncio.Event()
+        self.heartbeat = Heartbeat(runtime.engine, "dispatch")
+        self.heartbeat_seconds = runtime.settings.heartbeat_seconds
+
+    async def _beating(self) -> None:
+        # Its own task: a long drain (a mailing under a rate limit) must not look like a dead process.
+        while not self._stopped.is_set():
+            await asyncio.to_thread(self.heartbeat.beat)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopped.wait(), self.heartbeat_seconds)
 
     async def run(self) -> None:
+        beating = asyncio.create_task(self._beating())
         try:
             while not self.dispatcher.stopping:
                 try:
@@ -219,6 +239,8 @@ class DispatchRole:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopped.wait(), self.interval)
         finally:
+            self._stopped.set()
+            await beating
             await self.dispatcher.transport.close()
 
     def stop(self) -> None:

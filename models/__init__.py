@@ -27,6 +27,7 @@ from models.event import Event
 from models.gate import Decision, Gate, GateDocument, GateMember
 from models.outbox import InvitationAnswer, OutboxMessage, UsedLink
 from models.panel import PanelLottery, PanelQuota, PanelReplacement, Volunteer
+from models.process import ProcessBeat
 
 __all__ = [
     "Account",
@@ -55,6 +56,7 @@ __all__ = [
     "Person",
     "PersonBase",
     "PersonCreate",
+    "ProcessBeat",
     "ProposalAnswer",
     "ProposalUpdate",
     "Stage",

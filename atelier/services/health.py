@@ -1,19 +1,21 @@
-"""What an operator watches: whether the database, the SMTP relay and Prefect answer, and the
-outbox's state (messages by status, the age of the oldest one due and not sent, those being
-retried) and the gates waiting for a decision; as a health report and as Prometheus metrics.
-Counts and ages only: nothing personal."""
+"""What an operator watches: whether the database, the SMTP relay and Prefect answer, which
+engines and dispatchers are running (their heartbeats), the outbox's state (messages by status, the
+age of the oldest one due and not sent, those being retried) and the gates waiting for a decision;
+as a health report and as Prometheus metrics. Counts and ages only: nothing personal."""
 
 from __future__ import annotations
 
+import logging
+import os
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import text
+from sqlalchemy import delete, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, func, select
@@ -21,8 +23,10 @@ from sqlmodel import Session, col, func, select
 from atelier.clock import Clock
 from atelier.config import Settings
 from atelier.db import transaction
-from models import Gate, OutboxMessage
+from models import Gate, OutboxMessage, ProcessBeat
 from models.enums import GateStatus, OutboxStatus
+
+log = logging.getLogger("atelier.health")
 
 
 @dataclass(frozen=True)
@@ -84,15 +88,58 @@ def prefect_answers(api_url: str | None, timeout: float = 2.0) -> bool | None:
         return False
 
 
+class Heartbeat:
+    """This process's row in ``process_beat``, written every ``heartbeat_seconds`` on the real
+    clock (whatever hour the ateliers are simulated at); rows unseen for a week are forgotten."""
+
+    def __init__(self, engine: Engine, role: str) -> None:
+        self.engine, self.role = engine, role
+        self.name = f"{role}:{socket.gethostname()}:{os.getpid()}"
+        self.started_at = datetime.now(UTC)
+
+    def beat(self) -> None:
+        now = datetime.now(UTC)
+        try:
+            with transaction(self.engine) as session:
+                row = session.get(ProcessBeat, self.name) or ProcessBeat(
+                    name=self.name, role=self.role, started_at=self.started_at, seen_at=now
+                )
+                row.seen_at = now
+                session.add(row)
+                session.execute(delete(ProcessBeat).where(col(ProcessBeat.seen_at) < now - FORGOTTEN_AFTER))
+        except SQLAlchemyError:
+            log.warning("heartbeat of %s not written: database unavailable", self.role)
+
+
+FORGOTTEN_AFTER = timedelta(days=7)
+
+
+def processes_alive(*, session: Session, within: timedelta) -> dict[str, int]:
+    """For each role that ever ran here, how many of its processes were seen within ``within``."""
+    seen_since = datetime.now(UTC) - within
+    rows = session.exec(select(ProcessBeat.role, ProcessBeat.seen_at)).all()
+    alive: dict[str, int] = {}
+    for role, seen_at in rows:
+        alive[role] = alive.get(role, 0) + (seen_at >= seen_since)
+    return alive
+
+
 class OutboxCollector(Collector):
     """Read at each scrape, so that every process reports the same shared state."""
 
-    def __init__(self, engine: Engine, clock: Clock) -> None:
-        self.engine, self.clock = engine, clock
+    def __init__(self, engine: Engine, clock: Clock, heartbeat_seconds: float) -> None:
+        self.engine, self.clock, self.heartbeat_seconds = engine, clock, heartbeat_seconds
 
     def collect(self) -> Iterator[Metric]:
         with transaction(self.engine) as session:
             reading = read_outbox(session=session, now=self.clock.now())
+            alive = processes_alive(session=session, within=timedelta(seconds=3 * self.heartbeat_seconds))
+        processes = GaugeMetricFamily(
+            "atelier_processes_alive", "Engines and dispatchers seen lately", labels=["role"]
+        )
+        for role, n in sorted(alive.items()):
+            processes.add_metric([role], n)
+        yield processes
         by_status = GaugeMetricFamily("atelier_outbox_messages", "Messages in the outbox", labels=["status"])
         for status, n in reading.by_status.items():
             by_status.add_metric([status], n)

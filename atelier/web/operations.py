@@ -1,10 +1,12 @@
-"""For the operator: ``/sante`` (is this process able to work: the database, the SMTP relay, Prefect,
-and how late the outbox is) and ``/metrics`` (Prometheus). Counts and ages only, nothing personal;
-a reverse proxy may keep them to the internal network."""
+"""For the operator: ``/sante`` (is this process able to work: the database, the SMTP relay,
+Prefect, the engines and dispatchers alive, and how late the outbox is) and ``/metrics``
+(Prometheus). Counts and ages only, nothing personal; a reverse proxy may keep them to the internal
+network."""
 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
@@ -16,6 +18,7 @@ from atelier.services.health import (
     OutboxCollector,
     database_answers,
     prefect_answers,
+    processes_alive,
     read_outbox,
     smtp_answers,
 )
@@ -24,7 +27,8 @@ from atelier.services.health import (
 def operations_router(runtime: Runtime) -> APIRouter:
     router = APIRouter()
     outbox = CollectorRegistry()
-    outbox.register(OutboxCollector(runtime.engine, runtime.clock))
+    beat = runtime.settings.heartbeat_seconds
+    outbox.register(OutboxCollector(runtime.engine, runtime.clock, beat))
 
     @router.get("/sante")
     def health() -> JSONResponse:
@@ -33,14 +37,18 @@ def operations_router(runtime: Runtime) -> APIRouter:
             return JSONResponse({"status": "down", "database": False}, status_code=503)
         with transaction(runtime.engine) as session:
             reading = read_outbox(session=session, now=runtime.clock.now())
+            # A role none of whose processes beat lately (killed, machine down) stops the work.
+            alive = processes_alive(session=session, within=timedelta(seconds=3 * beat))
         smtp = smtp_answers(runtime.settings)
         prefect = prefect_answers(os.environ.get("PREFECT_API_URL"))
+        working = smtp and prefect is not False and all(alive.values())
         return JSONResponse(
             {
-                "status": "ok" if smtp and prefect is not False else "degraded",
+                "status": "ok" if working else "degraded",
                 "database": True,
                 "smtp": smtp,
                 "prefect": prefect,
+                "processes": alive,
                 "outbox": reading.by_status,
                 "oldest_due_seconds": round(reading.oldest_due_seconds, 1),
                 "retrying": reading.retrying,

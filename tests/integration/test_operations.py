@@ -14,7 +14,7 @@ from atelier.bootstrap import Runtime
 from atelier.db import make_engine, transaction
 from atelier.engine import advance_plain
 from atelier.serve import EngineWorker
-from models import OutboxMessage, Person
+from models import OutboxMessage, Person, ProcessBeat
 from models.enums import OutboxStatus
 from notifications.synthetic import insert_rows, synthetic_rows
 from tests.integration.conftest import World
@@ -92,3 +92,30 @@ def test_health_is_503_when_the_database_does_not_answer(world: World) -> None:
     with served(create_app(runtime)) as site, httpx.Client(base_url=site, timeout=20) as http:
         health = http.get("/sante")
     assert health.status_code == 503 and health.json() == {"status": "down", "database": False}
+
+
+def test_health_says_when_no_dispatcher_is_alive_any_more(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two dispatchers and an engine beating: /sante and /metrics count them; once the dispatchers
+    stop beating (killed, machine down) the health is « degraded » with 0 dispatchers."""
+    from atelier.services.health import Heartbeat
+    from atelier.web.app import create_app
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    first, second = Heartbeat(world.runtime.engine, "dispatch"), Heartbeat(world.runtime.engine, "dispatch")
+    second.name += ":autre-machine"
+    for beat in (first, second, Heartbeat(world.runtime.engine, "engine")):
+        beat.beat()
+    with served(create_app(world.runtime)) as site, httpx.Client(base_url=site, timeout=20) as http:
+        alive = http.get("/sante").json()
+        assert (alive["status"], alive["processes"]) == ("ok", {"dispatch": 2, "engine": 1})
+        assert _metric(http.get("/metrics").text, 'atelier_processes_alive{role="dispatch"}') == 2
+        with transaction(world.runtime.engine) as session:  # their last beat, an hour ago
+            for row in session.exec(select(ProcessBeat).where(ProcessBeat.role == "dispatch")).all():
+                row.seen_at -= timedelta(hours=1)
+                session.add(row)
+        gone = http.get("/sante")
+        assert gone.status_code == 200
+        assert (gone.json()["status"], gone.json()["processes"]) == ("degraded", {"dispatch": 0, "engine": 1})
+        assert _metric(http.get("/metrics").text, 'atelier_processes_alive{role="dispatch"}') == 0

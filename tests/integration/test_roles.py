@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from atelier.bootstrap import bootstrap
@@ -23,6 +24,7 @@ from atelier.clock import PARIS
 from atelier.config import Settings
 from atelier.db import transaction
 from atelier.prefect_runtime import free_port
+from atelier.services.health import processes_alive
 from models import Atelier, OutboxMessage, Person
 from models.enums import OutboxStatus
 from notifications.catcher import MailboxHandler, MailCatcher
@@ -87,6 +89,7 @@ def test_two_dispatchers_send_each_message_once_and_stop_on_sigterm(tmp_path: Pa
     second = _start(data_dir, "dispatch", ATELIER_SMTP_CONNECTIONS="2", **env)
     try:
         assert _wait_for(lambda: len(relay.mailbox.messages) >= 10, 60)
+        assert _wait_for(lambda: _alive(runtime.engine) == {"dispatch": 2}, 30)  # both beat
         code, out, err = _terminate(first)
         assert code == 0, err
         assert "Envoi arrêté : les courriels en cours sont partis" in out
@@ -166,6 +169,11 @@ def test_second_engine_on_one_data_folder_is_refused(world: World) -> None:
         "Erreur : un moteur (atelier serve ou atelier engine) fonctionne déjà sur le dossier de données"
     )
     assert second.stderr.count("\n") == 1
+
+
+def _alive(engine: Engine) -> dict[str, int]:
+    with transaction(engine) as session:
+        return processes_alive(session=session, within=timedelta(seconds=30))
 
 
 def _healthy(port: int) -> bool:
