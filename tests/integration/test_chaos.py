@@ -9,12 +9,9 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -30,8 +27,8 @@ from notifications.catcher import MailboxHandler, MailCatcher
 from notifications.synthetic import insert_rows, synthetic_rows
 from tests.integration.conftest import World
 from tests.integration.test_gates import _link_of, _until_open
+from tests.processes import ATELIER, ROOT, healthy, wait_for
 
-ATELIER = [sys.executable, "-m", "atelier.cli.main"]
 GATE = "cahier_des_charges_valide"
 MESSAGES, KILLS = 2_000, 20
 
@@ -71,7 +68,7 @@ class Fleet:
             env=self.env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            cwd=Path(__file__).parents[2],
+            cwd=ROOT,
         )
 
     def kill_one(self, rng: random.Random) -> str:
@@ -107,23 +104,9 @@ def _decide_through_some_web(fleet: Fleet, token: str, rng: random.Random) -> bo
             continue  # that process is down (killed, restarting): try the other
         if answer.status_code == 200 and "Votre décision est enregistrée" in answer.text:
             return True
+        if "déjà été utilisé" in answer.text:
+            return True  # recorded by a process killed before it could answer: the member is told so
     return False
-
-
-def _wait(condition: Callable[[], bool], seconds: float = 120) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.5)  # waiting for real processes, not for simulated time
-    return False
-
-
-def _healthy(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/sante", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def _sent(world: World) -> int:
@@ -163,7 +146,9 @@ def test_kill_nine_twenty_times_loses_nothing(
     try:
         for name in ("web0", "web1", "engine0", "engine1", "dispatch0", "dispatch1", "dispatch2"):
             fleet.start(name)
-        assert _wait(lambda: all(_healthy(port) for port in fleet.web_ports) and bool(relay.mailbox.messages))
+        assert wait_for(
+            lambda: all(healthy(p) for p in fleet.web_ports) and bool(relay.mailbox.messages), 120
+        )
         for kill in range(KILLS):
             time.sleep(1.5)  # the chaos's own pace (real processes), not simulated time
             fleet.kill_one(rng)
@@ -172,9 +157,11 @@ def test_kill_nine_twenty_times_loses_nothing(
                 if _decide_through_some_web(fleet, tokens[name], rng):
                     acknowledged.append(name)
         for name in COPIL[:3]:  # whoever was refused by a dying process tries again, as a member would
-            if name not in acknowledged and _wait(lambda: _decide_through_some_web(fleet, tokens[name], rng)):
+            if name not in acknowledged and wait_for(
+                lambda: _decide_through_some_web(fleet, tokens[name], rng), 120
+            ):
                 acknowledged.append(name)
-        _wait(lambda: _sent(world) >= MESSAGES, seconds=240)
+        wait_for(lambda: _sent(world) >= MESSAGES, 240)
     finally:
         fleet.stop_all()
         relay.stop()

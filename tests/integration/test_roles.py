@@ -7,11 +7,7 @@ import json
 import os
 import signal
 import subprocess
-import sys
-import time
-import urllib.request
 from collections import Counter
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -30,9 +26,7 @@ from models.enums import OutboxStatus
 from notifications.catcher import MailboxHandler, MailCatcher
 from notifications.synthetic import insert_rows, synthetic_rows
 from tests.integration.conftest import World
-
-ATELIER = [sys.executable, "-m", "atelier.cli.main"]
-ROOT = Path(__file__).parents[2]
+from tests.processes import ATELIER, ROOT, healthy, wait_for
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -50,15 +44,6 @@ def _start(data_dir: Path, *args: str, **env: str) -> subprocess.Popen[str]:
         text=True,
         cwd=ROOT,
     )
-
-
-def _wait_for(condition: Callable[[], bool], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)  # polling real processes, not waiting for simulated time
-    return False
 
 
 def _terminate(process: subprocess.Popen[str]) -> tuple[int, str, str]:
@@ -88,12 +73,12 @@ def test_two_dispatchers_send_each_message_once_and_stop_on_sigterm(tmp_path: Pa
     first = _start(data_dir, "dispatch", **env)
     second = _start(data_dir, "dispatch", ATELIER_SMTP_CONNECTIONS="2", **env)
     try:
-        assert _wait_for(lambda: len(relay.mailbox.messages) >= 10, 60)
-        assert _wait_for(lambda: _alive(runtime.engine) == {"dispatch": 2}, 30)  # both beat
+        assert wait_for(lambda: len(relay.mailbox.messages) >= 10, 60)
+        assert wait_for(lambda: _alive(runtime.engine) == {"dispatch": 2}, 30)  # both beat
         code, out, err = _terminate(first)
         assert code == 0, err
         assert "Envoi arrêté : les courriels en cours sont partis" in out
-        assert _wait_for(lambda: len(relay.mailbox.messages) >= 60, 60)
+        assert wait_for(lambda: len(relay.mailbox.messages) >= 60, 60)
         code, _out, second_err = _terminate(second)
         assert code == 0, second_err
     finally:
@@ -120,7 +105,7 @@ def test_engine_advances_at_start_and_the_web_app_alone_advances_nothing(world: 
     port = free_port()
     web = _start(data_dir, "--now", stamp, "web", "--port", str(port), ATELIER_SECRET_KEY="test" * 8)
     try:
-        assert _wait_for(lambda: _healthy(port), 60), "atelier web did not start"
+        assert wait_for(lambda: healthy(port), 60), "atelier web did not start"
         assert _queued(world) == 0  # the web app alone queues nothing
     finally:
         code, _out, web_err = _terminate(web)
@@ -129,7 +114,7 @@ def test_engine_advances_at_start_and_the_web_app_alone_advances_nothing(world: 
     assert any("Finished server process" in str(line["message"]) for line in _log_lines(web_err))
     engine = _start(data_dir, "--now", stamp, "engine", ATELIER_SECRET_KEY="test" * 8)
     try:
-        assert _wait_for(lambda: _queued(world) > 0, 120), "the engine did not advance the atelier"
+        assert wait_for(lambda: _queued(world) > 0, 120), "the engine did not advance the atelier"
     finally:
         code, out, err = _terminate(engine)
     assert code == 0, err
@@ -174,14 +159,6 @@ def test_second_engine_on_one_data_folder_is_refused(world: World) -> None:
 def _alive(engine: Engine) -> dict[str, int]:
     with transaction(engine) as session:
         return processes_alive(session=session, within=timedelta(seconds=30))
-
-
-def _healthy(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/sante", timeout=1) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
 
 
 def _queued(world: World) -> int:

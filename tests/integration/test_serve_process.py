@@ -6,17 +6,12 @@ import os
 import signal
 import socket
 import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from atelier.prefect_runtime import free_port
-
-ATELIER = [sys.executable, "-m", "atelier.cli.main"]
+from tests.processes import ATELIER, healthy, wait_for
 
 
 def _env() -> dict[str, str]:
@@ -56,30 +51,13 @@ def _alive(pid: int) -> bool:
     return not (stat.exists() and stat.read_text().split(")")[-1].split()[0] == "Z")
 
 
-def _wait_for(condition: Callable[[], bool], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)  # polling a real process, not waiting for simulated time
-    return False
-
-
-def _healthy(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/sante", timeout=1) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
-
-
 @pytest.mark.sqlite_only
 def test_second_engine_is_refused_and_a_killed_engine_leaves_no_prefect_server(tmp_path: Path) -> None:
     """Second serve on one folder: one French line; SIGKILL of the first: its Prefect server dies too."""
     data_dir, port, smtp_port = tmp_path / "data", free_port(), free_port()
     first = _serve(data_dir, port, smtp_port)
     try:
-        assert _wait_for(lambda: _healthy(port), 180), "serve did not start"
+        assert wait_for(lambda: healthy(port), 180), "serve did not start"
         second = _atelier(
             "--data-dir",
             str(data_dir),
@@ -97,7 +75,7 @@ def test_second_engine_is_refused_and_a_killed_engine_leaves_no_prefect_server(t
         assert _alive(prefect_pid)
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
-        assert _wait_for(lambda: not _alive(prefect_pid), 20), "Prefect server left behind"
+        assert wait_for(lambda: not _alive(prefect_pid), 20), "Prefect server left behind"
     finally:
         if first.poll() is None:
             first.kill()
