@@ -47,7 +47,12 @@ class MaskedJsonFormatter(JsonFormatter):
 
 class AtelierLogHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Ours, told apart from the handlers of pytest and Prefect (whose set-up keeps a root handler
-    it did not make, unless its class name starts with an underscore)."""
+    it did not make, unless its class name starts with an underscore). Writes to the standard
+    error of the moment: a command run in-process (tests) may close the one it had at set-up."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
 
 
 # Loggers that Prefect's set-up gives a console handler of their own, cut from the root: routed

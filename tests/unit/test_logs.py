@@ -6,7 +6,16 @@ import json
 import logging
 import sys
 
-from atelier.logs import MASK, MaskedJsonFormatter, MaskedTextFormatter, mask_personal_data
+import pytest
+
+from atelier.logs import (
+    MASK,
+    AtelierLogHandler,
+    MaskedJsonFormatter,
+    MaskedTextFormatter,
+    configure_logging,
+    mask_personal_data,
+)
 
 
 def _record(message: str, *args: object, error: Exception | None = None) -> logging.LogRecord:
@@ -44,3 +53,22 @@ def test_lines_without_an_address_are_left_alone() -> None:
     """Ids, paths and times pass unchanged."""
     line = "outbox=42 atelier=3 sent in 0.2 s (2027-01-11T08:00)"
     assert mask_personal_data(line) == line
+
+
+def test_lines_go_to_the_standard_error_of_the_moment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A command run in-process closes the stream it was given: later lines still find a stream."""
+    import io
+
+    first, later = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stderr", first)
+    configure_logging(level="WARNING", json_lines=False)
+    first.close()
+    monkeypatch.setattr(sys, "stderr", later)
+    try:
+        logging.getLogger("atelier.test").warning("outbox=3 given up")
+    finally:
+        for handler in list(logging.getLogger().handlers):
+            if isinstance(handler, AtelierLogHandler):
+                logging.getLogger().removeHandler(handler)
+    assert "WARNING atelier.test: outbox=3 given up" in later.getvalue()
+    assert "Logging error" not in later.getvalue()
