@@ -1,7 +1,8 @@
 """Chaos on PostgreSQL: two web processes, three dispatchers and two engines, a slow relay (0.3 s a
 message) and 2,000 messages while a gate is being decided; a random process is killed (SIGKILL)
-every 1.5 s and restarted, 20 times. Nothing is lost, duplicates stay within the kills, each engine
-step happens once, and every decision the web acknowledged is kept."""
+every 1.5 s and restarted, 20 times. Nothing is lost, duplicates stay within what the killed
+dispatchers had in flight, each engine step happens once, and every decision the web acknowledged
+is kept."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from tests.processes import ATELIER, ROOT, healthy, wait_for
 
 GATE = "cahier_des_charges_valide"
 MESSAGES, KILLS = 2_000, 20
+CONNECTIONS = 4  # per dispatcher: a dispatcher killed has up to this many messages in flight
 
 
 class Fleet:
@@ -45,7 +47,7 @@ class Fleet:
             "PREFECT_API_URL": prefect_api,
             "ATELIER_SECRET_KEY": settings.resolved_secret_key(),
             "ATELIER_SMTP_PORT": str(relay_port),
-            "ATELIER_SMTP_CONNECTIONS": "4",
+            "ATELIER_SMTP_CONNECTIONS": str(CONNECTIONS),
             "ATELIER_DISPATCH_LEASE_SECONDS": "5",
         }
         self.web_ports = [free_port(), free_port()]
@@ -123,8 +125,8 @@ def _sent(world: World) -> int:
 def test_kill_nine_twenty_times_loses_nothing(
     world: World, database_url: str | None, prefect_api: str
 ) -> None:
-    """20 SIGKILLs among 7 processes: 2,000 messages all received, duplicates ≤ kills, no engine step
-    twice, every acknowledged decision kept."""
+    """20 SIGKILLs among 7 processes: 2,000 messages all received, duplicates ≤ the messages in
+    flight in the dispatchers killed, no engine step twice, every acknowledged decision kept."""
     if database_url is None:
         pytest.skip("several processes of each kind: the PostgreSQL pass")
     _until_open(world, GATE)
@@ -170,7 +172,9 @@ def test_kill_nine_twenty_times_loses_nothing(
     assert len(received) == MESSAGES, f"lost: {MESSAGES - len(received)}"
     duplicates = sum(received.values()) - MESSAGES
     print(f"chaos: {MESSAGES} received, {duplicates} twice, kills {dict(fleet.kills)}")  # for the log
-    assert duplicates <= KILLS, (duplicates, fleet.kills)
+    # A message the relay accepted from a dispatcher killed before it could record it is sent again
+    # by another: at most the messages in flight, one per connection of each dispatcher killed.
+    assert duplicates <= fleet.kills["dispatch"] * CONNECTIONS, (duplicates, fleet.kills)
     assert _sent(world) == MESSAGES
     with transaction(world.runtime.engine) as session:
         decided = {
