@@ -249,24 +249,34 @@ class DispatchRole:
         self._stopped.set()
 
 
+@asynccontextmanager
+async def running(*, engine: EngineRole | None, dispatch: DispatchRole | None) -> AsyncIterator[None]:
+    """The roles given, started, then stopped cleanly on the way out: the dispatcher's messages in
+    flight finish, the engine's advance under way finishes."""
+    sending = asyncio.create_task(dispatch.run()) if dispatch is not None else None
+    if engine is not None:
+        engine.start()
+    try:
+        yield
+    finally:
+        if dispatch is not None and sending is not None:
+            dispatch.stop()
+            await sending
+        if engine is not None:
+            await asyncio.to_thread(engine.stop)
+
+
 async def run_until_signalled(
     *, engine: EngineRole | None = None, dispatch: DispatchRole | None = None
 ) -> None:
-    """Run the given roles until SIGTERM or SIGINT, then stop them cleanly (systemd stops with SIGTERM)."""
+    """Run the given roles until SIGTERM or SIGINT (systemd stops with SIGTERM)."""
     loop = asyncio.get_running_loop()
     signalled = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, signalled.set)
-    sending = asyncio.create_task(dispatch.run()) if dispatch is not None else None
-    if engine is not None:
-        engine.start()
-    await signalled.wait()
-    log.info("stopping on signal")
-    if dispatch is not None and sending is not None:
-        dispatch.stop()
-        await sending
-    if engine is not None:
-        await asyncio.to_thread(engine.stop)
+    async with running(engine=engine, dispatch=dispatch):
+        await signalled.wait()
+        log.info("stopping on signal")
 
 
 def build_app(runtime: Runtime, worker: EngineWorker | None, *, daily_hour: int = 7) -> FastAPI:
@@ -277,17 +287,8 @@ def build_app(runtime: Runtime, worker: EngineWorker | None, *, daily_hour: int 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        sending = asyncio.create_task(dispatch.run()) if dispatch is not None else None
-        if engine is not None:
-            engine.start()
-        try:
+        async with running(engine=engine, dispatch=dispatch):
             yield
-        finally:
-            if dispatch is not None and sending is not None:
-                dispatch.stop()
-                await sending
-            if engine is not None:
-                await asyncio.to_thread(engine.stop)
 
     app = create_app(runtime, on_change=worker.trigger if worker is not None else None)
     app.router.lifespan_context = lifespan

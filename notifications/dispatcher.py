@@ -124,7 +124,11 @@ class Dispatcher:
             while not self._stopping and (row := self._next(claimed, stats)) is not None:
                 await self._send_one(row, stats)
 
-        await asyncio.gather(*(sender() for _ in range(min(self.settings.smtp_connections, len(batch)))))
+        # A TaskGroup: should one sender fail (the database away), the others stop too, and the
+        # batch's rows come back after the lease, as after a crash.
+        async with asyncio.TaskGroup() as senders:
+            for _ in range(min(self.settings.smtp_connections, len(batch))):
+                senders.create_task(sender())
         if claimed.queued:  # stopped: what we claimed and did not send goes back at once
             ids = [r.id for r in claimed.queued if r.id is not None]
             release_claims(engine=self.engine, message_ids=ids, worker=self.worker)

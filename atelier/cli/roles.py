@@ -61,9 +61,8 @@ def dispatch_command(ctx: typer.Context) -> None:
     """Lance l'envoi des courriels seul ; plusieurs peuvent tourner ensemble sans rien envoyer deux fois."""
     from atelier.serve import DispatchRole, run_until_signalled
 
-    settings = app_context(ctx).settings
+    s = app_context(ctx).settings
     runtime = _runtime(ctx)
-    s = settings
     limits = [f"{s.smtp_connections} connexion(s)"]
     if s.smtp_rate_per_minute:
         limits.append(f"{s.smtp_rate_per_minute} courriels/min")
