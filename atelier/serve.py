@@ -88,9 +88,21 @@ class EngineWorker:
             self._waiting[slug] = unless_advanced_since
         self._queue.put(slug)
 
-    def stop(self, timeout: float = 30.0) -> None:
+    def stop(self, timeout: float = 30.0, *, drop_waiting: bool = False) -> None:
+        """End after what is queued, or with ``drop_waiting`` after the advance under way only (a
+        SIGTERM: what was waiting is caught up at the next start)."""
+        if drop_waiting:
+            with self._lock:
+                self._waiting.clear()
+                while not self._queue.empty():
+                    self._queue.get_nowait()
         self._queue.put(None)
         self._thread.join(timeout)
+
+    def waiting(self) -> int:
+        """Ateliers queued and not begun."""
+        with self._lock:
+            return len(self._waiting)
 
     def idle(self) -> bool:
         with self._lock:
@@ -200,7 +212,7 @@ class EngineRole:
     def stop(self) -> None:
         """The advance under way finishes (the worker is joined), nothing new begins."""
         self.scheduler.shutdown(wait=False)
-        self.worker.stop()
+        self.worker.stop(drop_waiting=True)
 
 
 class DispatchRole:

@@ -121,3 +121,32 @@ def test_a_change_during_the_check_is_advanced_even_if_the_check_was_done(world:
     second.start()
     _until_idle(second)
     assert advanced == [world.slug, world.slug]
+
+
+def test_a_stopped_engine_finishes_the_advance_under_way_and_leaves_the_rest(world: World) -> None:
+    """SIGTERM's stop: the advance under way ends, the ateliers still waiting are not begun (the
+    next start catches them up)."""
+    import threading
+
+    slugs = _more_ateliers(world, 2)
+    begun, release, advanced = threading.Event(), threading.Event(), []
+
+    def advance(slug: str, now: datetime) -> None:
+        begun.set()
+        release.wait(timeout=60)
+        advanced.append(slug)
+
+    worker = EngineWorker(world.runtime, advance)
+    for slug in slugs:
+        worker.trigger(slug)
+    worker.start()
+    assert begun.wait(timeout=60)
+    stopper = threading.Thread(target=lambda: worker.stop(drop_waiting=True))
+    stopper.start()
+    for _ in range(3_000):  # until the stop has dropped the waiting ones: bounded polling
+        if worker.waiting() == 0:
+            break
+        time.sleep(0.01)
+    release.set()
+    stopper.join(timeout=60)
+    assert advanced == [slugs[0]]
