@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import Update, and_, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -206,6 +206,18 @@ def claim_due(
     return sorted((OutboxMessage.model_validate(dict(r)) for r in rows), key=lambda m: (m.due_at, m.id or 0))
 
 
+def _update_still_ours(message_ids: list[int], worker: str) -> Update:
+    """UPDATE of the rows among ``message_ids`` that ``worker`` still holds and that are not sent."""
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    return update(table).where(
+        and_(
+            table.c.id.in_(message_ids),
+            table.c.claimed_by == worker,
+            table.c.status == OutboxStatus.PENDING.name,
+        )
+    )
+
+
 def renew_claims(*, engine: Engine, message_ids: list[int], worker: str, now: datetime) -> set[int]:
     """Extend our lease on rows not sent yet; returns those still ours (another dispatcher may have
     re-claimed some after our lease ran out)."""
@@ -213,18 +225,8 @@ def renew_claims(*, engine: Engine, message_ids: list[int], worker: str, now: da
         return set()
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
     with engine.begin() as connection:
-        rows = connection.execute(
-            update(table)
-            .where(
-                and_(
-                    table.c.id.in_(message_ids),
-                    table.c.claimed_by == worker,
-                    table.c.status == OutboxStatus.PENDING.name,
-                )
-            )
-            .values(claimed_at=now)
-            .returning(table.c.id)
-        ).all()
+        statement = _update_still_ours(message_ids, worker).values(claimed_at=now).returning(table.c.id)
+        rows = connection.execute(statement).all()
     return {row[0] for row in rows}
 
 
@@ -233,19 +235,8 @@ def release_claims(*, engine: Engine, message_ids: list[int], worker: str) -> No
     without waiting for our lease to run out."""
     if not message_ids:
         return
-    table = OutboxMessage.__table__  # type: ignore[attr-defined]
     with engine.begin() as connection:
-        connection.execute(
-            update(table)
-            .where(
-                and_(
-                    table.c.id.in_(message_ids),
-                    table.c.claimed_by == worker,
-                    table.c.status == OutboxStatus.PENDING.name,
-                )
-            )
-            .values(claimed_at=None, claimed_by=None)
-        )
+        connection.execute(_update_still_ours(message_ids, worker).values(claimed_at=None, claimed_by=None))
 
 
 def mark_sent(*, engine: Engine, message_id: int, worker: str, now: datetime) -> bool:

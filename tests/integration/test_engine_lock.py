@@ -4,6 +4,7 @@ session advisory lock per atelier, ``atelier.db.held_exclusively``), and the dai
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
@@ -15,6 +16,17 @@ from atelier.engine import advance_plain
 from atelier.serve import EngineWorker
 from models import OutboxMessage
 from tests.integration.conftest import DECISION, World
+
+
+def _recording_advance(world: World) -> tuple[list[str], Callable[[str, datetime], None]]:
+    """The in-process advance, and the list of the ateliers it advanced, in order."""
+    advanced: list[str] = []
+
+    def advance(slug: str, now: datetime) -> None:
+        advance_plain(world.runtime, slug, now)
+        advanced.append(slug)
+
+    return advanced, advance
 
 
 def _waiting_for_a_lock(world: World) -> int:
@@ -33,12 +45,7 @@ def test_an_engine_waits_while_another_advances_the_same_atelier(
     pg_locks) and has not begun; once released, it advances the atelier, once."""
     if database_url is None:
         pytest.skip("PostgreSQL's advisory locks (one engine per data folder on SQLite)")
-    advanced: list[str] = []
-
-    def advance(slug: str, now: datetime) -> None:
-        advance_plain(world.runtime, slug, now)
-        advanced.append(slug)
-
+    advanced, advance = _recording_advance(world)
     worker = EngineWorker(world.runtime, advance)
     with held_exclusively(world.runtime.engine, f"advance:{world.slug}"):
         worker.start()
@@ -82,12 +89,7 @@ def test_the_daily_check_is_shared_not_repeated_by_a_second_engine(world: World)
     second engine passes over what the first advanced after the check began (SQLite and PostgreSQL)."""
     slugs = _more_ateliers(world, 4)
     world.clock.advance(timedelta(days=30))  # the five ateliers are at risk alike: one alert each
-    advanced: list[str] = []
-
-    def advance(slug: str, now: datetime) -> None:
-        advance_plain(world.runtime, slug, now)
-        advanced.append(slug)
-
+    advanced, advance = _recording_advance(world)
     first, second = EngineWorker(world.runtime, advance), EngineWorker(world.runtime, advance)
     first.trigger_all()
     second.trigger_all()
@@ -106,12 +108,7 @@ def test_the_daily_check_is_shared_not_repeated_by_a_second_engine(world: World)
 
 def test_a_change_during_the_check_is_advanced_even_if_the_check_was_done(world: World) -> None:
     """A decision recorded after another engine's pass is advanced all the same: changes are never skipped."""
-    advanced: list[str] = []
-
-    def advance(slug: str, now: datetime) -> None:
-        advance_plain(world.runtime, slug, now)
-        advanced.append(slug)
-
+    advanced, advance = _recording_advance(world)
     first, second = EngineWorker(world.runtime, advance), EngineWorker(world.runtime, advance)
     second.trigger_all()
     second.trigger(world.slug)  # a decision arrives while the check waits
