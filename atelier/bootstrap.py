@@ -50,3 +50,17 @@ def current() -> Runtime:
     if _installed is None:
         raise RuntimeError("no runtime installed: call atelier.bootstrap.install(bootstrap(settings))")
     return _installed
+
+
+def current_or_from_environment() -> Runtime:
+    """The installed runtime; in a process Prefect's runner started for a deployment's run, where
+    nothing is installed, one built from the environment the engine handed down (``ATELIER_*``,
+    see ``Settings.as_environment``)."""
+    if _installed is None:
+        from atelier.logs import configure_logging, drop_other_root_handlers
+
+        settings = Settings()
+        configure_logging(level=settings.log_level, json_lines=settings.log_format == "json")
+        drop_other_root_handlers()
+        install(bootstrap(settings, run_migrations=False))
+    return current()

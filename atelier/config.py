@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     # Engines and dispatchers write when they were last seen; unseen for three beats, /sante
     # counts them gone.
     heartbeat_seconds: float = Field(default=10.0, ge=0.5)
+    # How `atelier engine` advances ateliers: in its own thread ("in_process", SQLite and the demo),
+    # or as runs of Prefect deployments it serves ("deployments": PostgreSQL and a shared Prefect
+    # server, PREFECT_API_URL), the daily check being then a Prefect schedule. The runner looks for
+    # runs to start every `engine_poll_seconds`.
+    engine_runs: Literal["in_process", "deployments"] = "in_process"
+    engine_poll_seconds: float = Field(default=2.0, gt=0)
     # What the relay takes, per dispatcher process: messages sent at once (one SMTP connection
     # each), messages a minute in all, and a minute per recipient domain (unset: no limit). With
     # several dispatchers, give each its share of the relay's cap.
@@ -81,6 +87,18 @@ class Settings(BaseSettings):
     def files_dir(self) -> Path:
         """Uploaded spreadsheets and documents (content-addressed, see atelier/storage.py)."""
         return self.data_dir / "fichiers"
+
+    def as_environment(self) -> dict[str, str]:
+        """The settings given explicitly (command-line options), as the variables that give them to a
+        child process: a deployment's run is a process of its own (Prefect's runner starts it)."""
+        environment = {}
+        for name in self.model_fields_set:
+            value = getattr(self, name)
+            if value is not None:
+                environment[f"ATELIER_{name.upper()}"] = (
+                    str(value).lower() if isinstance(value, bool) else str(value)
+                )
+        return environment
 
     def resolved_secret_key(self) -> str:
         """The signing key: from settings, or generated once and kept in the data folder."""

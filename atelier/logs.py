@@ -84,6 +84,15 @@ def configure_logging(*, level: str, json_lines: bool) -> None:
     reroute_library_loggers()
 
 
+def drop_other_root_handlers() -> None:
+    """Ours alone at the root: in a deployment's run, Prefect configured its console handler first,
+    and each line would come out twice (once unmasked)."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if not isinstance(handler, AtelierLogHandler):
+            root.removeHandler(handler)
+
+
 def reroute_library_loggers() -> None:
     for name in _LIBRARY_LOGGERS:
         logger = logging.getLogger(name)

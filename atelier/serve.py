@@ -20,28 +20,25 @@ import queue
 import random
 import signal
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import FastAPI
-from sqlalchemy import update
-from sqlalchemy.engine import Engine
 from sqlmodel import col, func, select
 
 from atelier.bootstrap import Runtime
-from atelier.db import held_exclusively, transaction
+from atelier.db import transaction
 from atelier.prefect_runtime import prefect_settings
 from atelier.services.health import Heartbeat
+from atelier.turns import Advance, advance_in_turn, open_atelier_slugs
 from atelier.web.app import create_app
 from models import Atelier, Event
 from notifications.dispatcher import Dispatcher
 from notifications.transport import SmtpTransport
 
 log = logging.getLogger("atelier.serve")
-
-Advance = Callable[[str, datetime], object]
 
 
 class EngineWorker:
@@ -68,13 +65,13 @@ class EngineWorker:
     def start(self) -> None:
         self._thread.start()
 
-    def trigger(self, slug: str) -> None:
+    def trigger(self, slug: str, event_id: int | None = None) -> None:
+        """Advance ``slug`` (after a change; the event that told is not needed here)."""
         self._enqueue(slug, None)
 
     def trigger_all(self) -> None:
         since = self.runtime.clock.now()
-        with transaction(self.runtime.engine) as session:
-            slugs = list(session.exec(select(Atelier.slug).where(Atelier.completed_at == None)).all())  # noqa: E711
+        slugs = open_atelier_slugs(self.runtime)
         random.shuffle(slugs)  # not a secret: engines merely start at different places
         for slug in slugs:
             self._enqueue(slug, since)
@@ -127,32 +124,30 @@ class EngineWorker:
                 log.exception("advancing %s failed", slug)
 
     def _advance(self, slug: str, since: datetime | None) -> None:
-        engine = self.runtime.engine
-        # On PostgreSQL several engines may run: one atelier is advanced by one at a time. A change
-        # waits for the other engine to finish; a check leaves it to the engine already at it.
-        with held_exclusively(engine, f"advance:{slug}", wait=since is None) as ours:
-            if not ours or (since is not None and _advanced_since(engine, slug, since)):
-                self.passed_over += 1
-                return
-            with self.runtime.metrics.advance_seconds.time():
-                self.advance(slug, self.runtime.clock.now())
-            done_at = self.runtime.clock.now()
-            with transaction(engine) as session:
-                session.execute(update(Atelier).where(col(Atelier.slug) == slug).values(advanced_at=done_at))
-        self.runs += 1
+        if advance_in_turn(self.runtime, slug, self.advance, unless_advanced_since=since):
+            self.runs += 1
+        else:
+            self.passed_over += 1
 
 
-def _advanced_since(engine: Engine, slug: str, since: datetime) -> bool:
-    with transaction(engine) as session:
-        advanced = session.exec(select(Atelier.advanced_at).where(Atelier.slug == slug)).first()
-    return advanced is not None and advanced >= since
+class Advancer(Protocol):
+    """What advances ateliers for an engine: its own worker thread (``EngineWorker``) or Prefect
+    deployments served by a runner (``flows.deployed.DeploymentWorker``)."""
+
+    def start(self) -> None: ...
+
+    def trigger(self, slug: str, event_id: int | None = None) -> None: ...
+
+    def trigger_all(self) -> None: ...
+
+    def stop(self, timeout: float = 30.0, *, drop_waiting: bool = False) -> None: ...
 
 
 class EventWatcher:
     """Triggers the engine for ateliers where someone recorded something (the web app of another
     process, the CLI): any event not written by the engine itself."""
 
-    def __init__(self, runtime: Runtime, worker: EngineWorker) -> None:
+    def __init__(self, runtime: Runtime, worker: Advancer) -> None:
         self.runtime = runtime
         self.worker = worker
         self.last_seen = self._max_id()
@@ -170,18 +165,24 @@ class EventWatcher:
             ).all()
         if rows:
             self.last_seen = max(event_id for event_id, _actor, _slug in rows if event_id is not None)
-        slugs = sorted({slug for _id, actor, slug in rows if actor != "engine"})
-        for slug in slugs:
-            self.worker.trigger(slug)
-        return slugs
+        latest: dict[str, int] = {}
+        for event_id, actor, slug in rows:
+            if actor != "engine" and event_id is not None:
+                latest[slug] = max(event_id, latest.get(slug, 0))
+        for slug, event_id in sorted(latest.items()):
+            self.worker.trigger(slug, event_id)
+        return sorted(latest)
 
 
 class EngineRole:
     """`atelier engine`: the daily check (07:00 Paris), the watcher of what others recorded, and the
-    worker that advances ateliers; on start, every atelier once, to catch up with the time it was down."""
+    worker that advances ateliers; on start, every atelier once, to catch up with the time it was down.
+
+    With ``daily_hour=None`` the daily check is not ours to run: it is a Prefect schedule (the
+    deployments' path)."""
 
     def __init__(
-        self, runtime: Runtime, worker: EngineWorker, *, daily_hour: int = 7, watch_seconds: float = 2.0
+        self, runtime: Runtime, worker: Advancer, *, daily_hour: int | None = 7, watch_seconds: float = 2.0
     ) -> None:
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -189,7 +190,10 @@ class EngineRole:
         self.watcher = EventWatcher(runtime, worker)
         self.scheduler = AsyncIOScheduler(timezone="Europe/Paris")
         job_defaults: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
-        self.scheduler.add_job(worker.trigger_all, "cron", hour=daily_hour, id="daily-check", **job_defaults)
+        if daily_hour is not None:
+            self.scheduler.add_job(
+                worker.trigger_all, "cron", hour=daily_hour, id="daily-check", **job_defaults
+            )
         self.scheduler.add_job(
             self.watcher.check, "interval", seconds=watch_seconds, id="event-watcher", **job_defaults
         )
@@ -207,7 +211,8 @@ class EngineRole:
         self.heartbeat.beat()
         self.scheduler.start()
         self.worker.start()
-        self.worker.trigger_all()
+        # Once, now, off the event loop (Prefect's calls must not run in it): the catch-up.
+        self.scheduler.add_job(self.worker.trigger_all, id="catch-up")
 
     def stop(self) -> None:
         """The advance under way finishes (the worker is joined), nothing new begins."""

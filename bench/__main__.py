@@ -1,4 +1,4 @@
-"""`python -m bench [dispatch|relay|engines|lateness|lifecycle|workspace|lottery ...]`: the
+"""`python -m bench [dispatch|relay|engines|deployments|lateness|lifecycle|workspace|lottery ...]`: the
 benchmarks (all by default)."""
 
 from __future__ import annotations
@@ -16,7 +16,16 @@ def main() -> None:
     parser.add_argument(
         "which",
         nargs="*",
-        default=["dispatch", "relay", "engines", "lateness", "lifecycle", "workspace", "lottery"],
+        default=[
+            "dispatch",
+            "relay",
+            "engines",
+            "deployments",
+            "lateness",
+            "lifecycle",
+            "workspace",
+            "lottery",
+        ],
     )
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--reminders", type=int, default=1_000)
@@ -36,6 +45,10 @@ def main() -> None:
         from bench.engines import run_engines
 
         run_engines(args.ateliers)
+    if "deployments" in args.which:
+        from bench.deployments import run_deployments
+
+        run_deployments()
     if "lateness" in args.which:
         from bench.dispatch import run_lateness
 

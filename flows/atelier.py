@@ -5,8 +5,6 @@ validation of the avis by the citizens (gate ``avis_valide``) and its handover t
 commanditaire (milestone ``remise_avis``, reached as soon as the avis is validated).
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from prefect import flow

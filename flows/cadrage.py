@@ -8,8 +8,6 @@ A gate sent back is asked again (next round) on the next run; a later gate is ne
 before the earlier one is approved.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from prefect import flow

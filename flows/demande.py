@@ -5,8 +5,6 @@ writes the cahier des charges; the COPIL is constituted; the cahier des charges 
 matter to the COPIL — gate ``cahier_des_charges_valide``.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from prefect import flow

@@ -6,8 +6,6 @@ approval publishes it); the restitution to the citizens of what was done with th
 evaluation of the démarche.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from prefect import flow

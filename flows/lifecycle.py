@@ -6,8 +6,6 @@ A stage runs only once the previous one has opened; a stage's flow is skipped wh
 nothing to do, to spare idle runs.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime

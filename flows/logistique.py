@@ -5,8 +5,6 @@ Steps, recorded by the project team (``atelier step done``): recruitment of the 
 their materials; book the room and the hotel. Opens once COPIL n°1 has decided the sample.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from prefect import flow

@@ -1,7 +1,5 @@
 """What a stage flow reports back to the lifecycle."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
 from datetime import datetime
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from atelier.cli.context import app_context, french_errors
@@ -15,7 +17,9 @@ def doctor_command(ctx: typer.Context) -> None:
     settings = app_context(ctx).settings
     engine = make_engine(settings.resolved_database_url)  # not migrated: the check says if it must be
     try:
-        findings = check_settings(settings, settings.resolved_secret_key())
+        findings = check_settings(
+            settings, settings.resolved_secret_key(), prefect_api_url=os.environ.get("PREFECT_API_URL")
+        )
         findings += check_connections(settings, engine)
     finally:
         engine.dispose()

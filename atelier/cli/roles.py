@@ -83,6 +83,9 @@ def engine_command(ctx: typer.Context) -> None:
 
     settings = app_context(ctx).settings
     on_postgresql = settings.resolved_database_url.startswith("postgresql")
+    if settings.engine_runs == "deployments":
+        _serve_deployments(ctx, settings, on_postgresql=on_postgresql)
+        return
     # SQLite: one engine per data folder, refused clearly before anything starts. PostgreSQL:
     # several, each atelier advanced by one at a time (an advisory lock); without PREFECT_API_URL
     # each starts its own local Prefect server.
@@ -104,3 +107,31 @@ def engine_command(ctx: typer.Context) -> None:
             lock.release()
         if home is not None:
             shutil.rmtree(home, ignore_errors=True)
+
+
+def _serve_deployments(ctx: typer.Context, settings: Settings, *, on_postgresql: bool) -> None:
+    """The engine serving the lifecycle and the daily check as Prefect deployments, on the Prefect
+    server every engine shares; the runs, each a process of its own, read the settings from the
+    environment."""
+    from atelier.deployments import DeploymentWorker
+    from atelier.errors import AtelierError
+    from atelier.prefect_runtime import prefect_client
+    from atelier.serve import EngineRole, run_until_signalled
+
+    api_url = os.environ.get("PREFECT_API_URL")
+    if not on_postgresql or not api_url:
+        raise AtelierError(
+            "ATELIER_ENGINE_RUNS=deployments demande PostgreSQL (ATELIER_DATABASE_URL) et le serveur "
+            "Prefect que partagent les moteurs (PREFECT_API_URL)",
+            "deployments need PostgreSQL and PREFECT_API_URL",
+        )
+    os.environ.update(settings.as_environment())
+    runtime = _runtime(ctx)
+    with prefect_client(api_url):
+        worker = DeploymentWorker(runtime, api_url=api_url)
+        typer.echo(
+            f"Moteur démarré (processus {os.getpid()}) : il sert les déploiements Prefect "
+            f"cycle-de-vie et controle-quotidien ({api_url.removesuffix('/api')})."
+        )
+        asyncio.run(run_until_signalled(engine=EngineRole(runtime, worker, daily_hour=None)))
+    typer.echo("Moteur arrêté : les exécutions en cours sont terminées.")

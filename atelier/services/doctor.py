@@ -38,8 +38,9 @@ def _loopback(host: str) -> bool:
         return False
 
 
-def check_settings(settings: Settings, secret: str) -> list[Finding]:
-    """Pure: the rules a production configuration obeys. ``secret`` is the key the links are signed with."""
+def check_settings(settings: Settings, secret: str, *, prefect_api_url: str | None = None) -> list[Finding]:
+    """Pure: the rules a production configuration obeys. ``secret`` is the key the links are signed with;
+    ``prefect_api_url`` the Prefect server the engines share (PREFECT_API_URL), if any."""
     url = urlsplit(settings.public_base_url)
     findings = []
     public = f"ATELIER_PUBLIC_BASE_URL ({settings.public_base_url})"
@@ -79,7 +80,29 @@ def check_settings(settings: Settings, secret: str) -> list[Finding]:
             "base SQLite dans le dossier de données : un seul moteur possible ; PostgreSQL pour plusieurs"
         )
         findings.append(Finding(False, sqlite, blocking=False))
+    findings += _prefect_findings(settings, prefect_api_url)
     return findings
+
+
+def _prefect_findings(settings: Settings, prefect_api_url: str | None) -> list[Finding]:
+    if settings.engine_runs == "deployments":
+        missing = [
+            what
+            for what, absent in (
+                ("PostgreSQL (ATELIER_DATABASE_URL)", settings.database_url is None),
+                ("le serveur Prefect partagé (PREFECT_API_URL)", not prefect_api_url),
+            )
+            if absent
+        ]
+        if missing:
+            return [Finding(False, f"ATELIER_ENGINE_RUNS=deployments demande {' et '.join(missing)}")]
+        return [Finding(True, f"moteurs : déploiements Prefect servis via {prefect_api_url}")]
+    if settings.database_url is not None and not prefect_api_url:
+        alone = (
+            "PREFECT_API_URL absent : chaque moteur lance son propre serveur Prefect, aucun ne montre tout"
+        )
+        return [Finding(False, alone, blocking=False)]
+    return []
 
 
 def check_connections(settings: Settings, engine: Engine) -> list[Finding]:

@@ -17,9 +17,27 @@ GOOD = {
 }
 
 
+PREFECT = "http://127.0.0.1:4200/api"
+
+
 def test_a_production_configuration_passes_every_rule() -> None:
-    """https, its own long key, STARTTLS, real addresses, PostgreSQL: nothing to correct or warn."""
-    assert all(f.ok for f in check_settings(Settings(**GOOD), "s" * 43))  # type: ignore[arg-type]
+    """https, its own long key, STARTTLS, real addresses, PostgreSQL, a shared Prefect server: nothing
+    to correct or warn."""
+    settings = Settings(**GOOD | {"engine_runs": "deployments"})  # type: ignore[arg-type]
+    assert all(f.ok for f in check_settings(settings, "s" * 43, prefect_api_url=PREFECT))
+
+
+def test_deployments_need_postgresql_and_a_shared_prefect_server() -> None:
+    """Engines serving deployments without PREFECT_API_URL, or on SQLite, are refused; engines in
+    their own thread on PostgreSQL without it are warned (no server shows every atelier's runs)."""
+    deployments = Settings(**GOOD | {"engine_runs": "deployments"})  # type: ignore[arg-type]
+    (refused,) = [f for f in check_settings(deployments, "s" * 43) if not f.ok]
+    assert refused.blocking and refused.text.endswith("le serveur Prefect partagé (PREFECT_API_URL)")
+    on_sqlite = deployments.model_copy(update={"database_url": None})
+    texts = [f.text for f in check_settings(on_sqlite, "s" * 43, prefect_api_url=PREFECT) if f.blocking]
+    assert "ATELIER_ENGINE_RUNS=deployments demande PostgreSQL (ATELIER_DATABASE_URL)" in texts
+    (warned,) = [f for f in check_settings(Settings(**GOOD), "s" * 43) if not f.ok]  # type: ignore[arg-type]
+    assert not warned.blocking and warned.text.startswith("PREFECT_API_URL absent")
 
 
 def test_plain_http_and_a_short_key_are_refused() -> None:
