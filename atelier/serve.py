@@ -211,8 +211,9 @@ class EngineRole:
         self.heartbeat.beat()
         self.scheduler.start()
         self.worker.start()
-        # Once, now, off the event loop (Prefect's calls must not run in it): the catch-up.
-        self.scheduler.add_job(self.worker.trigger_all, id="catch-up")
+        # Once, now, off the event loop (Prefect's calls must not run in it): the catch-up. Never
+        # dropped as late, however long the rest of the start keeps the loop busy.
+        self.scheduler.add_job(self.worker.trigger_all, id="catch-up", misfire_grace_time=None)
 
     def stop(self) -> None:
         """The advance under way finishes (the worker is joined), nothing new begins."""

@@ -13,17 +13,13 @@ from uuid import UUID
 import pytest
 from prefect.client.schemas.objects import FlowRun
 from prefect.exceptions import ObjectNotFound
-from sqlmodel import select
 
 from atelier.clock import PARIS
 from atelier.db import transaction
 from atelier.demo.cast import COPIL
-from atelier.services.ateliers import get_atelier
-from atelier.services.gates import decide
-from models import Person
-from models.enums import DecisionChannel, DecisionOutcome, GateStatus
+from models.enums import DecisionOutcome, GateStatus
 from tests.integration.conftest import World
-from tests.integration.test_gates import _gate, _to_asking_time, _until_open
+from tests.integration.test_gates import _gate, _record_decision, _to_asking_time, _until_open
 from tests.processes import ATELIER, ROOT, wait_for
 
 pytestmark = pytest.mark.prefect
@@ -69,19 +65,8 @@ def _runs(deployment: str) -> list[FlowRun]:
 def _decide_in_one_go(world: World, gate_key: str, names: list[str]) -> None:
     """Three members' approvals recorded together (one transaction: engines see them at once)."""
     with transaction(world.runtime.engine) as session:
-        atelier = get_atelier(session=session, slug=world.slug)
         for name in names:
-            person = session.exec(select(Person).where(Person.full_name == name)).one()
-            decide(
-                session=session,
-                atelier=atelier,
-                gate_key=gate_key,
-                person=person,
-                outcome=DecisionOutcome.APPROVE,
-                comment=None,
-                channel=DecisionChannel.MEETING,
-                now=world.clock.now(),
-            )
+            _record_decision(session, world, gate_key, name, DecisionOutcome.APPROVE, None)
 
 
 def test_two_engines_serve_the_deployments_and_a_decision_is_one_run(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from atelier.db import transaction
 from atelier.demo.cast import CITIZENS, COPIL
@@ -58,18 +58,25 @@ def _decide(
     world: World, gate_key: str, name: str, outcome: DecisionOutcome, comment: str | None = None
 ) -> None:
     with transaction(world.runtime.engine) as session:
-        atelier = get_atelier(session=session, slug=world.slug)
-        person = session.exec(select(Person).where(Person.full_name == name)).one()
-        decide(
-            session=session,
-            atelier=atelier,
-            gate_key=gate_key,
-            person=person,
-            outcome=outcome,
-            comment=comment,
-            channel=DecisionChannel.MEETING,
-            now=world.clock.now(),
-        )
+        _record_decision(session, world, gate_key, name, outcome, comment)
+
+
+def _record_decision(
+    session: Session, world: World, gate_key: str, name: str, outcome: DecisionOutcome, comment: str | None
+) -> None:
+    """A member's decision taken in a meeting, in the caller's transaction."""
+    atelier = get_atelier(session=session, slug=world.slug)
+    person = session.exec(select(Person).where(Person.full_name == name)).one()
+    decide(
+        session=session,
+        atelier=atelier,
+        gate_key=gate_key,
+        person=person,
+        outcome=outcome,
+        comment=comment,
+        channel=DecisionChannel.MEETING,
+        now=world.clock.now(),
+    )
 
 
 def _stage(world: World, key: str) -> StageStatus:
