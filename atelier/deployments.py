@@ -72,11 +72,11 @@ class DeploymentWorker:
         with prefect_settings(self.api_url):
             asyncio.run(serve())
 
-    def trigger(self, slug: str, event_id: int | None = None) -> None:
+    def trigger(self, slug: str, event: str | None = None) -> None:
         """One run for what was recorded: engines that saw the same event ask for the same run."""
         from flows.deployed import trigger_lifecycle
 
-        key = f"{slug}|evenement|{event_id}" if event_id is not None else None
+        key = f"{slug}|evenement|{event}" if event is not None else None
         with prefect_settings(self.api_url):
             trigger_lifecycle(slug, now=self.runtime.clock.now(), key=key)
 

@@ -29,6 +29,7 @@ from fastapi import FastAPI
 from sqlmodel import col, func, select
 
 from atelier.bootstrap import Runtime
+from atelier.clock import ensure_utc
 from atelier.db import transaction
 from atelier.prefect_runtime import prefect_settings
 from atelier.services.health import Heartbeat
@@ -65,8 +66,8 @@ class EngineWorker:
     def start(self) -> None:
         self._thread.start()
 
-    def trigger(self, slug: str, event_id: int | None = None) -> None:
-        """Advance ``slug`` (after a change; the event that told is not needed here)."""
+    def trigger(self, slug: str, event: str | None = None) -> None:
+        """Advance ``slug`` (after a change; which event told is not needed here)."""
         self._enqueue(slug, None)
 
     def trigger_all(self) -> None:
@@ -136,7 +137,8 @@ class Advancer(Protocol):
 
     def start(self) -> None: ...
 
-    def trigger(self, slug: str, event_id: int | None = None) -> None: ...
+    def trigger(self, slug: str, event: str | None = None) -> None:
+        """Advance ``slug``; ``event`` names what told, the same for every engine that saw it."""
 
     def trigger_all(self) -> None: ...
 
@@ -159,18 +161,19 @@ class EventWatcher:
     def check(self) -> list[str]:
         with transaction(self.runtime.engine) as session:
             rows = session.exec(
-                select(Event.id, Event.actor, Atelier.slug)
+                select(Event.id, Event.actor, Event.at, Atelier.slug)
                 .join(Atelier, col(Atelier.id) == col(Event.atelier_id))
                 .where(col(Event.id) > self.last_seen)
             ).all()
         if rows:
-            self.last_seen = max(event_id for event_id, _actor, _slug in rows if event_id is not None)
-        latest: dict[str, int] = {}
-        for event_id, actor, slug in rows:
-            if actor != "engine" and event_id is not None:
-                latest[slug] = max(event_id, latest.get(slug, 0))
-        for slug, event_id in sorted(latest.items()):
-            self.worker.trigger(slug, event_id)
+            self.last_seen = max(event_id for event_id, _actor, _at, _slug in rows if event_id is not None)
+        latest: dict[str, tuple[int, datetime]] = {}
+        for event_id, actor, at, slug in rows:
+            if actor != "engine" and event_id is not None and event_id > latest.get(slug, (0, at))[0]:
+                latest[slug] = (event_id, at)
+        for slug, (event_id, at) in sorted(latest.items()):
+            # Its time too: after a restore, ids are given again, to other events.
+            self.worker.trigger(slug, f"{event_id}@{ensure_utc(at):%Y-%m-%dT%H:%M:%S.%f}")
         return sorted(latest)
 
 

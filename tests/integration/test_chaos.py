@@ -1,8 +1,9 @@
-"""Chaos on PostgreSQL: two web processes, three dispatchers and two engines, a slow relay (0.3 s a
-message) and 2,000 messages while a gate is being decided; a random process is killed (SIGKILL)
-every 1.5 s and restarted, 20 times. Nothing is lost, duplicates stay within what the killed
-dispatchers had in flight, each engine step happens once, and every decision the web acknowledged
-is kept."""
+"""Chaos on PostgreSQL: two web processes, three dispatchers and two engines (one advancing ateliers
+in its own thread, one serving Prefect deployments: both paths, as in the middle of an operator's
+switch from one to the other), a slow relay (0.3 s a message) and 2,000 messages while a gate is
+being decided; a random process is killed (SIGKILL) every 1.5 s and restarted, 20 times. Nothing
+is lost, duplicates stay within what the killed dispatchers had in flight, each engine step happens
+once, and every decision the web acknowledged is kept."""
 
 from __future__ import annotations
 
@@ -22,11 +23,13 @@ from atelier.clock import PARIS
 from atelier.db import transaction
 from atelier.demo.cast import COPIL
 from atelier.prefect_runtime import free_port
+from flows.deployed import LIFECYCLE_DEPLOYMENT
 from models import Decision, Event, OutboxMessage, Person
 from models.enums import OutboxStatus
 from notifications.catcher import MailboxHandler, MailCatcher
 from notifications.synthetic import insert_rows, synthetic_rows
 from tests.integration.conftest import World
+from tests.integration.test_deployments import _is_completed, _runs
 from tests.integration.test_gates import _link_of, _until_open
 from tests.processes import ATELIER, ROOT, healthy, wait_for
 
@@ -65,9 +68,10 @@ class Fleet:
         return [*base, "dispatch"]
 
     def start(self, name: str) -> None:
+        runs = {"engine1": {"ATELIER_ENGINE_RUNS": "deployments", "ATELIER_ENGINE_POLL_SECONDS": "1"}}
         self.processes[name] = subprocess.Popen(
             self._command(name),
-            env=self.env,
+            env=self.env | runs.get(name, {}),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             cwd=ROOT,
@@ -143,6 +147,7 @@ def test_kill_nine_twenty_times_loses_nothing(
     )
     insert_rows(world.runtime.engine, rows)
     fleet = Fleet(world, relay.bound_port, prefect_api)
+    began = datetime.now(UTC)
     rng = random.Random(20271111)
     acknowledged: list[str] = []
     try:
@@ -187,3 +192,5 @@ def test_kill_nine_twenty_times_loses_nothing(
     steps = Counter((e.atelier_id, e.kind, repr(sorted(e.detail.items()))) for e in engine_events)
     assert not [step for step, count in steps.items() if count > 1]
     assert sum(fleet.kills.values()) == KILLS
+    # The engine serving deployments took its share: lifecycle runs completed during the chaos.
+    assert any(_is_completed(run) for run in _runs(LIFECYCLE_DEPLOYMENT, began))

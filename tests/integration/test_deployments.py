@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID
 
@@ -44,8 +45,9 @@ def _engine(world: World, prefect_api: str, stamp: str, log: Path) -> subprocess
         )
 
 
-def _runs(deployment: str) -> list[FlowRun]:
-    """The flow runs of one of our deployments, as the Prefect UI lists them."""
+def _runs(deployment: str, since: datetime) -> list[FlowRun]:
+    """The flow runs of one of our deployments created since ``since`` (the Prefect server serves
+    the whole session), as the Prefect UI lists them."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
     from prefect.client.schemas.sorting import FlowRunSort
@@ -55,11 +57,12 @@ def _runs(deployment: str) -> list[FlowRun]:
             deployment_id = client.read_deployment_by_name(deployment).id
         except ObjectNotFound:  # no engine has registered it yet
             return []
-        return client.read_flow_runs(
+        runs = client.read_flow_runs(
             deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])),
             sort=FlowRunSort.EXPECTED_START_TIME_ASC,
             limit=200,
         )
+    return [run for run in runs if run.created is not None and run.created >= since]
 
 
 def _decide_in_one_go(world: World, gate_key: str, names: list[str]) -> None:
@@ -80,14 +83,14 @@ def test_two_engines_serve_the_deployments_and_a_decision_is_one_run(
         pytest.skip("deployments need PostgreSQL (the runs are processes of their own)")
     from flows.deployed import DAILY_CHECK_DEPLOYMENT, LIFECYCLE_DEPLOYMENT, trigger_lifecycle
 
+    began = datetime.now(UTC)
     _until_open(world, "cahier_des_charges_valide")
     _to_asking_time(world, "copil_1")
     stamp = world.clock.now().astimezone(PARIS).strftime("%Y-%m-%dT%H:%M")  # --now is Paris time
     engines = [_engine(world, prefect_api, stamp, tmp_path / f"engine-{n}.log") for n in (1, 2)]
     try:
-        assert wait_for(lambda: _completed(LIFECYCLE_DEPLOYMENT, key_part="|controle|") >= 1, 180), _logs(
-            tmp_path
-        )
+        checked = lambda: _completed(LIFECYCLE_DEPLOYMENT, began, key_part="|controle|") >= 1  # noqa: E731
+        assert wait_for(checked, 180), _logs(tmp_path)
         assert _gate(world, "copil_1").status is GateStatus.PENDING  # the charter is not approved yet
         _decide_in_one_go(world, "cahier_des_charges_valide", COPIL[:3])
         assert wait_for(lambda: _gate(world, "copil_1").status is GateStatus.OPEN, 120), _logs(tmp_path)
@@ -101,7 +104,7 @@ def test_two_engines_serve_the_deployments_and_a_decision_is_one_run(
     assert codes == [0, 0], _logs(tmp_path)
     assert _state(in_flight) == "COMPLETED"  # the run under way at SIGTERM finished
     assert "les exécutions en cours sont terminées" in _logs(tmp_path)
-    lifecycle = _runs(LIFECYCLE_DEPLOYMENT)
+    lifecycle = _runs(LIFECYCLE_DEPLOYMENT, began)
     on_event = [run for run in lifecycle if "|evenement|" in (run.idempotency_key or "")]
     assert len(on_event) == 1  # two engines saw the same decisions: one run
     assert {run.name for run in lifecycle} == {f"{world.slug} · cycle de vie"}
@@ -122,9 +125,13 @@ def _is_completed(run: FlowRun) -> bool:
     return run.state is not None and run.state.is_completed()
 
 
-def _completed(deployment: str, *, key_part: str) -> int:
+def _completed(deployment: str, since: datetime, *, key_part: str) -> int:
     return len(
-        [run for run in _runs(deployment) if key_part in (run.idempotency_key or "") and _is_completed(run)]
+        [
+            run
+            for run in _runs(deployment, since)
+            if key_part in (run.idempotency_key or "") and _is_completed(run)
+        ]
     )
 
 
