@@ -133,7 +133,7 @@ class EngineWorker:
 
 class Advancer(Protocol):
     """What advances ateliers for an engine: its own worker thread (``EngineWorker``) or Prefect
-    deployments served by a runner (``flows.deployed.DeploymentWorker``)."""
+    deployments served by a runner (``atelier.deployments.DeploymentWorker``)."""
 
     def start(self) -> None: ...
 
