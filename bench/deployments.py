@@ -33,10 +33,6 @@ DECISION = date(2027, 1, 11)
 SLUG = "atelier-banc"
 
 
-def _median(timings: list[float]) -> float:
-    return statistics.median(timings)
-
-
 def _timed(repeat: int, action: Callable[[], object]) -> list[float]:
     timings = []
     for _ in range(repeat):
@@ -101,7 +97,7 @@ def _advance_both_ways(runtime: Runtime, now: datetime, repeat: int) -> tuple[fl
     from flows.lifecycle import advance_atelier
 
     advance_atelier(slug=SLUG, now=now)  # the work done once: what follows is the path's own cost
-    in_process = _median(_timed(repeat, lambda: advance_atelier(slug=SLUG, now=now)))
+    in_process = statistics.median(_timed(repeat, lambda: advance_atelier(slug=SLUG, now=now)))
     worker = DeploymentWorker(runtime, api_url=os.environ["PREFECT_API_URL"])
     worker.start()
     try:
@@ -111,7 +107,7 @@ def _advance_both_ways(runtime: Runtime, now: datetime, repeat: int) -> tuple[fl
             _until_final(trigger_lifecycle(SLUG, now=now, key=f"banc-{next(keys)}"))
 
         one_run()  # warm-up: the deployment's first run
-        deployed = _median(_timed(repeat, one_run))
+        deployed = statistics.median(_timed(repeat, one_run))
     finally:
         worker.stop()
     return in_process, deployed
@@ -134,4 +130,4 @@ def _locks(runtime: Runtime, repeat: int) -> tuple[float, float]:
         with concurrency(name, occupy=1, strict=True):
             pass
 
-    return _median(_timed(repeat, advisory)), _median(_timed(repeat, prefect_limit))
+    return statistics.median(_timed(repeat, advisory)), statistics.median(_timed(repeat, prefect_limit))

@@ -84,7 +84,7 @@ def engine_command(ctx: typer.Context) -> None:
     settings = app_context(ctx).settings
     on_postgresql = settings.resolved_database_url.startswith("postgresql")
     if settings.engine_runs == "deployments":
-        _serve_deployments(ctx, settings, on_postgresql=on_postgresql)
+        _serve_deployments(ctx, settings)
         return
     # SQLite: one engine per data folder, refused clearly before anything starts. PostgreSQL:
     # several, each atelier advanced by one at a time (an advisory lock); without PREFECT_API_URL
@@ -109,7 +109,7 @@ def engine_command(ctx: typer.Context) -> None:
             shutil.rmtree(home, ignore_errors=True)
 
 
-def _serve_deployments(ctx: typer.Context, settings: Settings, *, on_postgresql: bool) -> None:
+def _serve_deployments(ctx: typer.Context, settings: Settings) -> None:
     """The engine serving the lifecycle and the daily check as Prefect deployments, on the Prefect
     server every engine shares; the runs, each a process of its own, read the settings from the
     environment."""
@@ -117,14 +117,12 @@ def _serve_deployments(ctx: typer.Context, settings: Settings, *, on_postgresql:
     from atelier.errors import AtelierError
     from atelier.prefect_runtime import prefect_client
     from atelier.serve import EngineRole, run_until_signalled
+    from atelier.services.doctor import deployments_problem
 
-    api_url = os.environ.get("PREFECT_API_URL")
-    if not on_postgresql or not api_url:
-        raise AtelierError(
-            "ATELIER_ENGINE_RUNS=deployments demande PostgreSQL (ATELIER_DATABASE_URL) et le serveur "
-            "Prefect que partagent les moteurs (PREFECT_API_URL)",
-            "deployments need PostgreSQL and PREFECT_API_URL",
-        )
+    api_url = os.environ.get("PREFECT_API_URL", "")
+    problem = deployments_problem(settings, api_url)
+    if problem is not None:
+        raise AtelierError(problem, "deployments need PostgreSQL and PREFECT_API_URL")
     os.environ.update(settings.as_environment())
     runtime = _runtime(ctx)
     with prefect_client(api_url):

@@ -84,18 +84,28 @@ def check_settings(settings: Settings, secret: str, *, prefect_api_url: str | No
     return findings
 
 
+def deployments_problem(settings: Settings, prefect_api_url: str | None) -> str | None:
+    """What engines serving Prefect deployments lack, in French (None: nothing, or not asked for);
+    `atelier engine` refuses to start on it, `atelier doctor` names it."""
+    if settings.engine_runs != "deployments":
+        return None
+    on_postgresql = settings.resolved_database_url.startswith("postgresql")
+    missing = [
+        what
+        for what, absent in (
+            ("PostgreSQL (ATELIER_DATABASE_URL)", not on_postgresql),
+            ("le serveur Prefect partagé (PREFECT_API_URL)", not prefect_api_url),
+        )
+        if absent
+    ]
+    return f"ATELIER_ENGINE_RUNS=deployments demande {' et '.join(missing)}" if missing else None
+
+
 def _prefect_findings(settings: Settings, prefect_api_url: str | None) -> list[Finding]:
     if settings.engine_runs == "deployments":
-        missing = [
-            what
-            for what, absent in (
-                ("PostgreSQL (ATELIER_DATABASE_URL)", settings.database_url is None),
-                ("le serveur Prefect partagé (PREFECT_API_URL)", not prefect_api_url),
-            )
-            if absent
-        ]
-        if missing:
-            return [Finding(False, f"ATELIER_ENGINE_RUNS=deployments demande {' et '.join(missing)}")]
+        problem = deployments_problem(settings, prefect_api_url)
+        if problem is not None:
+            return [Finding(False, problem)]
         return [Finding(True, f"moteurs : déploiements Prefect servis via {prefect_api_url}")]
     if settings.database_url is not None and not prefect_api_url:
         alone = (
