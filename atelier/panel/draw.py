@@ -18,7 +18,7 @@ from typing import Any
 from atelier.panel.lottery import Distribution
 from atelier.panel.model import Pool, Quota, Types
 
-ALGORITHM_VERSION = "atelier-panel-2"  # column generation over types; maximin and leximin
+ALGORITHM_VERSION = "atelier-panel-3"  # column generation over types; leximin from its relaxation (3)
 
 
 def published_probabilities(distribution: Distribution) -> list[str]:

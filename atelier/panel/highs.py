@@ -12,6 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 INF = highspy.kHighsInf
+INSIDE_GAP, INSIDE_NODES = 0.5, 10  # any composition within the bounds will do; a near one is better
 
 
 def _highs() -> highspy.Highs:
@@ -19,6 +20,12 @@ def _highs() -> highspy.Highs:
     h.setOptionValue("output_flag", False)
     h.setOptionValue("random_seed", 0)  # the same instance gives the same distribution
     return h
+
+
+def _bound_rows(h: highspy.Highs, first: int, low: NDArray[np.float64], high: NDArray[np.float64]) -> None:
+    """New bounds for rows ``first``, ``first + 1``, … (highspy's typed API changes one row at a time)."""
+    for row, (a, b) in enumerate(zip(low, high, strict=True), start=first):
+        h.changeRowBounds(row, float(a), float(b))
 
 
 class Pricing:
@@ -40,6 +47,7 @@ class Pricing:
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
         h.setOptionValue("mip_improving_solution_save", True)
         self.sizes = sizes.astype(float)
+        self.quota_low, self.quota_high = lows.astype(float), highs.astype(float)
         # The same model without integrality, re-solved from its last basis when the costs change.
         relaxed = self.relaxed = _highs()
         relaxed.passModel(h.getLp())
@@ -65,6 +73,30 @@ class Pricing:
         try:
             return self.best(weights, gap=1e-6)
         finally:
+            self.h.changeColsBounds(self.count, self.index, np.zeros(self.count), self.sizes)
+
+    def inside(
+        self, weights: NDArray[np.float64], *, near: NDArray[np.float64], low: NDArray[np.float64],
+        high: NDArray[np.float64], quota_low: NDArray[np.float64], quota_high: NDArray[np.float64],
+    ) -> NDArray[np.int64] | None:  # fmt: skip
+        """A composition within these bounds (people of each type, each quota's count), looked for
+        quickly: first next to ``near`` (each count rounded down or up, then one further), then
+        anywhere. None when none is found."""
+        _bound_rows(self.h, 1, quota_low, quota_high)  # row 0 is the panel's size
+        try:
+            for box in (0, 1, None):
+                if box is None:
+                    self.h.changeColsBounds(self.count, self.index, low, high)
+                else:
+                    box_low = np.maximum(low, np.floor(near + 1e-7) - box)
+                    box_high = np.minimum(high, np.ceil(near - 1e-7) + box)
+                    self.h.changeColsBounds(self.count, self.index, box_low, box_high)
+                found = self.best(weights, gap=INSIDE_GAP, nodes=INSIDE_NODES)
+                if found:
+                    return found[0]
+            return None
+        finally:
+            _bound_rows(self.h, 1, self.quota_low, self.quota_high)
             self.h.changeColsBounds(self.count, self.index, np.zeros(self.count), self.sizes)
 
     def best(
@@ -114,6 +146,10 @@ class Master:
             indices = np.array([*rows, self.convexity], dtype=np.int32)
             self.h.addCol(0.0, 0.0, INF, len(indices), indices, np.array([*values, 1.0]))
             self.columns += 1
+
+    def aim(self, targets: NDArray[np.float64]) -> None:
+        """Each type must reach its target plus z (z ≥ 0: every target is met)."""
+        _bound_rows(self.h, 0, targets, np.full(len(targets), INF))
 
     def fix(self, rows: NDArray[np.int64], floor: float) -> None:
         """These types keep at least ``floor``; z no longer bounds them."""

@@ -17,11 +17,12 @@ from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from atelier.errors import Refused
 from atelier.panel.highs import Master, Pricing
 from atelier.panel.model import Quota, Types
+from atelier.panel.peel import peel
 
 TOLERANCE = 1e-7
 EXACT_GAP = 1e-6  # the pricing MIP that declares optimality
@@ -121,20 +122,22 @@ class _Optimum:
 
 
 def _solve(problem: Problem, pricing: Pricing, master: Master, found: list[NDArray[np.int64]],
-           floors: NDArray[np.float64]) -> _Optimum:  # fmt: skip
+           lower: NDArray[np.float64], enough: float = np.inf) -> _Optimum:  # fmt: skip
     """Column generation: add the compositions the duals value more than the LP's convexity dual
-    until there are none; ``found`` and ``master`` grow together.
+    until there are none, or until z reaches ``enough``; ``found`` and ``master`` grow together.
+    ``lower`` holds the master's row bounds (each type's floor or target).
 
     Duals are smoothed towards the best ones seen (Wentges): plain duals jump from corner to corner
     and the method creeps towards the optimum. Optimality is still only declared by the exact MIP
     at the LP's own duals."""
     sizes = np.array(problem.types.sizes, dtype=float)
     reachable = master.reachable
-    fixed = ~np.isnan(floors)
     center: NDArray[np.float64] | None = None
     best_bound = np.inf
     for _ in range(MAX_ROUNDS):
         weights_of_panels, level, duals, convexity = master.solve()
+        if level >= enough:
+            break
         weights = np.zeros(len(sizes))
         weights[reachable] = duals / sizes[reachable]
         smoothed = weights if center is None else SMOOTHING * center + (1 - SMOOTHING) * weights
@@ -145,9 +148,9 @@ def _solve(problem: Problem, pricing: Pricing, master: Master, found: list[NDArr
         if not any(float(weights @ c) > convexity + TOLERANCE for c in candidates):
             candidates = pricing.best(smoothed, gap=QUICK_GAP, nodes=QUICK_NODES)
         if candidates:
-            # The best panel found at the smoothed duals, less what the fixed types are promised:
-            # the lowest seen marks the duals to smooth towards.
-            promised = float((smoothed * sizes)[reachable][fixed] @ floors[fixed]) if fixed.any() else 0.0
+            # The best panel found at the smoothed duals, less what the types are promised: the
+            # lowest seen marks the duals to smooth towards.
+            promised = float((smoothed * sizes)[reachable] @ lower)
             bound = float(smoothed @ candidates[0]) - promised
             if bound < best_bound:
                 best_bound, center = bound, smoothed
@@ -229,21 +232,72 @@ def maximin(problem: Problem) -> Distribution:
     """The distribution that maximises the smallest selection probability of anyone who can be
     selected at all (people whose type fits in no panel get 0)."""
     pricing, master, found = _models(problem)
-    optimum = _solve(problem, pricing, master, found, np.full(len(master.reachable), np.nan))
+    optimum = _solve(problem, pricing, master, found, np.zeros(len(master.reachable)))
     return _distribution(problem, found, optimum)
+
+
+def relaxed_leximin(
+    problem: Problem, reachable: NDArray[np.int64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
+    """LEXIMIN over the panels' LP relaxation (fractional counts that meet the quotas): a few small
+    LPs over the types, one per level. The relaxation holds every mix of real panels, so a mix that
+    reaches its LEXIMIN is LEXIMIN. The reachable types' probabilities (a hair low) and the expected
+    people of every type; None when the duals are degenerate."""
+    sizes = np.array(problem.types.sizes, dtype=float)
+    count = len(reachable)
+    rows, lows, highs = problem.matrix
+    quotas = rows[:, reachable]
+    floors = np.full(count, np.nan)
+    point = np.zeros(len(sizes))
+    while np.isnan(floors).any():
+        free = np.flatnonzero(np.isnan(floors))
+        # Variables: the expected count of each reachable type, then z (maximised).
+        raise_z = np.zeros((len(free), count + 1))
+        raise_z[np.arange(len(free)), free] = -1.0 / sizes[reachable][free]
+        raise_z[:, -1] = 1.0
+        padded = np.hstack([quotas, np.zeros((len(quotas), 1))])
+        lowest = np.where(np.isnan(floors), 0.0, floors) * sizes[reachable]
+        result = linprog(
+            np.concatenate([np.zeros(count), [-1.0]]),
+            A_ub=np.vstack([raise_z, padded, -padded]),
+            b_ub=np.concatenate([np.zeros(len(free)), highs, -lows]),
+            A_eq=np.concatenate([np.ones(count), [0.0]])[None, :], b_eq=[float(problem.size)],
+            bounds=[*zip(lowest, sizes[reachable], strict=True), (None, None)], method="highs-ds",
+        )  # fmt: skip
+        if result.status != 0:
+            return None
+        tight = free[-np.asarray(result.ineqlin.marginals[: len(free)]) > DUAL_EPSILON]
+        if not len(tight):
+            return None
+        floors[tight] = float(result.x[-1]) - FIX_SLACK
+        point[reachable] = result.x[:-1]
+    return floors, point
 
 
 def leximin(problem: Problem) -> Distribution:
     """MAXIMIN, then the same for everyone whose probability can still rise, and so on: the
     smallest probability as high as possible, then the second smallest, … (the paper's LEXIMIN).
 
-    At each level, the types whose constraint has a positive dual cannot rise above it: they are
-    fixed there (a hair below, so that the LP stays feasible) and the others are raised."""
+    First, the LEXIMIN of the LP relaxation: panels peeled from it (see ``peel``) let the master LP
+    reach it on large pools, in seconds. Otherwise, level by level, by column generation: the
+    types whose constraint has a positive dual cannot rise above it; they are fixed there (a hair
+    below, so that the LP stays feasible) and the others are raised."""
     pricing, master, found = _models(problem)
+    relaxed = relaxed_leximin(problem, master.reachable)
+    if relaxed is not None:
+        target, point = relaxed
+        peeled = peel(pricing, problem.matrix, np.array(problem.types.sizes, dtype=float), point)
+        master.add(peeled)
+        found.extend(peeled)
+        master.aim(target)
+        optimum = _solve(problem, pricing, master, found, target, enough=-TOLERANCE)
+        if optimum.level >= -TOLERANCE:
+            return _distribution(problem, found, optimum)
+        master.aim(np.zeros(len(master.reachable)))
     floors = np.full(len(master.reachable), np.nan)
     sizes = np.array(problem.types.sizes, dtype=float)
     while True:
-        optimum = _solve(problem, pricing, master, found, floors)
+        optimum = _solve(problem, pricing, master, found, np.nan_to_num(floors))
         free = np.isnan(floors)
         tight = free & (optimum.duals > DUAL_EPSILON)
         if not tight.any():  # degenerate duals: fix the lowest instead (at least one is at z)
