@@ -103,16 +103,17 @@ class Pricing:
         self, weights: NDArray[np.float64], *, gap: float, nodes: int | None = None
     ) -> list[NDArray[np.int64]]:
         """The best composition found within ``gap`` (relative) or ``nodes`` branch-and-bound
-        nodes, then the other improving ones the search met, best first; empty when no
-        composition meets the quotas."""
+        nodes, then the other improving ones the search met, best first; empty when none was
+        found (none meets the quotas, or the node limit came before any)."""
         self.h.changeColsCost(self.count, self.index, weights.astype(float))
         self.h.setOptionValue("mip_rel_gap", gap)
         self.h.setOptionValue("mip_max_nodes", nodes if nodes is not None else highspy.kHighsIInf)
         self.h.run()
-        if self.h.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
+        solution = self.h.getSolution()
+        if self.h.getModelStatus() == highspy.HighsModelStatus.kInfeasible or not solution.value_valid:
             return []
         saved = sorted(self.h.getSavedMipSolutions(), key=lambda s: -s.objective)
-        found = [np.rint(np.asarray(self.h.getSolution().col_value)).astype(np.int64)]
+        found = [np.rint(np.asarray(solution.col_value)).astype(np.int64)]
         found += [np.rint(np.asarray(s.col_value)).astype(np.int64) for s in saved]
         unique: dict[bytes, NDArray[np.int64]] = {}
         for composition in found:
