@@ -195,6 +195,22 @@ def _exhaustive_leximin(problem: Problem, feasible: list[tuple[int, ...]]) -> li
     return sorted(floors.values())
 
 
+def _leximin_against_exhaustive(problem: Problem) -> tuple[list[float], list[int]] | None:
+    """Checks that LEXIMIN's panels meet the quotas and that its sorted probabilities equal the
+    exhaustive LEXIMIN's; gives those probabilities and the types some panel holds (None: no
+    panel meets the quotas)."""
+    feasible = [c for c in _all_compositions(problem) if _meets(problem, c, problem.quotas)]
+    if not feasible:
+        return None
+    distribution = leximin(problem)
+    assert all(_meets(problem, c, problem.quotas) for c in distribution.compositions)
+    reachable = [t for t in range(len(problem.types.sizes)) if any(c[t] for c in feasible)]
+    mine = sorted(distribution.type_probability[t] for t in reachable)
+    expected = _exhaustive_leximin(problem, feasible)
+    assert np.allclose(mine, expected, atol=1e-6), (mine, expected)
+    return mine, reachable
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances())
 def test_leximin_matches_the_exhaustive_leximin_and_never_lowers_anyone_below_maximin(
@@ -204,15 +220,10 @@ def test_leximin_matches_the_exhaustive_leximin_and_never_lowers_anyone_below_ma
     with a method that uses no duals; its minimum is MAXIMIN's; every composition meets the quotas."""
     features, quotas, size = instance
     _, problem = _problem(features, quotas, size)
-    feasible = [c for c in _all_compositions(problem) if _meets(problem, c, problem.quotas)]
-    if not feasible:
+    checked = _leximin_against_exhaustive(problem)
+    if checked is None:
         return
-    distribution = leximin(problem)
-    assert all(_meets(problem, c, problem.quotas) for c in distribution.compositions)
-    reachable = [t for t in range(len(problem.types.sizes)) if any(c[t] for c in feasible)]
-    mine = sorted(distribution.type_probability[t] for t in reachable)
-    expected = _exhaustive_leximin(problem, feasible)
-    assert np.allclose(mine, expected, atol=1e-6), (mine, expected)
+    mine, reachable = checked
     assert abs(mine[0] - min(maximin(problem).type_probability[t] for t in reachable)) < 1e-6
 
 
@@ -293,15 +304,7 @@ def test_leximin_on_three_criteria_matches_the_exhaustive_leximin(
     """On random pools with three criteria: LEXIMIN's sorted probabilities equal those computed over
     every panel, whether or not the relaxation's LEXIMIN is reachable."""
     features, quotas, size = instance
-    _, problem = _problem(features, quotas, size, THREE)
-    feasible = [c for c in _all_compositions(problem) if _meets(problem, c, problem.quotas)]
-    if not feasible:
-        return
-    distribution = leximin(problem)
-    assert all(_meets(problem, c, problem.quotas) for c in distribution.compositions)
-    reachable = [t for t in range(len(problem.types.sizes)) if any(c[t] for c in feasible)]
-    mine = sorted(distribution.type_probability[t] for t in reachable)
-    assert np.allclose(mine, _exhaustive_leximin(problem, feasible), atol=1e-6)
+    _leximin_against_exhaustive(_problem(features, quotas, size, THREE)[1])
 
 
 def test_leximin_when_the_relaxation_promises_more_than_any_panel_gives() -> None:
