@@ -33,7 +33,7 @@ CRITERIA = [
 SIZES = [(400, 15), (1_500, 35), (2_000, 200), (10_000, 150)]
 
 
-def _pool(n: int, rng: random.Random) -> Pool:
+def volunteer_pool(n: int, rng: random.Random) -> Pool:
     categories = tuple(c for c, _ in CRITERIA)
     features = tuple(
         tuple(
@@ -45,7 +45,7 @@ def _pool(n: int, rng: random.Random) -> Pool:
     return Pool(tuple(str(i + 1) for i in range(n)), categories, features)
 
 
-def _quotas(k: int, slack: int) -> tuple[Quota, ...]:
+def population_quotas(k: int, slack: int) -> tuple[Quota, ...]:
     return tuple(
         Quota(c, v, max(0, math.floor(share * k) - slack), math.ceil(share * k) + slack)
         for c, values in CRITERIA
@@ -88,9 +88,9 @@ def run_lottery() -> None:
         "Lottery: MAXIMIN and LEXIMIN against a greedy draw, six criteria, pools skewed like real volunteers"
     )
     for n, k in SIZES:
-        pool = _pool(n, random.Random(n))
+        pool = volunteer_pool(n, random.Random(n))
         for slack in (0, 1, 2):  # quotas from shares, widened until a panel exists
-            quotas = _quotas(k, slack)
+            quotas = population_quotas(k, slack)
             problem = Problem(types_of(pool), pool.categories, quotas, k)
             try:
                 solved = {"MAXIMIN": _timed(maximin, problem), "LEXIMIN": _timed(leximin, problem)}

@@ -34,6 +34,7 @@ NEIGHBOURS = 60  # columns one swap away from each priced one, added with it
 SWAP_CANDIDATES = 200  # the types most worth adding, among which swaps are looked for
 DUAL_EPSILON = 1e-9  # a dual above this marks a type that cannot rise further (LEXIMIN)
 FIX_SLACK = 1e-9  # a fixed type's floor sits this far below its level, for the LP's tolerances
+LP_TOLERANCE = 1e-7  # HiGHS's primal feasibility tolerance (people)
 
 
 class Infeasible(Exception):
@@ -256,7 +257,9 @@ def relaxed_leximin(
         raise_z[np.arange(len(free)), free] = -1.0 / sizes[reachable][free]
         raise_z[:, -1] = 1.0
         padded = np.hstack([quotas, np.zeros((len(quotas), 1))])
-        lowest = np.where(np.isnan(floors), 0.0, floors) * sizes[reachable]
+        # A fixed type keeps its count less the LP's feasibility tolerance: the counts that gave
+        # its level may have bent the quotas by that much, and the next LP must stay feasible.
+        lowest = np.maximum(np.where(np.isnan(floors), 0.0, floors) * sizes[reachable] - LP_TOLERANCE, 0.0)
         result = linprog(
             np.concatenate([np.zeros(count), [-1.0]]),
             A_ub=np.vstack([raise_z, padded, -padded]),
@@ -266,10 +269,14 @@ def relaxed_leximin(
         )  # fmt: skip
         if result.status != 0:
             return None
-        tight = free[-np.asarray(result.ineqlin.marginals[: len(free)]) > DUAL_EPSILON]
+        level = float(result.x[-1])
+        if level >= 1 - TOLERANCE:
+            tight = free  # everyone left is certain to be chosen
+        else:
+            tight = free[-np.asarray(result.ineqlin.marginals[: len(free)]) > DUAL_EPSILON]
         if not len(tight):
             return None
-        floors[tight] = float(result.x[-1]) - FIX_SLACK
+        floors[tight] = level - FIX_SLACK
         point[reachable] = result.x[:-1]
     return floors, point
 

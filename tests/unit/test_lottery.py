@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import random
 from collections.abc import Sequence
 
 import numpy as np
@@ -16,6 +17,7 @@ from atelier.panel.lottery import Distribution, Infeasible, Problem, leximin, ma
 from atelier.panel.model import Pool, Quota, types_of
 from atelier.panel.peel import peel
 from atelier.panel.relax import smallest_relaxation
+from bench.lottery import population_quotas, volunteer_pool
 
 CATEGORIES = ("genre", "age")
 VALUES = {"genre": ("F", "H"), "age": ("jeune", "adulte", "senior")}
@@ -330,3 +332,15 @@ def test_leximin_shares_out_what_maximin_may_leave_uneven() -> None:
     by_type = dict(zip(problem.types.keys, leximin(problem).type_probability, strict=True))
     assert abs(by_type[("F", "jeune")] - 0.1) < 1e-6
     assert abs(by_type[("H", "jeune")] - 0.25) < 1e-6 and abs(by_type[("H", "senior")] - 0.25) < 1e-6
+
+
+def test_the_relaxed_leximin_of_a_large_skewed_pool_is_found_to_its_last_level() -> None:
+    """On the benchmark's 2,000-volunteer pool drawn with seed 1, the relaxation's last levels
+    stay feasible, so LEXIMIN takes the fast path. Fixed types kept their exact count, which the
+    LP's tolerances could not meet; they now keep it less that tolerance, and a level at 100 %
+    fixes everyone left at once."""
+    pool = volunteer_pool(2_000, random.Random(1))
+    problem = Problem(types_of(pool), pool.categories, population_quotas(200, 0), 200)
+    relaxed = relaxed_leximin(problem, np.arange(len(problem.types.sizes)))
+    assert relaxed is not None
+    assert abs(relaxed[1].sum() - 200) < 1e-6
