@@ -246,26 +246,27 @@ def relaxed_leximin(
     people of every type; None when the duals are degenerate."""
     sizes = np.array(problem.types.sizes, dtype=float)
     count = len(reachable)
+    people = sizes[reachable]
     rows, lows, highs = problem.matrix
-    quotas = rows[:, reachable]
+    # Variables: the expected count of each reachable type, then z (maximised).
+    quotas = np.hstack([rows[:, reachable], np.zeros((len(rows), 1))])
+    objective = np.concatenate([np.zeros(count), [-1.0]])
+    panel_size = np.concatenate([np.ones(count), [0.0]])[None, :]
     floors = np.full(count, np.nan)
     point = np.zeros(len(sizes))
     while np.isnan(floors).any():
         free = np.flatnonzero(np.isnan(floors))
-        # Variables: the expected count of each reachable type, then z (maximised).
         raise_z = np.zeros((len(free), count + 1))
-        raise_z[np.arange(len(free)), free] = -1.0 / sizes[reachable][free]
+        raise_z[np.arange(len(free)), free] = -1.0 / people[free]
         raise_z[:, -1] = 1.0
-        padded = np.hstack([quotas, np.zeros((len(quotas), 1))])
         # A fixed type keeps its count less the LP's feasibility tolerance: the counts that gave
         # its level may have bent the quotas by that much, and the next LP must stay feasible.
-        lowest = np.maximum(np.where(np.isnan(floors), 0.0, floors) * sizes[reachable] - LP_TOLERANCE, 0.0)
+        lowest = np.maximum(np.where(np.isnan(floors), 0.0, floors) * people - LP_TOLERANCE, 0.0)
         result = linprog(
-            np.concatenate([np.zeros(count), [-1.0]]),
-            A_ub=np.vstack([raise_z, padded, -padded]),
+            objective, A_ub=np.vstack([raise_z, quotas, -quotas]),
             b_ub=np.concatenate([np.zeros(len(free)), highs, -lows]),
-            A_eq=np.concatenate([np.ones(count), [0.0]])[None, :], b_eq=[float(problem.size)],
-            bounds=[*zip(lowest, sizes[reachable], strict=True), (None, None)], method="highs-ds",
+            A_eq=panel_size, b_eq=[float(problem.size)],
+            bounds=[*zip(lowest, people, strict=True), (None, None)], method="highs-ds",
         )  # fmt: skip
         if result.status != 0:
             return None
@@ -290,10 +291,11 @@ def leximin(problem: Problem) -> Distribution:
     types whose constraint has a positive dual cannot rise above it; they are fixed there (a hair
     below, so that the LP stays feasible) and the others are raised."""
     pricing, master, found = _models(problem)
+    sizes = np.array(problem.types.sizes, dtype=float)
     relaxed = relaxed_leximin(problem, master.reachable)
     if relaxed is not None:
         target, point = relaxed
-        peeled = peel(pricing, problem.matrix, np.array(problem.types.sizes, dtype=float), point)
+        peeled = peel(pricing, problem.matrix, sizes, point)
         master.add(peeled)
         found.extend(peeled)
         master.aim(target)
@@ -302,7 +304,6 @@ def leximin(problem: Problem) -> Distribution:
             return _distribution(problem, found, optimum)
         master.aim(np.zeros(len(master.reachable)))
     floors = np.full(len(master.reachable), np.nan)
-    sizes = np.array(problem.types.sizes, dtype=float)
     while True:
         optimum = _solve(problem, pricing, master, found, np.nan_to_num(floors))
         free = np.isnan(floors)

@@ -229,6 +229,20 @@ def test_leximin_matches_the_exhaustive_leximin_and_never_lowers_anyone_below_ma
     assert abs(mine[0] - min(maximin(problem).type_probability[t] for t in reachable)) < 1e-6
 
 
+def _quotas_around(
+    draw_: st.DrawFn, panel: Sequence[tuple[str, ...]], values: dict[str, tuple[str, ...]], *, above: int
+) -> list[Quota]:
+    """Quotas that this panel meets: each value's minimum up to one below its count in the panel,
+    its maximum up to ``above`` over it."""
+    quotas = []
+    for at, (category, category_values) in enumerate(values.items()):
+        for value in category_values:
+            count = sum(1 for f in panel if f[at] == value)
+            low = max(0, count - draw_(st.integers(0, 1)))
+            quotas.append(Quota(category, value, low, count + draw_(st.integers(0, above))))
+    return quotas
+
+
 @st.composite
 def larger_pools(draw_: st.DrawFn) -> tuple[list[tuple[str, str]], list[Quota], int]:
     """Pools of 10 to 40 on the two criteria, quotas around one panel's counts (so some panel meets them)."""
@@ -236,12 +250,7 @@ def larger_pools(draw_: st.DrawFn) -> tuple[list[tuple[str, str]], list[Quota], 
                               min_size=10, max_size=40))  # fmt: skip
     size = draw_(st.integers(2, 8))
     panel = draw_(st.permutations(features))[:size]
-    quotas = []
-    for at, category in enumerate(CATEGORIES):
-        for value in VALUES[category]:
-            count = sum(1 for f in panel if f[at] == value)
-            quotas.append(Quota(category, value, max(0, count - draw_(st.integers(0, 1))), count))
-    return features, quotas, size
+    return features, _quotas_around(draw_, panel, VALUES, above=0), size
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -275,15 +284,8 @@ def three_criteria(draw_: st.DrawFn) -> tuple[list[tuple[str, ...]], list[Quota]
     have corners that are no real panel."""
     features = draw_(st.lists(st.tuples(*[st.sampled_from(("oui", "non"))] * 3), min_size=3, max_size=8))
     size = draw_(st.integers(1, min(4, len(features))))
-    # Quotas around one panel's counts, so that some panel meets them.
     panel = draw_(st.permutations(features))[:size]
-    quotas = []
-    for at, category in enumerate(THREE):
-        for value in ("oui", "non"):
-            count = sum(1 for f in panel if f[at] == value)
-            low = max(0, count - draw_(st.integers(0, 1)))
-            quotas.append(Quota(category, value, low, count + draw_(st.integers(0, 1))))
-    return features, quotas, size
+    return features, _quotas_around(draw_, panel, {c: ("oui", "non") for c in THREE}, above=1), size
 
 
 # Found by a random search: one of the rare small pools whose relaxation LEXIMIN no panel mix reaches.
