@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -36,6 +39,9 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, run_migrations:
 
 
 _installed: Runtime | None = None
+# A runtime for one call chain (the lifecycle run without Prefect, a test's world): it wins over the
+# process's installed one, so that two runtimes in one process never see each other's database.
+_scoped: ContextVar[Runtime | None] = ContextVar("atelier_runtime", default=None)
 
 
 def install(runtime: Runtime) -> Runtime:
@@ -45,8 +51,21 @@ def install(runtime: Runtime) -> Runtime:
     return runtime
 
 
+@contextmanager
+def using(runtime: Runtime) -> Iterator[Runtime]:
+    """Within this block, in this thread, the units of work use ``runtime``."""
+    token = _scoped.set(runtime)
+    try:
+        yield runtime
+    finally:
+        _scoped.reset(token)
+
+
 def current() -> Runtime:
-    """The runtime installed by the process entry point (CLI, serve, demo, tests)."""
+    """The runtime of this block (``using``), else the one installed by the process entry point."""
+    scoped = _scoped.get()
+    if scoped is not None:
+        return scoped
     if _installed is None:
         raise RuntimeError("no runtime installed: call atelier.bootstrap.install(bootstrap(settings))")
     return _installed

@@ -22,6 +22,12 @@ SALT = "atelier-links-v1"
 MAX_TOKEN_LENGTH = 1024
 
 
+# How long a citizen's own link is read: the follow-up of an avis runs over years; the evaluation
+# survey lasts a month or so, and its link outlives a delay.
+FOLLOW_UP_LINK_AGE = timedelta(days=3 * 365)
+EVALUATION_LINK_AGE = timedelta(days=120)
+
+
 @dataclass(frozen=True)
 class LinkClaims:
     purpose: Purpose

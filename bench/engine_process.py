@@ -16,14 +16,14 @@ from tempfile import mkdtemp
 from atelier.bootstrap import bootstrap
 from atelier.clock import SimulatedClock
 from atelier.config import Settings
-from atelier.engine import advance_plain
 from atelier.serve import EngineWorker
+from flows.lifecycle import advance_without_prefect
 
 
 def main(url: str, now: str) -> None:
     settings = Settings(data_dir=Path(mkdtemp(prefix="bench-engine-")), database_url=url, secret_key="bench")
     runtime = bootstrap(settings, clock=SimulatedClock(datetime.fromisoformat(now)), run_migrations=False)
-    worker = EngineWorker(runtime, lambda slug, at: advance_plain(runtime, slug, at))
+    worker = EngineWorker(runtime, lambda slug, at: advance_without_prefect(runtime, slug, at))
     print("ready", flush=True)
     sys.stdin.readline()
     start = time.perf_counter()

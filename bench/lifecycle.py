@@ -14,9 +14,9 @@ from pathlib import Path
 from atelier.bootstrap import Runtime, install
 from atelier.db import transaction
 from atelier.demo.run import prepare, simulate
-from atelier.engine import advance_plain
 from atelier.prefect_runtime import prefect_session
 from atelier.services.ateliers import get_atelier
+from flows.lifecycle import advance_without_prefect
 from notifications.catcher import MailboxHandler, MailCatcher
 
 DECISION = date(2027, 1, 11)
@@ -57,7 +57,9 @@ def run_lifecycle() -> None:
     logging.getLogger("prefect").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
-        plain_wall, plain = _run(base / "plain", lambda rt: lambda slug, now: advance_plain(rt, slug, now))
+        plain_wall, plain = _run(
+            base / "plain", lambda rt: lambda slug, now: advance_without_prefect(rt, slug, now)
+        )
         started = time.perf_counter()
         with prefect_session(base / "prefect-server") as _url:
             server_start = time.perf_counter() - started

@@ -22,11 +22,12 @@ from atelier.db import transaction
 from atelier.demo.run import demo_atelier
 from atelier.services.accounts import add_account, open_session
 from atelier.services.ateliers import create_atelier
-from atelier.services.people import add_people, validate_person
+from atelier.services.people import add_people
 from atelier.web.app import create_app
-from atelier.web.workspace.auth import SESSION_COOKIE
+from atelier.web.deps import SESSION_COOKIE
 from models import OutboxMessage
 from models.enums import OutboxStatus
+from models.person_in import validate_person
 from models.types import pk
 
 CITIZENS = 150

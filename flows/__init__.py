@@ -1,1 +1,2 @@
-"""Prefect flows: one per stage of the atelier citoyen, and the lifecycle that runs them in order."""
+"""Prefect flows: the lifecycle (``lifecycle.py``), which runs the stages its template lists, each as
+a flow run of its own (``stage.py``), and its deployments (``deployed.py``)."""

@@ -1,40 +1,35 @@
-"""The lifecycle: runs the five stage flows in order, then updates the timeline and messages.
+"""The lifecycle: the stages its template lists, in order, then the timeline and the messages.
 
-A short run, triggered when something happens (a decision, a step done, the daily check).
-It holds no state of its own: it reads the database, advances what can advance, and ends.
-A stage runs only once the previous one has opened; a stage's flow is skipped when it has
-nothing to do, to spare idle runs.
+A short run, triggered when something happens (a decision, a step done, the daily check). It holds
+no state of its own: it reads the database, advances what can advance, and ends. A stage runs once
+every stage in its ``after`` has opened (by default the one before it), and only when it has
+something to do, to spare idle runs; while a gate stands rejected, no stage runs.
+
+Written once, run two ways (``flows/binding.py``): ``advance_atelier`` is the Prefect flow the
+product runs; ``advance_without_prefect`` runs the same code as plain calls, for tests and
+benchmarks that want speed without a server.
+
+No ``from __future__ import annotations`` in ``flows/`` (see ``flows/deployed.py``).
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from prefect import flow
 
-from flows.atelier import atelier
-from flows.cadrage import cadrage
-from flows.demande import travail_de_la_demande
-from flows.droit_de_suite import droit_de_suite
-from flows.logistique import preparation_logistique
-from flows.report import StageReport
+from atelier.bootstrap import Runtime, current, using
+from atelier.stages import rejected_gate_keys, stage_has_work, stage_states, waiting_gate_keys
+from flows.binding import PLAIN, PREFECT, Binding
+from flows.stage import run_stage
 from models.enums import StageStatus
-from tasks.stage_tasks import (
-    finish_if_complete,
+from tasks.messages import (
+    propose_panel_replacements,
+    queue_follow_up_messages,
     queue_messages,
-    read_stages,
-    refresh_timeline,
-    stage_has_work,
-    waiting_gates,
+    queue_volunteer_messages,
 )
-
-STAGE_FLOWS: dict[str, Callable[..., StageReport]] = {
-    "demande": travail_de_la_demande,
-    "cadrage": cadrage,
-    "logistique": preparation_logistique,
-    "atelier": atelier,
-    "droit_de_suite": droit_de_suite,
-}
+from tasks.stages import finish_if_complete
+from tasks.timeline import refresh_timeline
 
 
 @dataclass(frozen=True)
@@ -49,34 +44,46 @@ class LifecycleReport:
     halted: bool = False
 
 
-@flow(name="cycle-de-vie", flow_run_name="{slug} · cycle de vie", log_prints=True)
-def advance_atelier(slug: str, now: datetime) -> LifecycleReport:
+def lifecycle(binding: Binding, slug: str, now: datetime) -> LifecycleReport:
+    runtime, run = current(), binding.run
     stages_run: list[str] = []
-    halted = False
-    previous_open = True
-    for stage in read_stages(slug):
-        if stage.status is StageStatus.DONE:
+    opened: set[str] = set()
+    # A rejected gate stops every stage until the COPIL decides otherwise, whatever their steps.
+    halted = bool(rejected_gate_keys(runtime, slug))
+    for stage in stage_states(runtime, slug):
+        if stage.status is not StageStatus.PENDING:
+            opened.add(stage.key)
+        if stage.status is StageStatus.DONE or halted or not opened.issuperset(stage.after):
             continue
-        if not previous_open or halted:
-            break
-        if stage_has_work(slug, stage.key):
-            report = STAGE_FLOWS[stage.key](slug=slug, now=now)
+        if stage_has_work(runtime, slug, stage.key):
+            report = run_stage(binding, slug, stage, now)
             stages_run.append(stage.key)
-            halted = report.halted
-            previous_open = True
-        else:
-            previous_open = stage.status is StageStatus.OPEN
-    check = refresh_timeline(slug, now)
-    sync = queue_messages(slug, now)
-    completed = finish_if_complete(slug, now)
-    waiting = waiting_gates(slug)
+            opened.add(stage.key)
+            halted = halted or report.halted
+    check = run(refresh_timeline)(slug, now)
+    run(propose_panel_replacements)(slug, now)
+    sync = run(queue_messages)(slug, now)
+    told = run(queue_volunteer_messages)(slug, now) + run(queue_follow_up_messages)(slug, now)
+    completed = run(finish_if_complete)(slug, now)
     return LifecycleReport(
         slug=slug,
         stages_run=stages_run,
-        waiting_on=waiting,
+        waiting_on=waiting_gate_keys(runtime, slug),
         risk=check.risk,
-        queued=sync.queued,
+        queued=sync.queued + told,
         cancelled=sync.cancelled,
         completed=completed,
         halted=halted,
     )
+
+
+@flow(name="cycle-de-vie", flow_run_name="{slug} · cycle de vie", log_prints=True)
+def advance_atelier(slug: str, now: datetime) -> LifecycleReport:
+    """The lifecycle as the product runs it: a flow run, its stages flow runs, its units tasks."""
+    return lifecycle(PREFECT, slug, now)
+
+
+def advance_without_prefect(runtime: Runtime, slug: str, now: datetime) -> LifecycleReport:
+    """The same lifecycle as plain calls on ``runtime``, with no Prefect server."""
+    with using(runtime):
+        return lifecycle(PLAIN, slug, now)

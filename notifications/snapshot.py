@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from atelier.services.ateliers import template_of
+from atelier.planning.template import template_of
 from models import (
     Atelier,
     CommitteeSeat,
@@ -63,16 +63,31 @@ def load_snapshot(*, session: Session, atelier: Atelier) -> AtelierSnapshot:
     )
     steps = session.exec(select(Step).where(Step.atelier_id == atelier_id).order_by(col(Step.position))).all()
     step_by_id = {pk(s): s for s in steps}
+    gate_rows = session.exec(select(Gate).where(Gate.atelier_id == atelier_id)).all()
+    gate_ids = [pk(g) for g in gate_rows]
+    # One query per table for every gate at once (this runs at each advance of the atelier).
+    members: dict[int, list[int]] = {}
+    for gate_id, person_id in session.exec(
+        select(GateMember.gate_id, GateMember.person_id)
+        .where(col(GateMember.gate_id).in_(gate_ids))
+        .order_by(col(GateMember.id))
+    ).all():
+        members.setdefault(gate_id, []).append(person_id)
+    decisions_of: dict[int, list[Decision]] = {}
+    for decision in session.exec(
+        select(Decision).where(col(Decision.gate_id).in_(gate_ids)).order_by(col(Decision.id))
+    ).all():
+        decisions_of.setdefault(decision.gate_id, []).append(decision)
+    documents_of: dict[tuple[int, int], list[str]] = {}
+    for gate_id, round_, filename in session.exec(
+        select(GateDocument.gate_id, GateDocument.round, GateDocument.filename)
+        .where(col(GateDocument.gate_id).in_(gate_ids))
+        .order_by(col(GateDocument.id))
+    ).all():
+        documents_of.setdefault((gate_id, round_), []).append(filename)
     gates: dict[str, GateView] = {}
-    for gate in session.exec(select(Gate).where(Gate.atelier_id == atelier_id)).all():
-        members = tuple(
-            session.exec(select(GateMember.person_id).where(GateMember.gate_id == pk(gate))).all()
-        )
-        this_round = session.exec(
-            select(Decision).where(Decision.gate_id == pk(gate), Decision.round == gate.round)
-        ).all()
-        decisions = {d.person_id: d.outcome for d in this_round}
-        comments = {d.person_id: d.comment for d in this_round if d.comment}
+    for gate in gate_rows:
+        this_round = [d for d in decisions_of.get(pk(gate), []) if d.round == gate.round]
         gates[gate.key] = GateView(
             key=gate.key,
             name=gate.name,
@@ -83,19 +98,13 @@ def load_snapshot(*, session: Session, atelier: Atelier) -> AtelierSnapshot:
             due_at=gate.due_at,
             quorum_rule=gate.quorum_rule,
             quorum_n=gate.quorum_n,
-            member_ids=members,
-            decisions=decisions,
-            comments=comments,
+            member_ids=tuple(members.get(pk(gate), [])),
+            decisions={d.person_id: d.outcome for d in this_round},
+            comments={d.person_id: d.comment for d in this_round if d.comment},
             closed_at=gate.closed_at,
             revision_note=gate.revision_note,
             revised=gate.revised_at is not None,
-            documents=tuple(
-                session.exec(
-                    select(GateDocument.filename)
-                    .where(GateDocument.gate_id == pk(gate), GateDocument.round == gate.round)
-                    .order_by(col(GateDocument.id))
-                ).all()
-            ),
+            documents=tuple(documents_of.get((pk(gate), gate.round), [])),
         )
     return AtelierSnapshot(
         id=atelier_id,

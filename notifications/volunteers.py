@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from atelier.config import Settings
 from atelier.i18n import percent
 from atelier.panel.report import probabilities_of
-from atelier.services.ateliers import template_of
+from atelier.planning.template import template_of
 from models import Atelier, OutboxMessage, PanelLottery, Step, Volunteer
 from models.enums import StepStatus, VolunteerStatus
 from models.types import pk

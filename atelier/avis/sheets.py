@@ -12,8 +12,8 @@ from datetime import date, datetime
 
 from atelier.errors import Refused
 from atelier.french import decimal_number
-from atelier.services.people_sheet import normal_header
-from atelier.services.spreadsheet import Sheet
+from atelier.sheets.people import normal_header
+from atelier.sheets.spreadsheet import Sheet
 from models.enums import AnswerStatus, GroupPosition
 
 STATUS_LABELS = {

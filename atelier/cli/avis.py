@@ -17,9 +17,9 @@ from atelier.services.ateliers import get_atelier
 from atelier.services.avis import publish_answers, record_answers, record_avis
 from atelier.services.follow_up import read_state, record_update
 from atelier.services.mandat import mandat_of
+from atelier.services.public_files import mandat_html, write_record
 from atelier.services.public_record import public_record
-from atelier.services.spreadsheet import decode_text, read_sheet
-from atelier.web.public import mandat_html, write_record
+from atelier.sheets.spreadsheet import decode_text, read_sheet
 
 avis_app = typer.Typer(help="L'avis des citoyens et les réponses du commanditaire.", no_args_is_help=True)
 SLUG = Annotated[str, typer.Argument(help="Identifiant de l'atelier.")]

@@ -27,18 +27,17 @@ from atelier.cli.gates import gate_app
 from atelier.cli.people import person_app
 from atelier.cli.recruitment import panel_app
 from atelier.cli.roles import dispatch_command, engine_command, web_command
-from atelier.cli.views import WIDE_LAYOUT_MIN_COLUMNS, date_notes, print_timeline
 from atelier.clock import PARIS, SimulatedClock
 from atelier.config import Settings
+from atelier.console_views import WIDE_LAYOUT_MIN_COLUMNS, date_notes, print_timeline
 from atelier.db import transaction
 from atelier.errors import AtelierError
 from atelier.i18n import long_datetime, short_date
 from atelier.logs import configure_logging
-from atelier.planning.template import builtin_templates, get_template
+from atelier.planning.template import available_templates, get_template
 from atelier.planning.timeline import RISK_LABELS, Risk, Timeline
 from atelier.services.ateliers import AtelierCreate, create_atelier, get_atelier, list_ateliers
 from atelier.services.rescheduling import reschedule_event
-from atelier.services.spreadsheet import decode_text
 from atelier.services.timeline import (
     cancel_event,
     current_timeline,
@@ -48,6 +47,7 @@ from atelier.services.timeline import (
     stages_of,
     steps_of,
 )
+from atelier.sheets.spreadsheet import decode_text
 from models.enums import AVIS_FORM_LABELS, StepKind
 
 app = typer.Typer(
@@ -107,7 +107,7 @@ def main(
 @app.command("templates")
 def templates_command() -> None:
     """Liste les modèles de démarche disponibles."""
-    for template in builtin_templates().values():
+    for template in available_templates().values():
         typer.echo(
             f"{template.key} : {template.name} — {template.citizens} citoyens, "
             f"{template.weekends} week-ends, {template.online_sessions} sessions en ligne, "

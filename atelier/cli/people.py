@@ -12,10 +12,11 @@ from atelier.cli.context import app_context, french_errors
 from atelier.db import transaction
 from atelier.errors import Refused
 from atelier.services.ateliers import get_atelier
-from atelier.services.people import add_people, update_person, validate_person
-from atelier.services.people_sheet import parse_people_sheet
-from atelier.services.spreadsheet import read_sheet
+from atelier.services.people import add_people, update_person
+from atelier.sheets.people import parse_people_sheet
+from atelier.sheets.spreadsheet import read_sheet
 from models import Person
+from models.person_in import validate_person
 from models.types import pk
 
 person_app = typer.Typer(help="Personnes et rôles.", no_args_is_help=True)

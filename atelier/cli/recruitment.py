@@ -17,7 +17,8 @@ from atelier.errors import Refused
 from atelier.french import count
 from atelier.panel.criteria import default_criteria, quotas_from_shares, read_targets
 from atelier.panel.run import write_publication
-from atelier.services.ateliers import get_atelier, template_of
+from atelier.planning.template import template_of
+from atelier.services.ateliers import get_atelier
 from atelier.services.panel_report import publication_of
 from atelier.services.panel_settings import set_panel_settings
 from atelier.services.recruitment import (
@@ -29,7 +30,7 @@ from atelier.services.recruitment import (
     volunteers_of,
 )
 from atelier.services.replacements import approve_replacement, replacement_views
-from atelier.services.spreadsheet import read_sheet
+from atelier.sheets.spreadsheet import read_sheet
 from models import PanelLottery
 from models.enums import VolunteerStatus
 

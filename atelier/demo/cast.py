@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from atelier.services.people import PersonIn
 from models.enums import Role
+from models.person_in import PersonIn
 
 CITIZENS = [
     "Amina Benali",

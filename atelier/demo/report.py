@@ -12,16 +12,16 @@ from rich.text import Text
 from sqlmodel import col, select
 
 from atelier.bootstrap import Runtime
-from atelier.cli.views import timeline_table
+from atelier.console_views import timeline_table
 from atelier.db import transaction
 from atelier.i18n import short_date, short_datetime
 from atelier.services.ateliers import get_atelier
 from atelier.services.committee import committee_of
 from atelier.services.gates import STATUS_LABELS, gates_of
 from atelier.services.mandat import mandat_of
+from atelier.services.public_files import write_record
 from atelier.services.public_record import public_record
 from atelier.services.timeline import stages_of, steps_of
-from atelier.web.public import write_record
 from models import Decision, Membership, OutboxMessage, Person
 from models.enums import OUTCOME_LABELS, ROLE_LABELS, OutboxStatus, Role, StepKind
 

@@ -17,6 +17,7 @@ from atelier.config import Settings
 from atelier.db import transaction
 from atelier.demo.cast import demo_people
 from atelier.demo.world import SimulatedWorld
+from atelier.planning.template import DEFAULT_TEMPLATE_KEY
 from atelier.services.ateliers import AtelierCreate, create_atelier
 from atelier.services.people import add_people
 from models.enums import AvisForm
@@ -44,8 +45,9 @@ class DemoResult:
     completed: bool
 
 
-def demo_atelier(decision_date: date) -> AtelierCreate:
+def demo_atelier(decision_date: date, template: str = DEFAULT_TEMPLATE_KEY) -> AtelierCreate:
     return AtelierCreate(
+        template=template,
         slug=DEMO_SLUG,
         title="Atelier citoyen sur les mobilités dans les territoires ruraux",
         commanditaire="Ministère chargé des Transports",
@@ -69,9 +71,14 @@ def demo_atelier(decision_date: date) -> AtelierCreate:
 
 
 def prepare(
-    data_dir: Path, mailbox: Path, decision_date: date, smtp_port: int
+    data_dir: Path,
+    mailbox: Path,
+    decision_date: date,
+    smtp_port: int,
+    *,
+    template: str = DEFAULT_TEMPLATE_KEY,
 ) -> tuple[Runtime, SimulatedClock]:
-    """A fresh demo database; the atelier and its fictional people."""
+    """A fresh demo database; the atelier (on ``template``) and its fictional people."""
     for stale in (data_dir / "atelier.db", data_dir / "atelier.db-wal", data_dir / "atelier.db-shm"):
         stale.unlink(missing_ok=True)
     shutil.rmtree(mailbox, ignore_errors=True)
@@ -85,7 +92,9 @@ def prepare(
     )
     runtime = bootstrap(settings, clock=clock)
     with transaction(runtime.engine) as session:
-        atelier, _ = create_atelier(session=session, atelier_in=demo_atelier(decision_date), now=clock.now())
+        atelier, _ = create_atelier(
+            session=session, atelier_in=demo_atelier(decision_date, template), now=clock.now()
+        )
         add_people(session=session, atelier=atelier, people=demo_people(), now=clock.now())
     return runtime, clock
 

@@ -16,16 +16,15 @@ from atelier.bootstrap import Runtime
 from atelier.clock import PARIS, SimulatedClock
 from atelier.db import transaction
 from atelier.errors import Refused
+from atelier.links import EVALUATION_LINK_AGE, FOLLOW_UP_LINK_AGE
 from atelier.services.ateliers import get_atelier
 from atelier.services.committee import join_committee
 from atelier.services.evaluation import questions_of, read_evaluation, record_evaluation
+from atelier.services.follow_up_messages import MARKS_KIND
 from atelier.services.marks import MarkIn, record_marks
-from atelier.web.citizen_links import FOLLOW_UP_LINK_AGE
-from atelier.web.evaluation import EVALUATION_LINK_AGE
 from models import AnswerMark, Atelier, CommitteeSeat, EvaluationResponse, OutboxMessage
 from models.enums import OutboxStatus
 from models.types import pk
-from notifications.follow_up import MARKS_KIND
 
 MARKS_LINK = re.compile(r"https?://\S+/appreciation/(\S+)")
 EVALUATION_LINK = re.compile(r"https?://\S+/evaluation/(\S+)")

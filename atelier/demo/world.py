@@ -2,7 +2,7 @@
 
 Everybody acts through the same code paths as real users: the team records steps as
 ``atelier step done`` does, COPIL members and citizens follow the links of the e-mails they
-actually received (``atelier.web.actions``, what the web page calls).
+actually received (``atelier.services.link_actions``, what the web page calls).
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from atelier.db import transaction
 from atelier.demo.avis import ANSWERS, AVIS_TEXT, PROPOSALS, UPDATES
 from atelier.demo.voice import Intent, voice_intents
 from atelier.errors import Refused
-from atelier.services.ateliers import get_atelier, template_of
+from atelier.planning.template import template_of
+from atelier.services.ateliers import get_atelier
 from atelier.services.avis import answer_gate_of, current_avis, record_answers, record_avis
 from atelier.services.follow_up import record_update
 from atelier.services.gates import (
@@ -30,8 +31,8 @@ from atelier.services.gates import (
     record_revision,
     round_decisions,
 )
+from atelier.services.link_actions import answer_via_link, decide_via_link
 from atelier.services.timeline import record_step_done, steps_of
-from atelier.web.actions import answer_via_link, decide_via_link
 from models import Atelier, Gate, InvitationAnswer, OutboxMessage, Person, Step
 from models.enums import DecisionOutcome, GateStatus, OutboxStatus, StepKind, StepStatus
 from models.types import pk

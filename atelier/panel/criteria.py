@@ -18,7 +18,7 @@ from atelier.errors import Refused
 from atelier.french import decimal_number
 from atelier.i18n import percent
 from atelier.panel.model import Quota, read_quotas
-from atelier.services.spreadsheet import Sheet
+from atelier.sheets.spreadsheet import Sheet
 
 SHARE_COLUMNS = ("share", "part", "proportion", "pourcentage")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from atelier.errors import Refused
-from atelier.services.spreadsheet import Sheet
+from atelier.sheets.spreadsheet import Sheet
 
 ID_COLUMNS = ("id", "identifiant", "nationbuilder_id", "primary_key")
 

@@ -8,9 +8,9 @@ import re
 from dataclasses import dataclass, field
 
 from atelier.errors import Refused
-from atelier.services.people import validate_person
-from atelier.services.people_sheet import COLUMNS, normal_header
-from atelier.services.spreadsheet import Sheet
+from atelier.sheets.people import COLUMNS, normal_header
+from atelier.sheets.spreadsheet import Sheet
+from models.person_in import validate_person
 
 CONTACT_COLUMNS: dict[str, tuple[str, ...]] = {
     "full_name": COLUMNS["full_name"],

@@ -6,8 +6,6 @@ the pseudonymous ids of the publication.
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +16,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from atelier.i18n import percent
 from atelier.panel.draw import draw
+from atelier.sheets.writing import csv_text
 
 METHODS = {
     "maximin": "MAXIMIN : la loterie rend la plus faible chance d'être tiré aussi grande que possible",
@@ -159,21 +158,17 @@ def report_html(report: Report, *, title: str | None = None) -> str:
 
 def report_csv(report: Report) -> bytes:
     """The composition against the quotas, for a spreadsheet (Excel reads « ; » and the BOM)."""
-    text = io.StringIO()
-    writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["critere", "valeur", "minimum", "maximum", "vivier", "panel_tire", "panel_final"])
+    rows: list[list[object]] = [
+        ["critere", "valeur", "minimum", "maximum", "vivier", "panel_tire", "panel_final"]
+    ]
     for r in report.rows:
         drawn = "" if r.in_drawn is None else r.in_drawn
         final = drawn if r.in_final is None else r.in_final
-        writer.writerow([r.category, r.value, r.min, r.max, r.in_pool, drawn, final])
-    return ("\ufeff" + text.getvalue()).encode("utf-8")
+        rows.append([r.category, r.value, r.min, r.max, r.in_pool, drawn, final])
+    return csv_text(rows).encode("utf-8")
 
 
 def probabilities_csv(report: Report) -> bytes:
     """``id,probability``: each pseudonymous id's chance, so each volunteer can find their own."""
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(["id", "probability"])
-    for person_id, p in report.probability.items():
-        writer.writerow([person_id, f"{p:.6f}"])
-    return text.getvalue().encode("utf-8")
+    rows = [["id", "probability"], *([person_id, f"{p:.6f}"] for person_id, p in report.probability.items())]
+    return csv_text(rows, delimiter=",", lineterminator="\n", bom=False).encode("utf-8")

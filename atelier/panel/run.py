@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +13,8 @@ from atelier.panel.lottery import Distribution, Problem
 from atelier.panel.model import Pool, Quota, read_pool, read_quotas, types_of
 from atelier.panel.relax import solve_or_explain
 from atelier.panel.report import Report, build_report, probabilities_csv, report_csv, report_html
-from atelier.services.spreadsheet import read_sheet
+from atelier.sheets.spreadsheet import read_sheet
+from atelier.sheets.writing import csv_text
 
 PUBLICATION = "publication.json"
 
@@ -61,11 +61,8 @@ def write_results(lottery: Lottery, seed: str, out: Path) -> None:
     report = build_report(lottery.published, lottery.commitment, seed)
     write_publication(lottery.published, report, out)
     features = dict(zip(lottery.pool.ids, lottery.pool.features, strict=True))
-    with (out / "panel.csv").open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["id", *lottery.pool.categories])
-        for person_id in lottery.draw.panel:
-            writer.writerow([person_id, *features[person_id]])
+    rows = [["id", *lottery.pool.categories], *([pid, *features[pid]] for pid in lottery.draw.panel)]
+    (out / "panel.csv").write_text(csv_text(rows, delimiter=",", bom=False), encoding="utf-8", newline="")
 
 
 def published_json(published: dict[str, Any]) -> bytes:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import time
 from enum import StrEnum
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Protocol, Self
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -74,8 +75,18 @@ class GateSpec(_Strict):
 
 
 class StageSpec(_Strict):
+    """A stage of the lifecycle. It may run once every stage in ``after`` has opened (by default the
+    one before it in the template); its flow run is named « <slug> · <run_name> »."""
+
     key: Key
     name: str
+    after: list[Key] | None = None
+    run_name: str | None = Field(default=None, min_length=1, max_length=80)
+
+    @property
+    def title(self) -> str:
+        """The flow run's name after the atelier's slug."""
+        return self.run_name or self.name.lower()
 
 
 class StepSpec(_Strict):
@@ -248,6 +259,11 @@ class ProcessTemplate(_Strict):
         stage_keys = [s.key for s in self.stages]
         if len(set(stage_keys)) != len(stage_keys):
             raise ValueError("duplicate stage key")
+        for index, stage in enumerate(self.stages):
+            for before in stage.after or []:
+                # Only earlier stages: the lifecycle takes stages in order, and no cycle can form.
+                if before not in stage_keys[:index]:
+                    raise ValueError(f"stage {stage.key}: after {before}, which is not an earlier stage")
         step_keys = [s.key for s in self.steps]
         duplicates = {k for k in step_keys if step_keys.count(k) > 1}
         if duplicates:
@@ -331,6 +347,14 @@ class ProcessTemplate(_Strict):
             visit(step.key)
         return order
 
+    def stage_after(self, key: str) -> list[str]:
+        """The stages that must have opened before stage ``key`` may run."""
+        keys = [s.key for s in self.stages]
+        spec = self.stages[keys.index(key)]
+        if spec.after is not None:
+            return list(spec.after)
+        return keys[keys.index(key) - 1 : keys.index(key)]
+
     def step(self, key: str) -> StepSpec:
         for s in self.steps:
             if s.key == key:
@@ -342,6 +366,8 @@ class ProcessTemplate(_Strict):
 
 
 TEMPLATES_DIR = "templates"
+# An instance's own templates: YAML files in this folder, beside the built-in ones (same key: theirs).
+TEMPLATES_DIR_VARIABLE = "ATELIER_TEMPLATES_DIR"
 
 
 def load_template_file(path: Path) -> ProcessTemplate:
@@ -360,11 +386,34 @@ def builtin_templates() -> dict[str, ProcessTemplate]:
     return found
 
 
+@cache
+def _templates_in(folder: str) -> dict[str, ProcessTemplate]:
+    templates = (load_template_file(path) for path in sorted(Path(folder).glob("*.yaml")))
+    return {template.key: template for template in templates}
+
+
+def available_templates() -> dict[str, ProcessTemplate]:
+    """The built-in templates and the instance's own (the folder ``ATELIER_TEMPLATES_DIR`` names)."""
+    folder = os.environ.get(TEMPLATES_DIR_VARIABLE)
+    return {**builtin_templates(), **(_templates_in(folder) if folder else {})}
+
+
 DEFAULT_TEMPLATE_KEY = "atelier_citoyen"
 
 
 def get_template(key: str) -> ProcessTemplate:
-    templates = builtin_templates()
+    templates = available_templates()
     if key not in templates:
         raise KeyError(key)
     return templates[key]
+
+
+class OnTemplate(Protocol):
+    """Anything created from a template (an atelier)."""
+
+    @property
+    def template_key(self) -> str: ...
+
+
+def template_of(atelier: OnTemplate) -> ProcessTemplate:
+    return get_template(atelier.template_key)

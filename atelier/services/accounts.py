@@ -15,9 +15,9 @@ from atelier.errors import Refused
 from atelier.i18n import long_datetime
 from atelier.links import LinkClaims, LinkSigner, use_link_once
 from atelier.services.events import person_actor, record_event
-from atelier.services.people import clean_text
-from models import Account, Atelier, Membership, OutboxMessage, Person, WebSession
+from models import Account, Atelier, CalendarFeed, Membership, OutboxMessage, Person, WebSession
 from models.enums import Role
+from models.person_in import clean_text
 from models.types import pk
 from notifications.compose import message_id_for
 from notifications.rendering import render_message
@@ -113,6 +113,18 @@ def list_accounts(*, session: Session, now: datetime) -> list[AccountLine]:
     ]
 
 
+def revoke_feeds(*, session: Session, account_id: int, now: datetime) -> int:
+    feeds = session.exec(
+        select(CalendarFeed).where(
+            CalendarFeed.account_id == account_id, col(CalendarFeed.revoked_at).is_(None)
+        )
+    ).all()
+    for feed in feeds:
+        feed.revoked_at = now
+        session.add(feed)
+    return len(feeds)
+
+
 def set_account_disabled(
     *, session: Session, account_id: int, disabled: bool, by: SignedIn, now: datetime
 ) -> str:
@@ -125,6 +137,8 @@ def set_account_disabled(
     account.disabled_at = now if disabled else None
     session.add(account)
     if disabled:
+        # Its calendar address too, for good: re-enabling the account does not bring it back.
+        revoke_feeds(session=session, account_id=account_id, now=now)
         for web_session in session.exec(
             select(WebSession).where(
                 WebSession.account_id == account_id, col(WebSession.revoked_at).is_(None)

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from datetime import date, datetime
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from sqlmodel import Session, col, select
@@ -14,7 +15,7 @@ from atelier.clock import PARIS
 from atelier.errors import InvalidValue, NotFound, Refused
 from atelier.i18n import short_date
 from atelier.planning.french_calendar import DEPARTEMENT_HINT, VenueCalendar, normalise_departement
-from atelier.planning.template import DEFAULT_TEMPLATE_KEY, ProcessTemplate, get_template
+from atelier.planning.template import DEFAULT_TEMPLATE_KEY, get_template
 from atelier.planning.timeline import Timeline, gate_due_at, plan_timeline
 from atelier.services.events import record_event
 from models import Atelier, Gate, Stage, Step
@@ -64,6 +65,20 @@ class AtelierCreate(BaseModel):
                     return form
         return value
 
+    @field_validator("online_meeting_url", mode="before")
+    @classmethod
+    def _web_address(cls, value: Any) -> Any:
+        # It becomes a link in every invitation: only a web address, never « javascript: » or « data: ».
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        url = str(value).strip()
+        parts = urlsplit(url)
+        if parts.scheme not in ("https", "http") or not parts.netloc or any(c.isspace() for c in url):
+            raise InvalidValue("n'est pas une adresse web (attendu : https://…)")
+        if len(url) > 500:
+            raise InvalidValue("est trop longue (plus de 500 caractères)")
+        return url
+
     @field_validator("venue_departement", mode="before")
     @classmethod
     def _known_departement(cls, value: Any) -> Any:
@@ -93,10 +108,6 @@ def get_atelier(*, session: Session, slug: str) -> Atelier:
 
 def list_ateliers(*, session: Session) -> list[Atelier]:
     return list(session.exec(select(Atelier).order_by(col(Atelier.decision_date))).all())
-
-
-def template_of(atelier: Atelier) -> ProcessTemplate:
-    return get_template(atelier.template_key)
 
 
 def venue_calendar_of(atelier: Atelier) -> VenueCalendar:

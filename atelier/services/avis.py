@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from atelier.avis.sheets import AnswerIn, ProposalIn, avis_digest, check_answer
 from atelier.errors import Refused
-from atelier.services.ateliers import template_of
+from atelier.planning.template import template_of
 from atelier.services.events import record_event
 from models import Atelier, AvisProposal, AvisVersion, Gate, ProposalAnswer, Step
 from models.enums import GateStatus

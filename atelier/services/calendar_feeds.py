@@ -6,29 +6,17 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from atelier.config import Settings
 from atelier.planning.timeline import EVENT_KINDS
-from atelier.services.accounts import SignedIn, token_hash, visible_ateliers
+from atelier.services.accounts import SignedIn, revoke_feeds, token_hash, visible_ateliers
 from atelier.services.events import person_actor, record_event
 from atelier.services.timeline import steps_of
 from models import Account, CalendarFeed
 from models.enums import StepKind, StepStatus
 from notifications.calendar_invite import FeedEvent, build_feed
 from notifications.compose import event_uid
-
-
-def revoke_feeds(*, session: Session, account_id: int, now: datetime) -> int:
-    feeds = session.exec(
-        select(CalendarFeed).where(
-            CalendarFeed.account_id == account_id, col(CalendarFeed.revoked_at).is_(None)
-        )
-    ).all()
-    for feed in feeds:
-        feed.revoked_at = now
-        session.add(feed)
-    return len(feeds)
 
 
 def new_feed(*, session: Session, user: SignedIn, now: datetime) -> str:

@@ -12,8 +12,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from atelier.errors import Refused
-from atelier.planning.template import CommitteeSpec
-from atelier.services.ateliers import template_of
+from atelier.planning.template import CommitteeSpec, template_of
 from atelier.services.events import person_actor, record_event
 from atelier.services.mandat import expected_at
 from atelier.services.people import people_with_role

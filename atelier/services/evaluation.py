@@ -14,8 +14,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from atelier.errors import Refused
-from atelier.planning.template import EvaluationQuestion, EvaluationSpec
-from atelier.services.ateliers import template_of
+from atelier.planning.template import EvaluationQuestion, EvaluationSpec, template_of
 from atelier.services.events import person_actor, record_event
 from atelier.services.timeline import steps_of
 from models import Atelier, EvaluationResponse, InvitationAnswer, Membership

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from atelier.errors import Refused
 from atelier.services.avis import current_avis, proposals_of
 from atelier.services.events import person_actor, record_event
-from atelier.services.people_sheet import normal_header
+from atelier.sheets.people import normal_header
 from models import Atelier, FollowUpStop, OutboxMessage, ProposalUpdate
 from models.enums import ImplementationState, OutboxStatus
 from models.types import pk

@@ -11,9 +11,10 @@ from sqlmodel import Session, col, select
 from atelier.errors import NotFound, Refused
 from atelier.i18n import short_datetime
 from atelier.planning.quorum import gate_outcome, votes_needed
+from atelier.planning.template import template_of
 from atelier.planning.timeline import gate_asked_from as asked_from
 from atelier.planning.timeline import revised_decision_due_at
-from atelier.services.ateliers import template_of, venue_calendar_of
+from atelier.services.ateliers import venue_calendar_of
 from atelier.services.avis import answer_gate_of, incomplete_answers, publish_pending
 from atelier.services.events import person_actor, record_event
 from atelier.services.people import people_with_role
@@ -152,8 +153,10 @@ def decide(
     comment: str | None,
     channel: DecisionChannel,
     now: datetime,
+    entered_by: int | None = None,
 ) -> DecisionResult:
-    """Record one member's decision; close the gate when the quorum settles it."""
+    """Record one member's decision; close the gate when the quorum settles it. ``entered_by``: the
+    team member who entered a decision taken in a meeting (the journal says who)."""
     gate = get_gate(session=session, atelier=atelier, key=gate_key)
     if gate.status is not GateStatus.OPEN:
         when = f" le {short_datetime(gate.closed_at)}" if gate.closed_at else ""
@@ -211,6 +214,7 @@ def decide(
         outcome=outcome.value,
         channel=channel.value,
         comment=decision.comment,
+        **({"entered_by": person_actor(entered_by)} if entered_by is not None else {}),
     )
     result = gate_outcome(
         gate.quorum_rule, gate.quorum_n, len(members), [*(d.outcome for d in decisions), outcome]

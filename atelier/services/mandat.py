@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from atelier.i18n import long_date, long_datetime
-from atelier.services.ateliers import template_of
+from atelier.planning.template import template_of
 from atelier.services.timeline import steps_of
 from models import Atelier, Step
 from models.enums import AVIS_FORM_LABELS, StepKind, StepStatus

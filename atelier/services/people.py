@@ -2,97 +2,18 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Annotated, Any
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    EmailStr,
-    StringConstraints,
-    ValidationError,
-    field_validator,
-)
 from sqlmodel import Session, col, select
 
-from atelier.errors import Refused, french_validation_message
+from atelier.errors import Refused
 from atelier.services.events import record_event
 from models import Account, Atelier, Gate, GateMember, Membership, OutboxMessage, Person
-from models.enums import ASSIGNABLE_ROLES, ROLE_ALIASES, ROLE_LABELS, OutboxStatus, Role
+from models.enums import ROLE_LABELS, OutboxStatus, Role
+from models.person_in import PersonIn
 from models.types import pk
 from notifications.compose import address_line
-
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-
-
-def clean_text(value: str) -> str:
-    """One line of printable text: line breaks, tabs and control characters become single spaces.
-
-    A name goes into e-mail headers: a line break there would make every message to that person fail.
-    """
-    printable = "".join(" " if unicodedata.category(ch).startswith("C") else ch for ch in value)
-    return " ".join(printable.split())
-
-
-def parse_role(value: str) -> Role:
-    role = ROLE_ALIASES.get(value.strip().lower())
-    if role is None:
-        choices = ", ".join(ROLE_LABELS[r] for r in ASSIGNABLE_ROLES)
-        raise ValueError(f"rôle inconnu « {value} » (rôles : {choices})")
-    return role
-
-
-class PersonIn(BaseModel):
-    """A person as typed by the team: name, e-mail, role(s) separated by ';'."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    full_name: Name
-    email: EmailStr
-    roles: list[Role]
-    organisation: str | None = None
-
-    @field_validator("roles", mode="before")
-    @classmethod
-    def _parse_roles(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value = [v for v in value.split(";") if v.strip()]
-        if isinstance(value, list):
-            return [parse_role(v) if isinstance(v, str) else v for v in value]
-        return value
-
-    @field_validator("full_name", "organisation", mode="before")
-    @classmethod
-    def _one_line(cls, value: Any) -> Any:
-        return clean_text(value) if isinstance(value, str) else value
-
-    @field_validator("email", mode="before")
-    @classmethod
-    def _trimmed(cls, value: Any) -> Any:
-        return value.strip() if isinstance(value, str) else value
-
-    @field_validator("email")
-    @classmethod
-    def _lower(cls, value: str) -> str:
-        return value.lower()
-
-
-def _role_error(error: ValidationError, where: str) -> Refused:
-    for item in error.errors():
-        if item["loc"] and item["loc"][0] == "roles" and item["type"] == "value_error":
-            message = str(item.get("ctx", {}).get("error", item["msg"]))
-            prefix = f"{where} : " if where else ""
-            return Refused(prefix + message, "invalid role")
-    return Refused(french_validation_message(error, where=where), "invalid person")
-
-
-def validate_person(data: dict[str, Any], *, where: str = "") -> PersonIn:
-    try:
-        return PersonIn.model_validate(data)
-    except ValidationError as error:
-        raise _role_error(error, where) from None
 
 
 def _members(*, session: Session, atelier: Atelier) -> set[tuple[str, str]]:

@@ -4,8 +4,6 @@ sign-in and nothing personal: no citizen's name, e-mail or phone, no team contac
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -13,7 +11,7 @@ from sqlmodel import Session
 
 from atelier.avis.sheets import STATUS_LABELS
 from atelier.i18n import percent, short_date
-from atelier.services.ateliers import template_of
+from atelier.planning.template import template_of
 from atelier.services.avis import current_answers, current_avis, proposals_of
 from atelier.services.committee import committee_of
 from atelier.services.evaluation import QuestionResult, evaluation_results
@@ -23,6 +21,7 @@ from atelier.services.marks import mark_averages
 from atelier.services.recruitment import CompositionRow
 from atelier.services.replacements import panel_summary
 from atelier.services.timeline import steps_of
+from atelier.sheets.writing import csv_text
 from models import Atelier, Step
 from models.enums import AVIS_FORM_LABELS, AnswerStatus, GroupPosition, StepKind, StepStatus
 
@@ -195,9 +194,7 @@ def record_json(record: PublicRecord) -> dict[str, Any]:
 
 def answers_csv(record: PublicRecord) -> bytes:
     """One row per proposal and its answer (``reponses.csv``; « ; » and a BOM for Excel)."""
-    text = io.StringIO()
-    writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
-    writer.writerow(
+    rows: list[list[object]] = [
         [
             "numero",
             "titre",
@@ -213,13 +210,11 @@ def answers_csv(record: PublicRecord) -> bytes:
             "note_moyenne_citoyens",
             "notes_citoyens",
         ]
-    )
+    ]
     for p in record.proposals:
         a = p.answer
         answer = [a.status, a.reason, a.carrier, a.instrument, a.due_on] if a else [None] * 5
         latest = f"{p.updates[-1].on} ({p.updates[-1].state}) : {p.updates[-1].text}" if p.updates else None
         average = f"{p.mark_average:.1f}".replace(".", ",") if p.mark_average is not None else None
-        writer.writerow(
-            [p.number, p.title, p.theme, p.position, p.support, *answer, latest, average, p.marks]
-        )
-    return ("\ufeff" + text.getvalue()).encode("utf-8")
+        rows.append([p.number, p.title, p.theme, p.position, p.support, *answer, latest, average, p.marks])
+    return csv_text(rows).encode("utf-8")

@@ -23,14 +23,15 @@ from atelier.panel.lottery import Problem
 from atelier.panel.model import Pool, Quota, types_of
 from atelier.panel.registrations import Known, Registrations, read_registrations
 from atelier.panel.relax import solve_or_explain
-from atelier.services.ateliers import template_of
+from atelier.planning.template import template_of
 from atelier.services.events import record_event
 from atelier.services.gates import ask_again_after_change, get_gate
-from atelier.services.people import PersonIn, add_people, people_with_role
-from atelier.services.people_sheet import normal_header
-from atelier.services.spreadsheet import Sheet
+from atelier.services.people import add_people, people_with_role
+from atelier.sheets.people import normal_header
+from atelier.sheets.spreadsheet import Sheet
 from models import Atelier, Gate, PanelLottery, PanelQuota, Volunteer
 from models.enums import GateStatus, Role, VolunteerStatus
+from models.person_in import PersonIn
 from models.types import pk
 
 ALGORITHM = "maximin"

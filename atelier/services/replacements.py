@@ -13,7 +13,7 @@ from atelier.errors import NotFound, Refused
 from atelier.panel.lottery import Infeasible
 from atelier.panel.model import Pool
 from atelier.panel.replace import reserve_for, resolve
-from atelier.services.ateliers import template_of
+from atelier.planning.template import template_of
 from atelier.services.events import record_event
 from atelier.services.recruitment import (
     CompositionRow,

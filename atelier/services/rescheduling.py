@@ -14,8 +14,8 @@ from atelier.clock import PARIS
 from atelier.errors import Refused
 from atelier.i18n import long_datetime, short_date
 from atelier.planning.placement import pinned_slot
+from atelier.planning.template import template_of
 from atelier.planning.timeline import EVENT_KINDS, Timeline
-from atelier.services.ateliers import template_of
 from atelier.services.events import record_event
 from atelier.services.timeline import current_timeline, get_step, refresh_forecast
 from models import Atelier

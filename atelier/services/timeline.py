@@ -9,8 +9,9 @@ from sqlmodel import Session, col, select
 
 from atelier.errors import NotFound, Refused
 from atelier.i18n import short_date, short_datetime
+from atelier.planning.template import template_of
 from atelier.planning.timeline import EVENT_KINDS, Risk, Timeline, forecast_timeline, gate_due_at
-from atelier.services.ateliers import template_of, venue_calendar_of
+from atelier.services.ateliers import venue_calendar_of
 from atelier.services.events import record_event
 from models import Atelier, Gate, Stage, Step
 from models.enums import StageStatus, StepKind, StepStatus

@@ -4,7 +4,7 @@ the atelier and the person it names are loaded in one transaction; a refusal is 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,13 +15,11 @@ from sqlmodel import Session
 from atelier.bootstrap import Runtime
 from atelier.db import transaction
 from atelier.errors import Refused
-from atelier.links import Purpose
+from atelier.links import FOLLOW_UP_LINK_AGE, Purpose
 from atelier.services.ateliers import get_atelier
+from atelier.web.deps import Render
 from models import Atelier, Person
 from models.types import pk
-
-Render = Callable[..., HTMLResponse]
-FOLLOW_UP_LINK_AGE = timedelta(days=3 * 365)  # the follow-up of an avis runs over years
 
 
 @dataclass(frozen=True)

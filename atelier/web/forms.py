@@ -6,7 +6,7 @@ from urllib.parse import parse_qs
 
 from fastapi import Request
 
-from atelier.web.actions import BadInput
+from atelier.services.link_actions import BadInput
 
 # A form is a few fields and a comment of at most 4,000 characters: 64 KiB is plenty.
 MAX_FORM_BYTES = 64 * 1024

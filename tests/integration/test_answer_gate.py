@@ -13,15 +13,13 @@ from sqlmodel import select
 
 from atelier.db import transaction
 from atelier.demo.cast import COMMANDITAIRE
-from atelier.engine import advance_plain
 from atelier.errors import Refused
+from flows.lifecycle import advance_without_prefect
 from models import Decision, ProposalAnswer
 from models.enums import DecisionOutcome, GateStatus
 from tests.helpers import refused
-from tests.integration.conftest import World
 from tests.integration.dispatch_helpers import dispatcher_for, drain
-from tests.integration.test_gate_cli_and_serve import _cli
-from tests.integration.test_gates import _decide, _gate, _until_open
+from tests.integration.helpers import World, decide_as, gate_of, run_cli, until_open
 from tests.served import served
 
 ANSWERS = (
@@ -44,21 +42,21 @@ def test_the_answer_is_approved_only_whole_and_its_approval_publishes_it(
     all five are recorded: the answers are published and the citizens' notice links to them."""
     from atelier.web.app import create_app
 
-    _until_open(world, "reponse_validee")
-    gate = _gate(world, "reponse_validee")
+    until_open(world, "reponse_validee")
+    gate = gate_of(world, "reponse_validee")
     assert gate.opened_at is not None and (gate.due_at - gate.opened_at).days in (20, 21)
-    code, _, err = _cli(world, "avis", "repondre", world.slug, "--numero", "1", "--statut", "retenue")
+    code, _, err = run_cli(world, "avis", "repondre", world.slug, "--numero", "1", "--statut", "retenue")
     assert code == 0, err
-    code, _, err = _cli(world, "avis", "publier-reponses", world.slug)
+    code, _, err = run_cli(world, "avis", "publier-reponses", world.slug)
     assert code == 1 and "la réponse attend la décision « Réponse motivée du commanditaire à l'avis »" in err
     with refused("la réponse n'est pas complète (sans réponse, n°2, n°3, n°4, n°5)", Refused):
-        _decide(world, "reponse_validee", COMMANDITAIRE[0], DecisionOutcome.APPROVE)
+        decide_as(world, "reponse_validee", COMMANDITAIRE[0], DecisionOutcome.APPROVE)
     with transaction(world.runtime.engine) as session:
         decided = session.exec(select(Decision).where(Decision.gate_id == gate.id)).all()
     assert decided == [] and _published(world) == 0
     sheet = tmp_path / "reponses.csv"
     sheet.write_bytes(ANSWERS.encode("cp1252"))
-    assert _cli(world, "avis", "repondre", world.slug, "--fichier", str(sheet))[0] == 0
+    assert run_cli(world, "avis", "repondre", world.slug, "--fichier", str(sheet))[0] == 0
     with served(create_app(world.runtime)) as site, httpx.Client(base_url=site) as http:
         url = world.runtime.signer.decision_url(
             atelier=world.slug,
@@ -69,9 +67,9 @@ def test_the_answer_is_approved_only_whole_and_its_approval_publishes_it(
         )
         asked = html.unescape(http.get(urlsplit(url).path).text)
     assert "La réponse soumise à votre approbation" in asked and "Coût trop élevé." in asked
-    _decide(world, "reponse_validee", COMMANDITAIRE[0], DecisionOutcome.APPROVE)
-    assert _gate(world, "reponse_validee").status is GateStatus.APPROVED and _published(world) == 5
-    advance_plain(world.runtime, world.slug, world.clock.now())
+    decide_as(world, "reponse_validee", COMMANDITAIRE[0], DecisionOutcome.APPROVE)
+    assert gate_of(world, "reponse_validee").status is GateStatus.APPROVED and _published(world) == 5
+    advance_without_prefect(world.runtime, world.slug, world.clock.now())
     drain(dispatcher_for(world.runtime))
     notices = [m for m in world.emails() if str(m["Subject"]).startswith("Droit de suite")]
     assert notices
@@ -95,14 +93,14 @@ def test_a_late_answer_alerts_the_team_and_each_copil_member_once(world: World) 
 
     from atelier.demo.cast import COPIL, TEAM
     from atelier.services.ateliers import get_atelier
-    from notifications.follow_up import answer_deadline
+    from atelier.services.follow_up_messages import answer_deadline
 
-    _until_open(world, "reponse_validee")
+    until_open(world, "reponse_validee")
     with transaction(world.runtime.engine) as session:
         due = answer_deadline(session, get_atelier(session=session, slug=world.slug))
     assert due is not None
     world.clock.set(due + timedelta(hours=12))
-    advance_plain(world.runtime, world.slug, world.clock.now())
+    advance_without_prefect(world.runtime, world.slug, world.clock.now())
     drain(dispatcher_for(world.runtime))
 
     def late() -> list[str]:
@@ -115,7 +113,7 @@ def test_a_late_answer_alerts_the_team_and_each_copil_member_once(world: World) 
     assert late() == []
     for hours in (13, 36):
         world.clock.set(due + timedelta(hours=hours))
-        advance_plain(world.runtime, world.slug, world.clock.now())
+        advance_without_prefect(world.runtime, world.slug, world.clock.now())
         drain(dispatcher_for(world.runtime))
     assert sorted(late()) == sorted([*COPIL, *TEAM])
     escalations = [

@@ -17,60 +17,18 @@ from atelier.db import transaction
 from atelier.demo.cast import TEAM
 from atelier.services.accounts import add_account
 from atelier.services.ateliers import get_atelier
-from atelier.services.avis import answer_gate_of
 from atelier.services.people import people_with_role
 from models import AvisProposal, AvisVersion, ProposalAnswer
-from models.enums import GateStatus, Role
-from tests.integration.conftest import World
-from tests.integration.test_gate_cli_and_serve import _cli
+from models.enums import Role
+from tests.integration.helpers import (
+    ANSWERS,
+    AVIS_PROPOSALS,
+    World,
+    answer_gate_approved,
+    record_the_avis,
+    run_cli,
+)
 from tests.served import served
-
-PROPOSALS = "\r\n".join(
-    [
-        "Numéro;Titre;Texte;Thème;Position;Soutien",
-        "1;Des navettes à la demande;Créer un transport à la demande dans chaque intercommunalité.;"
-        "Transports;consensus;",
-        "2;Un forfait mobilité rurale;Verser un forfait aux ménages sans alternative à la voiture.;"
-        "Pouvoir d'achat;dissensus;60 %",
-        "3;Des tiers-lieux de proximité;Ouvrir des espaces de travail partagés dans les bourgs.;"
-        "Emploi;Consensus;",
-        "",
-    ]
-)
-ANSWERS = (
-    "numéro;statut;motif;porteur;instrument;échéance\r\n"
-    "1;retenue;;DGITM;expérimentation;31/12/2027\r\n"
-    "2;Non retenue;Le coût n'est pas soutenable en 2028.;DB;budget;\r\n"
-    "3;à l'étude;Une mission d'inspection rend ses conclusions en mars.;DGE;;\r\n"
-)
-
-
-def _files(tmp_path: Path, proposals: str = PROPOSALS) -> tuple[Path, Path]:
-    text = tmp_path / "avis.txt"
-    text.write_bytes("Nous, citoyens réunis deux week-ends,\nrecommandons ce qui suit.\n".encode("cp1252"))
-    sheet = tmp_path / "propositions.csv"
-    sheet.write_bytes(proposals.encode("cp1252"))
-    return text, sheet
-
-
-def answer_gate_approved(world: World) -> None:
-    """The state after the commanditaire approved its answer (``test_answer_gate`` goes through
-    that approval for real; here the lifecycle stays at its start, before the handover)."""
-    with transaction(world.runtime.engine) as session:
-        gate = answer_gate_of(session=session, atelier=get_atelier(session=session, slug=world.slug))
-        assert gate is not None
-        gate.status, gate.closed_at = GateStatus.APPROVED, world.clock.now()
-        session.add(gate)
-
-
-def answers_published(world: World, tmp_path: Path) -> None:
-    """The avis recorded, an answer to each proposal recorded from a file, approved, published."""
-    assert _record(world, tmp_path)[0] == 0
-    sheet = tmp_path / "reponses.csv"
-    sheet.write_bytes(ANSWERS.encode("cp1252"))
-    assert _cli(world, "avis", "repondre", world.slug, "--fichier", str(sheet))[0] == 0
-    answer_gate_approved(world)
-    assert _cli(world, "avis", "publier-reponses", world.slug)[0] == 0
 
 
 def _rows(world: World) -> tuple[int, int, int]:
@@ -81,30 +39,22 @@ def _rows(world: World) -> tuple[int, int, int]:
         )
 
 
-def _record(world: World, tmp_path: Path, *extra: str, proposals: str = PROPOSALS) -> tuple[int, str, str]:
-    text, sheet = _files(tmp_path, proposals)
-    return _cli(
-        world, "avis", "enregistrer", world.slug, "--texte", str(text), "--propositions", str(sheet),
-        "--valide-le", "2027-04-25", *extra,
-    )  # fmt: skip
-
-
 def test_the_validated_avis_is_frozen_and_a_change_is_a_new_version_saying_what_changed(
     world: World, tmp_path: Path
 ) -> None:
     """Version 1 with its three proposals and digest; the same file again, or a changed one without
     a note, is refused and writes nothing; with a note it becomes version 2, version 1 untouched."""
-    code, out, err = _record(world, tmp_path)
+    code, out, err = record_the_avis(world, tmp_path)
     assert code == 0, err
     assert "Avis enregistré (version 1, 3 propositions)" in out
     assert _rows(world) == (1, 3, 0)
-    code, _, err = _record(world, tmp_path)
+    code, _, err = record_the_avis(world, tmp_path)
     assert code == 1 and "identique à la version 1" in err
-    changed = PROPOSALS.replace("dans les bourgs", "dans les bourgs-centres")
-    code, _, err = _record(world, tmp_path, proposals=changed)
+    changed = AVIS_PROPOSALS.replace("dans les bourgs", "dans les bourgs-centres")
+    code, _, err = record_the_avis(world, tmp_path, proposals=changed)
     assert code == 1 and "l'avis validé (version 1) ne se modifie pas" in err
     assert _rows(world) == (1, 3, 0)
-    code, out, err = _record(
+    code, out, err = record_the_avis(
         world, tmp_path, "--note", "Correction du texte de la proposition 3", proposals=changed
     )
     assert code == 0 and "version 2" in out, err
@@ -118,24 +68,24 @@ def test_every_answer_but_retenue_needs_its_reason_and_publication_waits_for_eve
 ) -> None:
     """A « non retenue » without a reason refuses the whole file (nothing written); a proposal the
     avis does not have is refused; publishing with a proposal unanswered is refused; then published."""
-    assert _record(world, tmp_path)[0] == 0
+    assert record_the_avis(world, tmp_path)[0] == 0
     sheet = tmp_path / "reponses.csv"
     sheet.write_bytes(ANSWERS.replace("Le coût n'est pas soutenable en 2028.", "").encode("cp1252"))
-    code, _, err = _cli(world, "avis", "repondre", world.slug, "--fichier", str(sheet))
+    code, _, err = run_cli(world, "avis", "repondre", world.slug, "--fichier", str(sheet))
     assert (
         code == 1 and "réponses, ligne 3 : proposition n°2 « non retenue » : le motif est obligatoire" in err
     )
-    code, _, err = _cli(world, "avis", "repondre", world.slug, "--numero", "9", "--statut", "retenue")
+    code, _, err = run_cli(world, "avis", "repondre", world.slug, "--numero", "9", "--statut", "retenue")
     assert code == 1 and "la proposition n°9 n'existe pas dans l'avis (version 1)" in err
     assert _rows(world) == (1, 3, 0)
-    code, _, err = _cli(world, "avis", "repondre", world.slug, "--numero", "1", "--statut", "retenue")
+    code, _, err = run_cli(world, "avis", "repondre", world.slug, "--numero", "1", "--statut", "retenue")
     assert code == 0, err
     answer_gate_approved(world)
-    code, _, err = _cli(world, "avis", "publier-reponses", world.slug)
+    code, _, err = run_cli(world, "avis", "publier-reponses", world.slug)
     assert code == 1 and "pas de publication : sans réponse, n°2, n°3" in err
     sheet.write_bytes(ANSWERS.encode("cp1252"))
-    assert _cli(world, "avis", "repondre", world.slug, "--fichier", str(sheet))[0] == 0
-    code, out, err = _cli(world, "avis", "publier-reponses", world.slug)
+    assert run_cli(world, "avis", "repondre", world.slug, "--fichier", str(sheet))[0] == 0
+    code, out, err = run_cli(world, "avis", "publier-reponses", world.slug)
     assert code == 0 and "3 réponses publiées." in out, err
 
 
@@ -156,15 +106,15 @@ def test_the_public_record_shows_the_answers_by_status_with_nothing_personal(
     any of them; « atelier publier » writes the same three files and the mandat."""
     from atelier.web.app import create_app
 
-    assert _record(world, tmp_path)[0] == 0
+    assert record_the_avis(world, tmp_path)[0] == 0
     sheet = tmp_path / "reponses.csv"
     sheet.write_bytes(ANSWERS.encode("cp1252"))
-    assert _cli(world, "avis", "repondre", world.slug, "--fichier", str(sheet))[0] == 0
+    assert run_cli(world, "avis", "repondre", world.slug, "--fichier", str(sheet))[0] == 0
     with served(create_app(world.runtime)) as site, httpx.Client(base_url=site) as http:
         before = html.unescape(http.get(f"/public/{world.slug}").text)
         assert "La réponse du commanditaire n'est pas encore publiée." in before  # recorded, not published
         answer_gate_approved(world)
-        assert _cli(world, "avis", "publier-reponses", world.slug)[0] == 0
+        assert run_cli(world, "avis", "publier-reponses", world.slug)[0] == 0
         page = http.get(f"/public/{world.slug}")
         data = http.get(f"/public/{world.slug}/avis.json").json()
         rows = list(
@@ -189,7 +139,7 @@ def test_the_public_record_shows_the_answers_by_status_with_nothing_personal(
     everything = shown + json.dumps(data, ensure_ascii=False) + "".join(str(r) for r in rows)
     assert not [text for text in _citizens_contacts(world) if text in everything]
     out = tmp_path / "public"
-    code, printed, err = _cli(world, "publier", world.slug, "--out", str(out))
+    code, printed, err = run_cli(world, "publier", world.slug, "--out", str(out))
     assert code == 0, err
     assert "retenue : 1 ; retenue en partie : 0 ; à l'étude : 1 ; non retenue : 1" in printed
     assert sorted(p.name for p in out.iterdir()) == ["avis.json", "index.html", "mandat.html", "reponses.csv"]
@@ -203,7 +153,7 @@ def test_the_team_records_the_avis_and_answers_from_the_workspace(world: World, 
     « non retenue » typed without its reason is refused (nothing written), with it is saved; the
     public page shows it once published, and a follow-up step (its link only https://)."""
     from atelier.web.app import create_app
-    from tests.integration.test_workspace import TEAM_EMAIL, _csrf, _sign_in
+    from tests.integration.helpers import TEAM_EMAIL, csrf_of, sign_in
 
     with transaction(world.runtime.engine) as session:
         add_account(
@@ -211,12 +161,12 @@ def test_the_team_records_the_avis_and_answers_from_the_workspace(world: World, 
         )
     path = f"/espace/{world.slug}/avis"
     with served(create_app(world.runtime)) as site, httpx.Client(base_url=site, timeout=20) as http:
-        _sign_in(world, http, TEAM_EMAIL)
-        csrf = _csrf(http.get(path))
+        sign_in(world, http, TEAM_EMAIL)
+        csrf = csrf_of(http.get(path))
         sent = http.post(
             f"{path}/texte",
             data={"csrf": csrf, "texte": "Nous recommandons.", "valide_le": "2027-04-25"},
-            files={"propositions": ("propositions.csv", PROPOSALS.encode("cp1252"), "text/csv")},
+            files={"propositions": ("propositions.csv", AVIS_PROPOSALS.encode("cp1252"), "text/csv")},
         )
         assert sent.status_code == 303, sent.text
         assert "Avis enregistré (version 1, 3 propositions)." in html.unescape(
@@ -255,7 +205,7 @@ def test_the_mandat_de_participation_is_drafted_from_the_atelier_with_nothing_pe
     from atelier.demo.cast import CITIZENS, COPIL
 
     out = tmp_path / "mandat.html"
-    code, printed, err = _cli(world, "mandat", world.slug, "--out", str(out))
+    code, printed, err = run_cli(world, "mandat", world.slug, "--out", str(out))
     assert code == 0 and "relisez-le avant de l'envoyer" in printed, err
     text = html.unescape(out.read_text(encoding="utf-8"))
     assert "Quelles solutions de mobilité" in text and "« Premier week-end »" not in text

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import inspect, text
 
 from atelier.db import make_engine
-from tests.integration.conftest import World
+from tests.integration.helpers import World
 from tests.postgres import Cluster
 
 ROOT = Path(__file__).parents[2]

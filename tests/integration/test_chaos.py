@@ -30,9 +30,7 @@ from models import Decision, Event, OutboxMessage, Person
 from models.enums import OutboxStatus
 from notifications.catcher import MailboxHandler, MailCatcher
 from notifications.synthetic import insert_rows, synthetic_rows
-from tests.integration.conftest import World
-from tests.integration.test_deployments import _is_completed, _runs
-from tests.integration.test_gates import _link_of, _until_open
+from tests.integration.helpers import World, decision_token_of, flow_runs, is_completed, until_open
 from tests.processes import ATELIER, ROOT, healthy, wait_for
 
 GATE = "cahier_des_charges_valide"
@@ -136,8 +134,8 @@ def test_kill_nine_twenty_times_loses_nothing(
     engine serving deployments still runs what is recorded after."""
     if database_url is None:
         pytest.skip("several processes of each kind: the PostgreSQL pass")
-    _until_open(world, GATE)
-    tokens = {name: _link_of(world, name, GATE, 1) for name in COPIL[:3]}
+    until_open(world, GATE)
+    tokens = {name: decision_token_of(world, name, GATE, 1) for name in COPIL[:3]}
     relay = MailCatcher(MailboxHandler(delay_seconds=0.3))
     relay.start()
     rows = synthetic_rows(
@@ -180,7 +178,9 @@ def test_kill_nine_twenty_times_loses_nothing(
             record_event(
                 session=session, atelier_id=atelier.id, actor="team", kind="chaos_over", at=world.clock.now()
             )
-        served = wait_for(lambda: any(_is_completed(run) for run in _runs(LIFECYCLE_DEPLOYMENT, after)), 180)
+        served = wait_for(
+            lambda: any(is_completed(run) for run in flow_runs(LIFECYCLE_DEPLOYMENT, after)), 180
+        )
     finally:
         fleet.stop_all()
         relay.stop()

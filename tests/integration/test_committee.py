@@ -13,14 +13,14 @@ import httpx
 
 from atelier.db import transaction
 from atelier.demo.run import simulate
-from atelier.engine import advance_plain
 from atelier.services.ateliers import get_atelier
 from atelier.services.avis import answer_gate_of
 from atelier.services.people import people_with_role
 from atelier.services.timeline import get_step, record_step_done
+from flows.lifecycle import advance_without_prefect
 from models.enums import GateStatus, Role, StepStatus
-from tests.integration.conftest import World
 from tests.integration.dispatch_helpers import dispatcher_for, drain
+from tests.integration.helpers import World
 from tests.served import served, snapshot
 
 COMMITTEE_LINK = re.compile(r"https?://[^/\s]+(/comite-de-suivi/\S+)")
@@ -35,7 +35,7 @@ def _handed_over(world: World) -> bool:
 
 def _pass(world: World, days: float = 0) -> None:
     world.clock.set(world.clock.now() + timedelta(days=days))
-    advance_plain(world.runtime, world.slug, world.clock.now())
+    advance_without_prefect(world.runtime, world.slug, world.clock.now())
     drain(dispatcher_for(world.runtime))
 
 
@@ -85,7 +85,7 @@ def test_citizens_take_the_seats_of_the_comite_and_only_its_members_are_invited_
     members are reminded; the public page counts them and names none."""
     from atelier.web.app import create_app
 
-    simulate(world.runtime, world.clock, lambda s, n: advance_plain(world.runtime, s, n),
+    simulate(world.runtime, world.clock, lambda s, n: advance_without_prefect(world.runtime, s, n),
              until=lambda: _handed_over(world))  # fmt: skip
     _pass(world, days=1.2)
     with transaction(world.runtime.engine) as session:

@@ -21,8 +21,8 @@ from models.enums import OutboxStatus
 from notifications.catcher import MailboxHandler, MailCatcher
 from notifications.dispatcher import RETRY_DELAYS
 from notifications.synthetic import insert_rows, synthetic_rows
-from tests.integration.conftest import parse
 from tests.integration.dispatch_helpers import dispatcher_for, drain, runtime_for
+from tests.integration.helpers import parse
 
 NOW = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
 

@@ -12,15 +12,20 @@ from pathlib import Path
 from uuid import UUID
 
 import pytest
-from prefect.client.schemas.objects import FlowRun
-from prefect.exceptions import ObjectNotFound
 
 from atelier.clock import PARIS
 from atelier.db import transaction
 from atelier.demo.cast import COPIL
 from models.enums import DecisionOutcome, GateStatus
-from tests.integration.conftest import World
-from tests.integration.test_gates import _gate, _record_decision, _to_asking_time, _until_open
+from tests.integration.helpers import (
+    World,
+    flow_runs,
+    gate_of,
+    is_completed,
+    record_decision_in,
+    to_asking_time,
+    until_open,
+)
 from tests.processes import ATELIER, ROOT, wait_for
 
 pytestmark = pytest.mark.prefect
@@ -45,31 +50,11 @@ def _engine(world: World, prefect_api: str, stamp: str, log: Path) -> subprocess
         )
 
 
-def _runs(deployment: str, since: datetime) -> list[FlowRun]:
-    """The flow runs of one of our deployments created since ``since`` (the Prefect server serves
-    the whole session), as the Prefect UI lists them."""
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
-    from prefect.client.schemas.sorting import FlowRunSort
-
-    with get_client(sync_client=True) as client:
-        try:
-            deployment_id = client.read_deployment_by_name(deployment).id
-        except ObjectNotFound:  # no engine has registered it yet
-            return []
-        runs = client.read_flow_runs(
-            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])),
-            sort=FlowRunSort.EXPECTED_START_TIME_ASC,
-            limit=200,
-        )
-    return [run for run in runs if run.created is not None and run.created >= since]
-
-
 def _decide_in_one_go(world: World, gate_key: str, names: list[str]) -> None:
     """Three members' approvals recorded together (one transaction: engines see them at once)."""
     with transaction(world.runtime.engine) as session:
         for name in names:
-            _record_decision(session, world, gate_key, name, DecisionOutcome.APPROVE, None)
+            record_decision_in(session, world, gate_key, name, DecisionOutcome.APPROVE, None)
 
 
 def test_two_engines_serve_the_deployments_and_a_decision_is_one_run(
@@ -84,16 +69,16 @@ def test_two_engines_serve_the_deployments_and_a_decision_is_one_run(
     from flows.deployed import DAILY_CHECK_DEPLOYMENT, LIFECYCLE_DEPLOYMENT, trigger_lifecycle
 
     began = datetime.now(UTC)
-    _until_open(world, "cahier_des_charges_valide")
-    _to_asking_time(world, "copil_1")
+    until_open(world, "cahier_des_charges_valide")
+    to_asking_time(world, "copil_1")
     stamp = world.clock.now().astimezone(PARIS).strftime("%Y-%m-%dT%H:%M")  # --now is Paris time
     engines = [_engine(world, prefect_api, stamp, tmp_path / f"engine-{n}.log") for n in (1, 2)]
     try:
         checked = lambda: _completed(LIFECYCLE_DEPLOYMENT, began, key_part="|controle|") >= 1  # noqa: E731
         assert wait_for(checked, 180), _logs(tmp_path)
-        assert _gate(world, "copil_1").status is GateStatus.PENDING  # the charter is not approved yet
+        assert gate_of(world, "copil_1").status is GateStatus.PENDING  # the charter is not approved yet
         _decide_in_one_go(world, "cahier_des_charges_valide", COPIL[:3])
-        assert wait_for(lambda: _gate(world, "copil_1").status is GateStatus.OPEN, 120), _logs(tmp_path)
+        assert wait_for(lambda: gate_of(world, "copil_1").status is GateStatus.OPEN, 120), _logs(tmp_path)
         in_flight = trigger_lifecycle(world.slug, now=world.clock.now(), key="test|sigterm")
         assert wait_for(lambda: _state(in_flight) in ("RUNNING", "COMPLETED"), 60)
         assert _state(in_flight) == "RUNNING", "the run ended before the signal: nothing checked"
@@ -104,12 +89,12 @@ def test_two_engines_serve_the_deployments_and_a_decision_is_one_run(
     assert codes == [0, 0], _logs(tmp_path)
     assert _state(in_flight) == "COMPLETED"  # the run under way at SIGTERM finished
     assert "les exécutions en cours sont terminées" in _logs(tmp_path)
-    lifecycle = _runs(LIFECYCLE_DEPLOYMENT, began)
+    lifecycle = flow_runs(LIFECYCLE_DEPLOYMENT, began)
     on_event = [run for run in lifecycle if "|evenement|" in (run.idempotency_key or "")]
     assert len(on_event) == 1  # two engines saw the same decisions: one run
     assert {run.name for run in lifecycle} == {f"{world.slug} · cycle de vie"}
     assert all(f"atelier:{world.slug}" in run.tags for run in lifecycle)
-    assert all(_is_completed(run) for run in lifecycle), [run.state for run in lifecycle]
+    assert all(is_completed(run) for run in lifecycle), [run.state for run in lifecycle]
     assert _daily_schedule(DAILY_CHECK_DEPLOYMENT) == ("0 7 * * *", "Europe/Paris")
 
 
@@ -121,16 +106,12 @@ def _state(run_id: UUID) -> str:
     return state.type.value if state is not None else "NONE"
 
 
-def _is_completed(run: FlowRun) -> bool:
-    return run.state is not None and run.state.is_completed()
-
-
 def _completed(deployment: str, since: datetime, *, key_part: str) -> int:
     return len(
         [
             run
-            for run in _runs(deployment, since)
-            if key_part in (run.idempotency_key or "") and _is_completed(run)
+            for run in flow_runs(deployment, since)
+            if key_part in (run.idempotency_key or "") and is_completed(run)
         ]
     )
 

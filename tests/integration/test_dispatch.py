@@ -17,13 +17,12 @@ from sqlmodel import select
 from atelier.bootstrap import Runtime
 from atelier.clock import SimulatedClock
 from atelier.db import transaction
-from atelier.engine import sync_messages
 from models import OutboxMessage
 from notifications.catcher import MailboxHandler, MailCatcher
 from notifications.dispatcher import RETRY_DELAYS
 from notifications.synthetic import insert_rows, synthetic_rows
-from tests.integration.conftest import World, parse
 from tests.integration.dispatch_helpers import dispatcher_for, drain, runtime_for
+from tests.integration.helpers import World, parse
 
 NOW = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
 
@@ -40,17 +39,17 @@ def _received_ids(catcher: MailCatcher) -> Counter[str]:
 def test_queuing_twice_sends_once(world: World) -> None:
     """Planning the same messages again (a replayed flow) queues nothing new; each leaves once."""
     from atelier.demo.run import simulate
-    from atelier.engine import advance_plain
+    from flows.lifecycle import advance_without_prefect
 
     simulate(
         world.runtime,
         world.clock,
-        lambda s, n: advance_plain(world.runtime, s, n),
+        lambda s, n: advance_without_prefect(world.runtime, s, n),
         until=lambda: bool(world.catcher.mailbox.messages),
     )
     before = _statuses(world.runtime)
     for _ in range(2):
-        report = sync_messages(world.runtime, world.slug, world.clock.now())
+        report = advance_without_prefect(world.runtime, world.slug, world.clock.now())
         assert report.queued == 0
     assert _statuses(world.runtime) == before
     drain(dispatcher_for(world.runtime))

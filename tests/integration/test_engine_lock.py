@@ -12,10 +12,10 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from atelier.db import held_exclusively, transaction
-from atelier.engine import advance_plain
 from atelier.serve import EngineWorker
+from flows.lifecycle import advance_without_prefect
 from models import OutboxMessage
-from tests.integration.conftest import DECISION, World
+from tests.integration.helpers import DECISION, World
 
 
 def _recording_advance(world: World) -> tuple[list[str], Callable[[str, datetime], None]]:
@@ -23,7 +23,7 @@ def _recording_advance(world: World) -> tuple[list[str], Callable[[str, datetime
     advanced: list[str] = []
 
     def advance(slug: str, now: datetime) -> None:
-        advance_plain(world.runtime, slug, now)
+        advance_without_prefect(world.runtime, slug, now)
         advanced.append(slug)
 
     return advanced, advance

@@ -14,17 +14,15 @@ from sqlmodel import select
 from atelier.db import transaction
 from atelier.demo.cast import TEAM
 from atelier.demo.run import simulate
-from atelier.engine import advance_plain
 from atelier.services.accounts import add_account
 from atelier.services.ateliers import get_atelier
 from atelier.services.people import people_with_role
 from atelier.services.timeline import get_step
+from flows.lifecycle import advance_without_prefect
 from models import EvaluationResponse
 from models.enums import Role, StepStatus
-from tests.integration.conftest import World
 from tests.integration.dispatch_helpers import dispatcher_for, drain
-from tests.integration.test_gate_cli_and_serve import _cli
-from tests.integration.test_workspace import TEAM_EMAIL, _sign_in
+from tests.integration.helpers import TEAM_EMAIL, World, run_cli, sign_in
 from tests.served import served, snapshot
 
 EVALUATION_LINK = re.compile(r"https?://[^/\s]+(/evaluation/\S+)")
@@ -41,7 +39,7 @@ def _restitution_done(world: World) -> bool:
 
 def _pass(world: World, days: float) -> None:
     world.clock.set(world.clock.now() + timedelta(days=days))
-    advance_plain(world.runtime, world.slug, world.clock.now())
+    advance_without_prefect(world.runtime, world.slug, world.clock.now())
     drain(dispatcher_for(world.runtime))
 
 
@@ -87,7 +85,7 @@ def test_the_survey_is_asked_once_answered_by_link_and_reminded_only_to_who_has_
     evaluation step is done, the page refuses."""
     from atelier.web.app import create_app
 
-    simulate(world.runtime, world.clock, lambda s, n: advance_plain(world.runtime, s, n),
+    simulate(world.runtime, world.clock, lambda s, n: advance_without_prefect(world.runtime, s, n),
              until=lambda: _restitution_done(world))  # fmt: skip
     _pass(world, 0)
     _pass(world, 0.01)  # a second pass sends nothing twice
@@ -118,7 +116,7 @@ def test_the_survey_is_asked_once_answered_by_link_and_reminded_only_to_who_has_
         with transaction(world.runtime.engine) as session:
             add_account(session=session, email=TEAM_EMAIL, full_name=TEAM[0], is_admin=False,
                         now=world.clock.now())  # fmt: skip
-        _sign_in(world, http, TEAM_EMAIL)
+        sign_in(world, http, TEAM_EMAIL)
         team_page = html.unescape(http.get(f"/espace/{world.slug}/avis").text)
         assert (
             "Citoyens : 1 réponse(s) sur" in team_page
@@ -132,7 +130,7 @@ def test_the_survey_is_asked_once_answered_by_link_and_reminded_only_to_who_has_
         assert f"commanditaire et COPIL : 0 réponse(s) sur {len(institution)} personne(s)" in public
         assert "Citoyens — La démarche était-elle pertinente" in public
         assert "Trop peu de temps" not in public
-        assert _cli(world, "step", "done", world.slug, "evaluation", "--date",
+        assert run_cli(world, "step", "done", world.slug, "evaluation", "--date",
                     world.clock.now().date().isoformat())[0] == 0  # fmt: skip
         closed = http.post(citizen_page.group(1), data={"pertinence": "0"})
     assert closed.status_code == 400 and "l'évaluation est close" in html.unescape(closed.text)

@@ -11,7 +11,7 @@ from atelier.db import transaction
 from atelier.serve import EventWatcher
 from atelier.services.ateliers import get_atelier
 from models import Event
-from tests.integration.conftest import World
+from tests.integration.helpers import World
 
 
 class _Told:

@@ -16,14 +16,19 @@ from sqlmodel import select
 from atelier.bootstrap import install
 from atelier.db import transaction
 from atelier.demo.cast import COPIL
-from atelier.demo.run import simulate
-from atelier.engine import advance_plain
 from atelier.services.ateliers import get_atelier
 from atelier.services.gates import record_revision
 from models import Decision, Gate, OutboxMessage, Stage
 from models.enums import DecisionOutcome, GateStatus, StageStatus
-from tests.integration.conftest import World, parse
-from tests.integration.test_gates import _decide, _gate, _link_of, _to_asking_time, _until_open
+from tests.integration.helpers import (
+    World,
+    decide_as,
+    decision_token_of,
+    gate_of,
+    parse,
+    to_asking_time,
+    until_open,
+)
 
 pytestmark = pytest.mark.prefect
 
@@ -50,17 +55,17 @@ def _flow_run_names() -> list[str]:
 
 def test_lifecycle_flow_does_not_pass_a_gate_before_quorum(world: World, prefect_api: str) -> None:
     """Through Prefect: two approvals of three leave COPIL n°1 unasked; the third one asks it."""
-    _until_open(world, "cahier_des_charges_valide")
+    until_open(world, "cahier_des_charges_valide")
     for name in COPIL[:2]:
-        _decide(world, "cahier_des_charges_valide", name, DecisionOutcome.APPROVE)
+        decide_as(world, "cahier_des_charges_valide", name, DecisionOutcome.APPROVE)
     report = _advance_with_prefect(world)
     assert getattr(report, "waiting_on") == ["cahier_des_charges_valide"]
-    assert _gate(world, "copil_1").status is GateStatus.PENDING
-    _decide(world, "cahier_des_charges_valide", COPIL[2], DecisionOutcome.APPROVE)
-    _to_asking_time(world, "copil_1")
+    assert gate_of(world, "copil_1").status is GateStatus.PENDING
+    decide_as(world, "cahier_des_charges_valide", COPIL[2], DecisionOutcome.APPROVE)
+    to_asking_time(world, "copil_1")
     report = _advance_with_prefect(world)
     assert getattr(report, "waiting_on") == ["copil_1"]
-    assert _gate(world, "copil_1").status is GateStatus.OPEN
+    assert gate_of(world, "copil_1").status is GateStatus.OPEN
     names = _flow_run_names()
     assert f"{world.slug} · cycle de vie" in names
     assert f"{world.slug} · cadrage" in names
@@ -68,19 +73,19 @@ def test_lifecycle_flow_does_not_pass_a_gate_before_quorum(world: World, prefect
 
 def test_sent_back_gate_loops_through_the_flow(world: World, prefect_api: str) -> None:
     """Through Prefect: a sent-back COPIL n°1 waits for its revised version, then is asked as round 2."""
-    _until_open(world, "copil_1")
+    until_open(world, "copil_1")
     for name in COPIL[:3]:
-        _decide(world, "copil_1", name, DecisionOutcome.SEND_BACK, "Revoir l'échantillon.")
+        decide_as(world, "copil_1", name, DecisionOutcome.SEND_BACK, "Revoir l'échantillon.")
     report = _advance_with_prefect(world)
     assert getattr(report, "waiting_on") == ["copil_1"]
-    assert (_gate(world, "copil_1").status, _gate(world, "copil_1").round) == (GateStatus.SENT_BACK, 1)
+    assert (gate_of(world, "copil_1").status, gate_of(world, "copil_1").round) == (GateStatus.SENT_BACK, 1)
     with transaction(world.runtime.engine) as session:
         atelier = get_atelier(session=session, slug=world.slug)
         record_revision(
             session=session, atelier=atelier, gate_key="copil_1", note="Quotas revus.", now=world.clock.now()
         )
     _advance_with_prefect(world)
-    gate = _gate(world, "copil_1")
+    gate = gate_of(world, "copil_1")
     assert (gate.status, gate.round) == (GateStatus.OPEN, 2)
 
 
@@ -114,14 +119,14 @@ def test_killed_engine_loses_no_approval_and_resends_nothing(
     world: World, prefect_api: str, tmp_path: Path
 ) -> None:
     """SIGKILL the engine with a gate open; a decision taken meanwhile counts once it is back."""
-    _until_open(world, "cahier_des_charges_valide")
+    until_open(world, "cahier_des_charges_valide")
     engine = _start_engine(world, tmp_path)
     try:
         _wait_cycles(engine, 2)
         for name in COPIL[:2]:
-            from atelier.web.actions import decide_via_link
+            from atelier.services.link_actions import decide_via_link
 
-            token = _link_of(world, name, "cahier_des_charges_valide", 1)
+            token = decision_token_of(world, name, "cahier_des_charges_valide", 1)
             decide_via_link(
                 world.runtime, token, outcome=DecisionOutcome.APPROVE, comment=None, now=world.clock.now()
             )
@@ -129,17 +134,17 @@ def test_killed_engine_loses_no_approval_and_resends_nothing(
     finally:
         engine.send_signal(signal.SIGKILL)
         engine.wait(timeout=10)
-    assert _gate(world, "cahier_des_charges_valide").status is GateStatus.OPEN
+    assert gate_of(world, "cahier_des_charges_valide").status is GateStatus.OPEN
 
     # While the engine is down, the third member decides through the web page's code path.
-    from atelier.web.actions import decide_via_link
+    from atelier.services.link_actions import decide_via_link
 
-    token = _link_of(world, COPIL[2], "cahier_des_charges_valide", 1)
+    token = decision_token_of(world, COPIL[2], "cahier_des_charges_valide", 1)
     decide_via_link(
         world.runtime, token, outcome=DecisionOutcome.APPROVE, comment=None, now=world.clock.now()
     )
 
-    _to_asking_time(world, "copil_1")  # the engine comes back when COPIL n°1 is to be asked
+    to_asking_time(world, "copil_1")  # the engine comes back when COPIL n°1 is to be asked
     engine = _start_engine(world, tmp_path)
     try:
         _wait_cycles(engine, 3)
@@ -160,17 +165,3 @@ def test_killed_engine_loses_no_approval_and_resends_nothing(
     assert max(received.values()) == 1  # nothing sent twice across the kill
     per_gate = Counter(request_ids[m] for m in received if m in request_ids)
     assert per_gate == {"cahier_des_charges_valide": 5, "copil_1": 5}
-
-
-def test_demo_cast_runs_plain_and_prefect_alike(world: World, prefect_api: str) -> None:
-    """The same advance with and without Prefect leaves the same state (same steps, same order)."""
-    simulate(
-        world.runtime,
-        world.clock,
-        lambda s, n: advance_plain(world.runtime, s, n),
-        until=lambda: _gate(world, "copil_1").status is GateStatus.OPEN,
-    )
-    before = (_gate(world, "copil_1").status, _gate(world, "copil_2").status)
-    report = _advance_with_prefect(world)
-    assert (_gate(world, "copil_1").status, _gate(world, "copil_2").status) == before
-    assert getattr(report, "queued") == 0

@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import timedelta
 from pathlib import Path
 
 import httpx
 from sqlmodel import select
 
 from atelier.db import transaction
-from atelier.engine import advance_plain
 from models import FollowUpStop
-from tests.integration.conftest import World
-from tests.integration.dispatch_helpers import dispatcher_for, drain
-from tests.integration.test_avis_record import ANSWERS, _record, answer_gate_approved, answers_published
-from tests.integration.test_gate_cli_and_serve import _cli
+from tests.integration.helpers import (
+    ANSWERS,
+    World,
+    answer_gate_approved,
+    answers_published,
+    pass_step,
+    record_the_avis,
+    run_cli,
+)
 from tests.served import served
 
 STOP_LINK = re.compile(r"https?://\S+(/suivi/arret/\S+)")
@@ -39,12 +42,6 @@ def _stops(world: World) -> int:
         return len(session.exec(select(FollowUpStop)).all())
 
 
-def _pass(world: World, days: float) -> None:
-    world.clock.set(world.clock.now() + timedelta(days=days))
-    advance_plain(world.runtime, world.slug, world.clock.now())
-    drain(dispatcher_for(world.runtime))
-
-
 def test_changes_of_a_week_make_one_digest_per_citizen_and_a_stop_holds(world: World, tmp_path: Path) -> None:
     """Answers published; in the week that follows, two updates and a changed status: nothing is
     sent before the week is over, then one digest per citizen holding all three; the stop link's
@@ -52,21 +49,21 @@ def test_changes_of_a_week_make_one_digest_per_citizen_and_a_stop_holds(world: W
     from atelier.web.app import create_app
 
     answers_published(world, tmp_path)
-    _pass(world, 1)
-    code, _, err = _cli(world, "avis", "suivi", world.slug, "1", "--etat", "en cours", "--texte",
+    pass_step(world, 1)
+    code, _, err = run_cli(world, "avis", "suivi", world.slug, "1", "--etat", "en cours", "--texte",
                         "Douze intercommunalités retenues pour l'expérimentation.",
                         "--lien", "https://www.example.gouv.fr/navettes")  # fmt: skip
     assert code == 0, err
-    _pass(world, 2)
+    pass_step(world, 2)
     again = ["--numero", "3", "--statut", "retenue en partie", "--motif", "Deux tiers-lieux par département."]
-    assert _cli(world, "avis", "repondre", world.slug, *again)[0] == 0
-    assert _cli(world, "avis", "publier-reponses", world.slug)[0] == 0
-    _pass(world, 2)
-    assert _cli(world, "avis", "suivi", world.slug, "2", "--etat", "abandonnée", "--texte", "Fin.")[0] == 0
-    _pass(world, 1.5)
+    assert run_cli(world, "avis", "repondre", world.slug, *again)[0] == 0
+    assert run_cli(world, "avis", "publier-reponses", world.slug)[0] == 0
+    pass_step(world, 2)
+    assert run_cli(world, "avis", "suivi", world.slug, "2", "--etat", "abandonnée", "--texte", "Fin.")[0] == 0
+    pass_step(world, 1.5)
     assert _digests(world) == []  # six and a half days: the week is not over
-    _pass(world, 1)
-    _pass(world, 0.1)  # a second pass queues nothing twice
+    pass_step(world, 1)
+    pass_step(world, 0.1)  # a second pass queues nothing twice
     first = _digests(world)
     assert len(first) == 15 and len({to for to, _ in first}) == 15
     text = first[0][1]
@@ -86,12 +83,12 @@ def test_changes_of_a_week_make_one_digest_per_citizen_and_a_stop_holds(world: W
         page = http.get(link.group(1))
         assert page.status_code == 200 and "Ne plus recevoir ces nouvelles" in page.text
         assert _stops(world) == 0  # a mail scanner opening the link stops nothing
-        _pass(world, 0)
+        pass_step(world, 0)
         later = ["2", "--etat", "à venir", "--texte", "Un nouvel examen en 2029."]
-        assert _cli(world, "avis", "suivi", world.slug, *later)[0] == 0
+        assert run_cli(world, "avis", "suivi", world.slug, *later)[0] == 0
         done = http.post(link.group(1))
         assert done.status_code == 200 and "vous ne recevrez plus ces nouvelles" in html.unescape(done.text)
-    _pass(world, 7)
+    pass_step(world, 7)
     second = [to for to, body in _digests(world)[15:]]
     assert len(second) == 14 and leaving not in second
 
@@ -100,13 +97,13 @@ def test_an_update_with_a_link_that_is_not_https_is_refused_and_nothing_is_writt
     world: World, tmp_path: Path
 ) -> None:
     """The evidence link must be an https address; an unknown state is refused with the accepted ones."""
-    assert _record(world, tmp_path)[0] == 0
-    code, _, err = _cli(world, "avis", "suivi", world.slug, "1", "--etat", "en cours", "--texte", "x",
+    assert record_the_avis(world, tmp_path)[0] == 0
+    code, _, err = run_cli(world, "avis", "suivi", world.slug, "1", "--etat", "en cours", "--texte", "x",
                         "--lien", "javascript:alert(1)")  # fmt: skip
     assert code == 1 and "le lien vers la pièce doit être une adresse https://…" in err
-    code, _, err = _cli(world, "avis", "suivi", world.slug, "1", "--etat", "bientôt", "--texte", "x")
+    code, _, err = run_cli(world, "avis", "suivi", world.slug, "1", "--etat", "bientôt", "--texte", "x")
     assert code == 1 and "état « bientôt » inconnu : à venir, en cours, réalisée, abandonnée" in err
-    _pass(world, 8)
+    pass_step(world, 8)
     assert _digests(world) == []
 
 
@@ -126,18 +123,20 @@ def test_the_team_is_reminded_of_a_proposal_under_study_left_without_news(
             if "la proposition n°3 attend des nouvelles" in m["Subject"]
         ]
 
-    _pass(world, 59)
+    pass_step(world, 59)
     assert reminders() == []
-    _pass(world, 2)
-    _pass(world, 1)
+    pass_step(world, 2)
+    pass_step(world, 1)
     assert sorted(reminders()) == sorted(TEAM)
     assert (
-        _cli(world, "avis", "suivi", world.slug, "3", "--etat", "en cours", "--texte", "Mission lancée.")[0]
+        run_cli(world, "avis", "suivi", world.slug, "3", "--etat", "en cours", "--texte", "Mission lancée.")[
+            0
+        ]
         == 0
     )
-    _pass(world, 59)
+    pass_step(world, 59)
     assert len(reminders()) == len(TEAM)
-    _pass(world, 2)
+    pass_step(world, 2)
     assert len(reminders()) == 2 * len(TEAM)
 
 
@@ -149,12 +148,13 @@ def test_nothing_of_the_follow_up_is_public_or_told_before_the_answers_are_publi
     from atelier.services.ateliers import get_atelier
     from atelier.services.public_record import public_record
 
-    assert _record(world, tmp_path)[0] == 0
+    assert record_the_avis(world, tmp_path)[0] == 0
     sheet = tmp_path / "reponses.csv"
     sheet.write_bytes(ANSWERS.encode("cp1252"))
-    assert _cli(world, "avis", "repondre", world.slug, "--fichier", str(sheet))[0] == 0
+    assert run_cli(world, "avis", "repondre", world.slug, "--fichier", str(sheet))[0] == 0
     assert (
-        _cli(world, "avis", "suivi", world.slug, "1", "--etat", "en cours", "--texte", "Appel lancé.")[0] == 0
+        run_cli(world, "avis", "suivi", world.slug, "1", "--etat", "en cours", "--texte", "Appel lancé.")[0]
+        == 0
     )
 
     def shown() -> bool:
@@ -162,11 +162,11 @@ def test_nothing_of_the_follow_up_is_public_or_told_before_the_answers_are_publi
             record = public_record(session=session, atelier=get_atelier(session=session, slug=world.slug))
         return any(u.text == "Appel lancé." for p in record.proposals for u in p.updates)
 
-    _pass(world, 8)
+    pass_step(world, 8)
     assert not shown() and _digests(world) == []
     answer_gate_approved(world)
-    assert _cli(world, "avis", "publier-reponses", world.slug)[0] == 0
+    assert run_cli(world, "avis", "publier-reponses", world.slug)[0] == 0
     assert shown()
-    _pass(world, 7.1)
+    pass_step(world, 7.1)
     first = _digests(world)
     assert len(first) == 15 and "point d'étape (en cours) : Appel lancé." in first[0][1]

@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 from sqlmodel import select
-from typer.testing import CliRunner
 
-from atelier.cli.main import app
 from atelier.db import transaction
 from atelier.demo.cast import COPIL
-from atelier.engine import advance_plain
 from atelier.serve import EngineWorker, EventWatcher
+from flows.lifecycle import advance_without_prefect
 from models import Decision
 from models.enums import DecisionChannel, GateStatus
-from tests.integration.conftest import World
-from tests.integration.test_gates import _gate, _to_asking_time, _until_open
-
-runner = CliRunner()
-
-
-def _cli(world: World, *args: str) -> tuple[int, str, str]:
-    result = runner.invoke(
-        app,
-        ["--data-dir", str(world.runtime.settings.data_dir), "--now", world.clock.now().isoformat(), *args],
-    )
-    return result.exit_code, result.stdout, result.stderr
+from tests.integration.helpers import World, gate_of, run_cli, to_asking_time, until_open
 
 
 def _email(name: str) -> str:
@@ -34,14 +21,14 @@ def _email(name: str) -> str:
 
 def test_meeting_decisions_from_the_cli(world: World) -> None:
     """The team records members' decisions in French; bad outcome or a stranger is refused."""
-    _until_open(world, "copil_1")
-    code, out, _ = _cli(world, "gate", "list", world.slug)
+    until_open(world, "copil_1")
+    code, out, _ = run_cli(world, "gate", "list", world.slug)
     assert code == 0 and "copil_1 : COPIL n°1" in out and "ouverte, tour 1" in out
-    code, _, err = _cli(
+    code, _, err = run_cli(
         world, "gate", "decide", world.slug, "copil_1", "--member", _email(COPIL[0]), "--outcome", "peut-être"
     )
     assert code == 1 and "décision inconnue" in err
-    code, _, err = _cli(
+    code, _, err = run_cli(
         world,
         "gate",
         "decide",
@@ -54,7 +41,7 @@ def test_meeting_decisions_from_the_cli(world: World) -> None:
     )
     assert code == 1 and "personne inconnue" in err
     for name in COPIL[:3]:
-        code, out, err = _cli(
+        code, out, err = run_cli(
             world, "gate", "decide", world.slug, "copil_1", "--member", _email(name), "--outcome", "approuver"
         )
         assert code == 0, err
@@ -66,15 +53,15 @@ def test_meeting_decisions_from_the_cli(world: World) -> None:
 
 def test_running_engine_picks_up_cli_decisions(world: World) -> None:
     """The serve watcher sees decisions recorded elsewhere and advances the atelier."""
-    _until_open(world, "cahier_des_charges_valide")
-    worker = EngineWorker(world.runtime, lambda slug, now: advance_plain(world.runtime, slug, now))
+    until_open(world, "cahier_des_charges_valide")
+    worker = EngineWorker(world.runtime, lambda slug, now: advance_without_prefect(world.runtime, slug, now))
     watcher = EventWatcher(world.runtime, worker)
     worker.start()
     try:
         assert watcher.check() == []
         for name in COPIL[:3]:
             assert (
-                _cli(
+                run_cli(
                     world,
                     "gate",
                     "decide",
@@ -87,9 +74,9 @@ def test_running_engine_picks_up_cli_decisions(world: World) -> None:
                 )[0]
                 == 0
             )
-        _to_asking_time(world, "copil_1")  # the engine then finds COPIL n°1 to ask
+        to_asking_time(world, "copil_1")  # the engine then finds COPIL n°1 to ask
         assert watcher.check() == [world.slug]
     finally:
         worker.stop()  # processes what is queued, then ends
-    assert _gate(world, "copil_1").status is GateStatus.OPEN
+    assert gate_of(world, "copil_1").status is GateStatus.OPEN
     assert worker.runs >= 1

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from atelier.db import transaction
 from atelier.demo.cast import CITIZENS, COPIL
-from atelier.demo.run import simulate
-from atelier.engine import advance_plain
 from atelier.errors import Refused
 from atelier.i18n import long_datetime
 from atelier.planning.french_calendar import VenueCalendar
@@ -17,66 +15,22 @@ from atelier.planning.template import get_template
 from atelier.planning.timeline import revised_decision_due_at
 from atelier.services.ateliers import get_atelier
 from atelier.services.events import list_events
-from atelier.services.gates import decide, gate_asked_from, get_gate, record_revision
-from atelier.web.actions import decide_via_link
-from models import Gate, OutboxMessage, Person, Stage
-from models.enums import DecisionChannel, DecisionOutcome, GateStatus, OutboxStatus, StageStatus
+from atelier.services.gates import get_gate, record_revision
+from atelier.services.link_actions import decide_via_link
+from flows.lifecycle import advance_without_prefect
+from models import Gate, OutboxMessage, Stage
+from models.enums import DecisionOutcome, GateStatus, StageStatus
 from tests.helpers import refused
-from tests.integration.conftest import World
+from tests.integration.helpers import World, decide_as, decision_token_of, gate_of, to_asking_time, until_open
 from tests.served import snapshot
 
 
-def _gate(world: World, key: str) -> Gate:
+def _stage_status(world: World, key: str) -> StageStatus:
     with transaction(world.runtime.engine) as session:
         atelier = get_atelier(session=session, slug=world.slug)
-        gate = session.exec(select(Gate).where(Gate.atelier_id == atelier.id, Gate.key == key)).one()
-        session.expunge(gate)
-        return gate
-
-
-def _until_open(world: World, key: str) -> None:
-    simulate(
-        world.runtime,
-        world.clock,
-        lambda s, n: advance_plain(world.runtime, s, n),
-        until=lambda: _gate(world, key).status is GateStatus.OPEN,
-    )
-
-
-def _to_asking_time(world: World, key: str) -> None:
-    """Move the clock to when the gate may be asked (a meeting's gate: a week before it)."""
-    with transaction(world.runtime.engine) as session:
-        atelier = get_atelier(session=session, slug=world.slug)
-        asked_from = gate_asked_from(
-            session=session, atelier=atelier, gate=get_gate(session=session, atelier=atelier, key=key)
+        return (
+            session.exec(select(Stage).where(Stage.atelier_id == atelier.id, Stage.key == key)).one().status
         )
-    if asked_from is not None and asked_from > world.clock.now():
-        world.clock.set(asked_from)
-
-
-def _decide(
-    world: World, gate_key: str, name: str, outcome: DecisionOutcome, comment: str | None = None
-) -> None:
-    with transaction(world.runtime.engine) as session:
-        _record_decision(session, world, gate_key, name, outcome, comment)
-
-
-def _record_decision(
-    session: Session, world: World, gate_key: str, name: str, outcome: DecisionOutcome, comment: str | None
-) -> None:
-    """A member's decision taken in a meeting, in the caller's transaction."""
-    atelier = get_atelier(session=session, slug=world.slug)
-    person = session.exec(select(Person).where(Person.full_name == name)).one()
-    decide(
-        session=session,
-        atelier=atelier,
-        gate_key=gate_key,
-        person=person,
-        outcome=outcome,
-        comment=comment,
-        channel=DecisionChannel.MEETING,
-        now=world.clock.now(),
-    )
 
 
 def _stage(world: World, key: str) -> StageStatus:
@@ -86,35 +40,35 @@ def _stage(world: World, key: str) -> StageStatus:
 
 def test_gate_holds_until_quorum(world: World) -> None:
     """Two approvals of three needed: the next stage does not open; the third one opens it."""
-    _until_open(world, "cahier_des_charges_valide")
+    until_open(world, "cahier_des_charges_valide")
     for name in COPIL[:2]:
-        _decide(world, "cahier_des_charges_valide", name, DecisionOutcome.APPROVE)
-    advance_plain(world.runtime, world.slug, world.clock.now())
-    assert _gate(world, "cahier_des_charges_valide").status is GateStatus.OPEN
-    assert _gate(world, "copil_1").status is GateStatus.PENDING
+        decide_as(world, "cahier_des_charges_valide", name, DecisionOutcome.APPROVE)
+    advance_without_prefect(world.runtime, world.slug, world.clock.now())
+    assert gate_of(world, "cahier_des_charges_valide").status is GateStatus.OPEN
+    assert gate_of(world, "copil_1").status is GateStatus.PENDING
     assert _stage(world, "cadrage") is StageStatus.PENDING
-    _decide(world, "cahier_des_charges_valide", COPIL[2], DecisionOutcome.APPROVE)
-    _to_asking_time(world, "copil_1")
-    advance_plain(world.runtime, world.slug, world.clock.now())
-    assert _gate(world, "cahier_des_charges_valide").status is GateStatus.APPROVED
-    assert _gate(world, "copil_1").status is GateStatus.OPEN
+    decide_as(world, "cahier_des_charges_valide", COPIL[2], DecisionOutcome.APPROVE)
+    to_asking_time(world, "copil_1")
+    advance_without_prefect(world.runtime, world.slug, world.clock.now())
+    assert gate_of(world, "cahier_des_charges_valide").status is GateStatus.APPROVED
+    assert gate_of(world, "copil_1").status is GateStatus.OPEN
     assert _stage(world, "cadrage") is StageStatus.OPEN
 
 
 def test_refusals_non_member_twice_and_closed(world: World) -> None:
     """A citizen cannot vote on a COPIL gate, a member cannot vote twice, a closed gate takes none."""
-    _until_open(world, "cahier_des_charges_valide")
+    until_open(world, "cahier_des_charges_valide")
     with refused("n'est pas membre", Refused):
-        _decide(world, "cahier_des_charges_valide", CITIZENS[0], DecisionOutcome.APPROVE)
-    _decide(world, "cahier_des_charges_valide", COPIL[0], DecisionOutcome.APPROVE)
+        decide_as(world, "cahier_des_charges_valide", CITIZENS[0], DecisionOutcome.APPROVE)
+    decide_as(world, "cahier_des_charges_valide", COPIL[0], DecisionOutcome.APPROVE)
     with refused("a déjà décidé", Refused):
-        _decide(world, "cahier_des_charges_valide", COPIL[0], DecisionOutcome.REJECT)
+        decide_as(world, "cahier_des_charges_valide", COPIL[0], DecisionOutcome.REJECT)
     for name in COPIL[1:3]:
-        _decide(world, "cahier_des_charges_valide", name, DecisionOutcome.APPROVE)
+        decide_as(world, "cahier_des_charges_valide", name, DecisionOutcome.APPROVE)
     with refused("est approuvée", Refused):
-        _decide(world, "cahier_des_charges_valide", COPIL[4], DecisionOutcome.APPROVE)
+        decide_as(world, "cahier_des_charges_valide", COPIL[4], DecisionOutcome.APPROVE)
     with refused("n'est pas encore soumise", Refused):
-        _decide(world, "copil_3", COPIL[0], DecisionOutcome.APPROVE)
+        decide_as(world, "copil_3", COPIL[0], DecisionOutcome.APPROVE)
 
 
 def _revise(world: World, gate_key: str, note: str) -> Gate:
@@ -137,16 +91,16 @@ def _sent(world: World, kind: str, gate_key: str, round: int) -> list[OutboxMess
 def test_sent_back_gate_waits_for_the_revised_version(world: World) -> None:
     """After a send back, members are not asked again until the team records the revised version;
     the team is told why it was sent back; the new request says what changed and is due a week later."""
-    _until_open(world, "copil_1")
+    until_open(world, "copil_1")
     with refused("motivé par un commentaire", Refused):
-        _decide(world, "copil_1", COPIL[0], DecisionOutcome.SEND_BACK)
+        decide_as(world, "copil_1", COPIL[0], DecisionOutcome.SEND_BACK)
     with refused("n'a pas été renvoyée pour reprise", Refused):
         _revise(world, "copil_1", "Trop tôt.")
     for name in COPIL[:3]:
-        _decide(world, "copil_1", name, DecisionOutcome.SEND_BACK, f"Revoir l'échantillon ({name}).")
+        decide_as(world, "copil_1", name, DecisionOutcome.SEND_BACK, f"Revoir l'échantillon ({name}).")
     world.clock.advance(timedelta(days=1))
-    advance_plain(world.runtime, world.slug, world.clock.now())
-    gate = _gate(world, "copil_1")
+    advance_without_prefect(world.runtime, world.slug, world.clock.now())
+    gate = gate_of(world, "copil_1")
     assert (gate.status, gate.round) == (GateStatus.SENT_BACK, 1)
     assert _sent(world, "decision_request", "copil_1", 2) == []
     to_team = _sent(world, "team_revision_request", "copil_1", 1)
@@ -166,8 +120,8 @@ def test_sent_back_gate_waits_for_the_revised_version(world: World) -> None:
     assert gate.due_at == due
     with refused("est déjà enregistrée", Refused):
         _revise(world, "copil_1", "Encore.")
-    advance_plain(world.runtime, world.slug, world.clock.now())
-    gate = _gate(world, "copil_1")
+    advance_without_prefect(world.runtime, world.slug, world.clock.now())
+    gate = gate_of(world, "copil_1")
     assert (gate.status, gate.round, gate.due_at) == (GateStatus.OPEN, 2, due)
     round_two = _sent(world, "decision_request", "copil_1", 2)
     assert len(round_two) == 5
@@ -179,29 +133,15 @@ def test_sent_back_gate_waits_for_the_revised_version(world: World) -> None:
         )
         assert f"Votre décision est attendue avant le {long_datetime(due)}." in row.body_text
     for name in COPIL[:3]:
-        _decide(world, "copil_1", name, DecisionOutcome.APPROVE)
-    assert _gate(world, "copil_1").status is GateStatus.APPROVED
-
-
-def _link_of(world: World, name: str, gate_key: str, round: int) -> str:
-    with transaction(world.runtime.engine) as session:
-        person = session.exec(select(Person).where(Person.full_name == name)).one()
-        row = session.exec(
-            select(OutboxMessage).where(
-                OutboxMessage.person_id == person.id,
-                OutboxMessage.kind == "decision_request",
-                OutboxMessage.status == OutboxStatus.SENT,
-            )
-        ).all()
-        (mine,) = [r for r in row if r.context.get("gate") == gate_key and r.context.get("round") == round]
-        return mine.body_text.split("/decision/")[1].split()[0]
+        decide_as(world, "copil_1", name, DecisionOutcome.APPROVE)
+    assert gate_of(world, "copil_1").status is GateStatus.APPROVED
 
 
 def test_signed_links_forged_expired_reused_or_stale_are_refused_and_logged(world: World) -> None:
     """Links decide once; forged, reused, expired and previous-round links are refused and logged."""
-    _until_open(world, "copil_1")
+    until_open(world, "copil_1")
     runtime, now = world.runtime, world.clock.now()
-    token = _link_of(world, COPIL[0], "copil_1", 1)
+    token = decision_token_of(world, COPIL[0], "copil_1", 1)
     with refused("n'est pas valide", Refused):
         decide_via_link(runtime, token[:-3] + "xyz", outcome=DecisionOutcome.APPROVE, comment=None, now=now)
     decide_via_link(runtime, token, outcome=DecisionOutcome.SEND_BACK, comment="À revoir", now=now)
@@ -211,7 +151,7 @@ def test_signed_links_forged_expired_reused_or_stale_are_refused_and_logged(worl
     with refused("a expiré", Refused):
         decide_via_link(
             runtime,
-            _link_of(world, COPIL[3], "copil_1", 1),
+            decision_token_of(world, COPIL[3], "copil_1", 1),
             outcome=DecisionOutcome.APPROVE,
             comment=None,
             now=late,
@@ -219,7 +159,7 @@ def test_signed_links_forged_expired_reused_or_stale_are_refused_and_logged(worl
     for name in COPIL[1:3]:
         decide_via_link(
             runtime,
-            _link_of(world, name, "copil_1", 1),
+            decision_token_of(world, name, "copil_1", 1),
             outcome=DecisionOutcome.SEND_BACK,
             comment="À revoir",
             now=now,
@@ -227,17 +167,17 @@ def test_signed_links_forged_expired_reused_or_stale_are_refused_and_logged(worl
     with refused("sa version révisée n'est pas encore soumise", Refused):
         decide_via_link(
             runtime,
-            _link_of(world, COPIL[4], "copil_1", 1),
+            decision_token_of(world, COPIL[4], "copil_1", 1),
             outcome=DecisionOutcome.APPROVE,
             comment=None,
             now=now,
         )
     _revise(world, "copil_1", "Échantillon revu.")
-    advance_plain(runtime, world.slug, now)  # round 2
+    advance_without_prefect(runtime, world.slug, now)  # round 2
     with refused("version précédente", Refused):
         decide_via_link(
             runtime,
-            _link_of(world, COPIL[4], "copil_1", 1),
+            decision_token_of(world, COPIL[4], "copil_1", 1),
             outcome=DecisionOutcome.APPROVE,
             comment=None,
             now=now,
@@ -254,13 +194,17 @@ def test_signed_links_forged_expired_reused_or_stale_are_refused_and_logged(worl
 
 
 def test_rejected_gate_halts_the_atelier(world: World) -> None:
-    """A rejected COPIL n°1 stops the lifecycle: COPIL n°2 is never asked."""
-    _until_open(world, "copil_1")
+    """A rejected COPIL n°1 stops the lifecycle: no stage runs, COPIL n°2 is never asked."""
+    until_open(world, "copil_1")
     for name in COPIL[:3]:
-        _decide(world, "copil_1", name, DecisionOutcome.REJECT)
-    advance_plain(world.runtime, world.slug, world.clock.now())
-    assert _gate(world, "copil_1").status is GateStatus.REJECTED
-    assert _gate(world, "copil_2").status is GateStatus.PENDING
+        decide_as(world, "copil_1", name, DecisionOutcome.REJECT)
+    advance_without_prefect(world.runtime, world.slug, world.clock.now())
+    assert gate_of(world, "copil_1").status is GateStatus.REJECTED
+    assert gate_of(world, "copil_2").status is GateStatus.PENDING
+    world.clock.advance(timedelta(days=8))
+    report = advance_without_prefect(world.runtime, world.slug, world.clock.now())
+    assert report.halted and report.stages_run == []
+    assert _stage_status(world, "logistique") is StageStatus.PENDING
     with transaction(world.runtime.engine) as session:
         gate = get_gate(session=session, atelier=get_atelier(session=session, slug=world.slug), key="copil_1")
         assert gate.closed_at is not None
@@ -270,9 +214,9 @@ def test_refused_link_decision_writes_nothing_and_spends_no_link(world: World) -
     """A send-back without comment through a link is refused; the database is as before, the link usable."""
     from tests.served import snapshot
 
-    _until_open(world, "copil_1")
+    until_open(world, "copil_1")
     runtime, now = world.runtime, world.clock.now()
-    token = _link_of(world, COPIL[0], "copil_1", 1)
+    token = decision_token_of(world, COPIL[0], "copil_1", 1)
     before = snapshot(runtime.engine, skip=("event",))
     with refused("motivé par un commentaire", Refused):
         decide_via_link(runtime, token, outcome=DecisionOutcome.SEND_BACK, comment=" ", now=now)
@@ -286,11 +230,11 @@ def test_decisive_vote_refused_leaves_no_decision_behind(world: World) -> None:
     from models.enums import StepStatus
     from tests.served import snapshot
 
-    _until_open(world, "cahier_des_charges_valide")
+    until_open(world, "cahier_des_charges_valide")
     for name in COPIL[:2]:
-        _decide(world, "cahier_des_charges_valide", name, DecisionOutcome.APPROVE)
+        decide_as(world, "cahier_des_charges_valide", name, DecisionOutcome.APPROVE)
     # A restored database in which the gate's step was already recorded as done.
-    gate = _gate(world, "cahier_des_charges_valide")
+    gate = gate_of(world, "cahier_des_charges_valide")
     with transaction(world.runtime.engine) as session:
         step = session.get(Step, gate.step_id)
         assert step is not None
@@ -298,9 +242,9 @@ def test_decisive_vote_refused_leaves_no_decision_behind(world: World) -> None:
         session.add(step)
     before = snapshot(world.runtime.engine, skip=("event",))
     with refused("déjà faite", Refused):
-        _decide(world, "cahier_des_charges_valide", COPIL[2], DecisionOutcome.APPROVE)
+        decide_as(world, "cahier_des_charges_valide", COPIL[2], DecisionOutcome.APPROVE)
     assert snapshot(world.runtime.engine, skip=("event",)) == before
-    assert _gate(world, "cahier_des_charges_valide").status is GateStatus.OPEN
+    assert gate_of(world, "cahier_des_charges_valide").status is GateStatus.OPEN
 
 
 def test_meeting_gate_is_asked_a_week_before_its_meeting(world: World) -> None:
@@ -309,8 +253,8 @@ def test_meeting_gate_is_asked_a_week_before_its_meeting(world: World) -> None:
 
     from atelier.clock import PARIS
 
-    _until_open(world, "copil_2")
-    gate = _gate(world, "copil_2")
+    until_open(world, "copil_2")
+    gate = gate_of(world, "copil_2")
     with transaction(world.runtime.engine) as session:
         copil_1 = session.exec(select(Gate).where(Gate.key == "copil_1")).one()
         requests = session.exec(

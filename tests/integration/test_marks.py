@@ -15,10 +15,7 @@ from sqlmodel import select
 
 from atelier.db import transaction
 from models import AnswerMark
-from tests.integration.conftest import World
-from tests.integration.test_avis_record import answers_published
-from tests.integration.test_follow_up import _pass
-from tests.integration.test_gate_cli_and_serve import _cli
+from tests.integration.helpers import World, answers_published, pass_step, run_cli
 from tests.served import served
 
 MARKS_LINK = re.compile(r"https?://\S+(/appreciation/\S+)")
@@ -38,8 +35,8 @@ def test_a_citizen_marks_the_answers_and_the_public_record_shows_the_average_onl
     from atelier.web.app import create_app
 
     answers_published(world, tmp_path)
-    _pass(world, 0.01)
-    _pass(world, 0.01)
+    pass_step(world, 0.01)
+    pass_step(world, 0.01)
     asked = [m for m in world.emails() if "que pensez-vous de la réponse" in m["Subject"]]
     assert len(asked) == 15 and len({m["To"] for m in asked}) == 15
     body = asked[0].get_body(("plain",))
@@ -91,7 +88,7 @@ def test_a_mark_counts_for_the_answer_it_was_given_to_and_a_changed_answer_is_ma
     from atelier.web.app import create_app
 
     answers_published(world, tmp_path)
-    _pass(world, 0.01)
+    pass_step(world, 0.01)
     body = next(m for m in world.emails() if "que pensez-vous de la réponse" in m["Subject"]).get_body(
         ("plain",)
     )
@@ -108,14 +105,14 @@ def test_a_mark_counts_for_the_answer_it_was_given_to_and_a_changed_answer_is_ma
             "--motif",
             "Deux tiers-lieux par département.",
         ]
-        assert _cli(world, "avis", "repondre", world.slug, *changed)[0] == 0
-        assert _cli(world, "avis", "publier-reponses", world.slug)[0] == 0
+        assert run_cli(world, "avis", "repondre", world.slug, *changed)[0] == 0
+        assert run_cli(world, "avis", "publier-reponses", world.slug)[0] == 0
         public = html.unescape(http.get(f"/public/{world.slug}").text)
         assert "Note des citoyens : 8,0 sur 10 (1 note)." in public
         assert "Note des citoyens : 4,0" not in public
         page = html.unescape(http.get(link.group(1)).text)
         assert "votre note, qui portait sur la réponse « à l'étude » : notez la nouvelle réponse" in page
-        _pass(world, 7.1)
+        pass_step(world, 7.1)
         digest = next(m for m in world.emails() if "les suites données à votre avis" in m["Subject"])
         text = digest.get_body(("plain",))
         assert text is not None and "Une réponse a changé ; pour la noter de nouveau :" in text.get_content()

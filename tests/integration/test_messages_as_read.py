@@ -15,14 +15,13 @@ from sqlmodel import select
 from atelier.db import transaction
 from atelier.demo.cast import CITIZENS, COPIL
 from atelier.demo.run import simulate
-from atelier.engine import advance_plain
 from atelier.services.ateliers import get_atelier
+from atelier.services.link_actions import answer_via_link
 from atelier.services.timeline import get_step, record_step_done
-from atelier.web.actions import answer_via_link
+from flows.lifecycle import advance_without_prefect
 from models import OutboxMessage, Person, Step
-from tests.integration.conftest import World
 from tests.integration.dispatch_helpers import dispatcher_for, drain
-from tests.integration.test_web import _answer_token
+from tests.integration.helpers import World, answer_token_of
 
 
 def _calendar(message: EmailMessage) -> Any | None:
@@ -39,7 +38,7 @@ def _received_by(world: World, name: str) -> list[EmailMessage]:
 
 def test_every_message_reads_as_written(world: World) -> None:
     """A whole lifecycle: subjects decode exactly, calendars declare UTF-8, replies reach the team."""
-    simulate(world.runtime, world.clock, lambda slug, now: advance_plain(world.runtime, slug, now))
+    simulate(world.runtime, world.clock, lambda slug, now: advance_without_prefect(world.runtime, slug, now))
     with transaction(world.runtime.engine) as session:
         rows = {r.message_id: r for r in session.exec(select(OutboxMessage)).all()}
     emails = world.emails()
@@ -109,7 +108,7 @@ def test_first_convocation_after_moves_is_an_invitation_not_a_modification(world
     simulate(
         world.runtime,
         world.clock,
-        lambda slug, now: advance_plain(world.runtime, slug, now),
+        lambda slug, now: advance_without_prefect(world.runtime, slug, now),
         until=lambda: any(str(m["Subject"]).startswith("Convocation") for m in world.emails()),
     )
     first = [m for m in _received_by(world, COPIL[0]) if "COPIL n°1" in str(m["Subject"])]
@@ -126,15 +125,15 @@ def test_decline_uninvites_that_citizen_only(world: World) -> None:
     simulate(
         world.runtime,
         world.clock,
-        lambda slug, now: advance_plain(world.runtime, slug, now),
+        lambda slug, now: advance_without_prefect(world.runtime, slug, now),
         until=lambda: len([m for m in _received_by(world, CITIZENS[0]) if _calendar(m) is not None]) >= 4,
     )
     before_others = {name: len(_received_by(world, name)) for name in CITIZENS[1:3]}
     with transaction(world.runtime.engine) as session:
         person = session.exec(select(Person).where(Person.full_name == CITIZENS[0])).one()
-    decline = _answer_token(world, CITIZENS[0], "decline")
+    decline = answer_token_of(world, CITIZENS[0], "decline")
     answer_via_link(world.runtime, decline, now=world.clock.now())
-    advance_plain(world.runtime, world.slug, world.clock.now())
+    advance_without_prefect(world.runtime, world.slug, world.clock.now())
     drain(dispatcher_for(world.runtime))
 
     held: dict[str, int] = defaultdict(int)

@@ -4,32 +4,23 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
-from email.message import EmailMessage
-from typing import Any
 
-from icalendar import Calendar
 from sqlmodel import select
 
 from atelier.clock import PARIS
 from atelier.db import transaction
 from atelier.demo.cast import CITIZENS, COPIL
 from atelier.demo.run import simulate
-from atelier.engine import advance_plain
 from atelier.services.ateliers import get_atelier
+from flows.lifecycle import advance_without_prefect
 from models import CommitteeSeat, OutboxMessage, Person, Step
 from models.enums import OutboxStatus
-from tests.integration.conftest import World
-
-
-def _calendar_parts(message: EmailMessage) -> list[Any]:
-    """The inline text/calendar parts, parsed (the attachment carries the same bytes)."""
-    parts = [p for p in message.walk() if p.get_content_type() == "text/calendar" and not p.is_attachment()]
-    return [Calendar.from_ical(bytes(p.get_payload(decode=True))) for p in parts]
+from tests.integration.helpers import World, calendar_parts, record_done
 
 
 def test_whole_lifecycle_sends_the_right_messages_at_the_right_times(world: World) -> None:
     """Citizens, speakers, COPIL and team get what the rules say, when they say, once each."""
-    simulate(world.runtime, world.clock, lambda slug, now: advance_plain(world.runtime, slug, now))
+    simulate(world.runtime, world.clock, lambda slug, now: advance_without_prefect(world.runtime, slug, now))
     emails = world.emails()
     with transaction(world.runtime.engine) as session:
         rows = session.exec(select(OutboxMessage)).all()
@@ -80,11 +71,11 @@ def test_whole_lifecycle_sends_the_right_messages_at_the_right_times(world: Worl
         for m in emails
         if "week-end" in str(m["Subject"])
         and m["To"].addresses[0].display_name == CITIZENS[0]
-        and _calendar_parts(m)
+        and calendar_parts(m)
     ]
     assert len(weekend_invites) == 2
     for message in weekend_invites:
-        (calendar,) = _calendar_parts(message)
+        (calendar,) = calendar_parts(message)
         event = calendar.walk("VEVENT")[0]
         start, end = event["dtstart"].dt, event["dtend"].dt
         assert str(calendar["method"]) == "REQUEST" and str(start.tzinfo) == "Europe/Paris"
@@ -96,8 +87,8 @@ def test_moved_meeting_sends_an_updated_invite_with_the_same_uid(world: World) -
     simulate(
         world.runtime,
         world.clock,
-        lambda slug, now: advance_plain(world.runtime, slug, now),
-        until=lambda: _done(world, "copil_2"),
+        lambda slug, now: advance_without_prefect(world.runtime, slug, now),
+        until=lambda: record_done(world, "copil_2"),
     )
     member = COPIL[0]
     convocations = [
@@ -106,7 +97,7 @@ def test_moved_meeting_sends_an_updated_invite_with_the_same_uid(world: World) -
         if m["To"].addresses[0].display_name == member and "Convocation — COPIL n°2" in str(m["Subject"])
     ]
     assert len(convocations) >= 2
-    events = [_calendar_parts(m)[0].walk("VEVENT")[0] for m in convocations]
+    events = [calendar_parts(m)[0].walk("VEVENT")[0] for m in convocations]
     assert len({str(e["uid"]) for e in events}) == 1
     sequences = [int(e["sequence"]) for e in events]
     assert sequences == sorted(sequences) and sequences[-1] > sequences[0]
@@ -116,11 +107,10 @@ def test_moved_meeting_sends_an_updated_invite_with_the_same_uid(world: World) -
 
 def test_cancelled_session_sends_cancel_and_drops_its_reminders(world: World) -> None:
     """Cancelling an online session sends METHOD:CANCEL (same UID, higher SEQUENCE), no reminders."""
-    from atelier.services.ateliers import get_atelier
     from atelier.services.timeline import cancel_event
 
-    advance = lambda slug, now: advance_plain(world.runtime, slug, now)  # noqa: E731
-    simulate(world.runtime, world.clock, advance, until=lambda: _done(world, "weekend_1"))
+    advance = lambda slug, now: advance_without_prefect(world.runtime, slug, now)  # noqa: E731
+    simulate(world.runtime, world.clock, advance, until=lambda: record_done(world, "weekend_1"))
     with transaction(world.runtime.engine) as session:
         atelier = get_atelier(session=session, slug=world.slug)
         cancel_event(
@@ -130,13 +120,13 @@ def test_cancelled_session_sends_cancel_and_drops_its_reminders(world: World) ->
             reason="fusion",
             now=world.clock.now(),
         )
-    simulate(world.runtime, world.clock, advance, until=lambda: _done(world, "weekend_2"))
+    simulate(world.runtime, world.clock, advance, until=lambda: record_done(world, "weekend_2"))
     citizen = CITIZENS[1]
     mine = [m for m in world.emails() if m["To"].addresses[0].display_name == citizen]
     session_2 = [
-        _calendar_parts(m)[0]
+        calendar_parts(m)[0]
         for m in mine
-        if _calendar_parts(m) and "Session en ligne n°2" in str(m["Subject"])
+        if calendar_parts(m) and "Session en ligne n°2" in str(m["Subject"])
     ]
     methods = [str(c["method"]) for c in session_2]
     assert methods == ["REQUEST", "CANCEL"]
@@ -148,25 +138,18 @@ def test_cancelled_session_sends_cancel_and_drops_its_reminders(world: World) ->
     ]
 
 
-def _done(world: World, key: str) -> bool:
-    with transaction(world.runtime.engine) as session:
-        atelier = get_atelier(session=session, slug=world.slug)
-        step = session.exec(select(Step).where(Step.atelier_id == atelier.id, Step.key == key)).one()
-        return step.actual_end is not None
-
-
 def test_an_event_past_its_date_and_not_recorded_is_not_announced_as_moved(world: World) -> None:
     """Weekend 1 not recorded two days after it ended: the forecast says it is late, but citizens
     get no « Modification » invite for a weekend that has already taken place."""
-    advance = lambda slug, now: advance_plain(world.runtime, slug, now)  # noqa: E731
-    simulate(world.runtime, world.clock, advance, until=lambda: _done(world, "copil_3"))
+    advance = lambda slug, now: advance_without_prefect(world.runtime, slug, now)  # noqa: E731
+    simulate(world.runtime, world.clock, advance, until=lambda: record_done(world, "copil_3"))
     simulate(world.runtime, world.clock, advance, until=lambda: _sent_count(world, "weekend_1") > 0)
     with transaction(world.runtime.engine) as session:
         weekend = session.exec(select(Step).where(Step.key == "weekend_1")).one()
         revision, end = weekend.revision, weekend.forecast_end
     for hours in (2, 26, 50):  # the engine passes a few times; nobody records the weekend
         world.clock.set(end + timedelta(hours=hours))
-        advance_plain(world.runtime, world.slug, world.clock.now())
+        advance_without_prefect(world.runtime, world.slug, world.clock.now())
     with transaction(world.runtime.engine) as session:
         weekend = session.exec(select(Step).where(Step.key == "weekend_1")).one()
         assert weekend.forecast_end > end  # the forecast shows it late...
@@ -193,13 +176,12 @@ def test_the_published_avis_is_recorded_with_its_address(world: World) -> None:
     commanditaire's answer is closed by its gate and published on the public record:
     ``test_answer_gate``.)"""
     from atelier.errors import Refused
-    from atelier.services.ateliers import get_atelier
     from atelier.services.timeline import get_step, record_step_done
     from tests.helpers import refused
     from tests.served import snapshot
 
-    advance = lambda slug, now: advance_plain(world.runtime, slug, now)  # noqa: E731
-    simulate(world.runtime, world.clock, advance, until=lambda: _done(world, "remise_avis"))
+    advance = lambda slug, now: advance_without_prefect(world.runtime, slug, now)  # noqa: E731
+    simulate(world.runtime, world.clock, advance, until=lambda: record_done(world, "remise_avis"))
     world.clock.advance(timedelta(days=3))
 
     def record(url: str | None) -> None:

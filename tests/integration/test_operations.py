@@ -12,13 +12,13 @@ from sqlmodel import func, select
 
 from atelier.bootstrap import Runtime
 from atelier.db import make_engine, transaction
-from atelier.engine import advance_plain
 from atelier.serve import EngineWorker
+from flows.lifecycle import advance_without_prefect
 from models import OutboxMessage, Person, ProcessBeat
 from models.enums import OutboxStatus
 from notifications.synthetic import insert_rows, synthetic_rows
-from tests.integration.conftest import World
 from tests.integration.dispatch_helpers import dispatcher_for, drain
+from tests.integration.helpers import World
 from tests.served import served
 
 
@@ -44,7 +44,7 @@ def test_metrics_and_health_follow_the_outbox_and_name_nobody(
     from atelier.web.app import create_app
 
     monkeypatch.delenv("PREFECT_API_URL", raising=False)  # this process has no Prefect server
-    worker = EngineWorker(world.runtime, lambda slug, now: advance_plain(world.runtime, slug, now))
+    worker = EngineWorker(world.runtime, lambda slug, now: advance_without_prefect(world.runtime, slug, now))
     worker.start()
     worker.trigger(world.slug)
     worker.stop()

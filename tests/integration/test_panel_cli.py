@@ -7,31 +7,14 @@ import json
 from pathlib import Path
 
 from tests.integration.cli_helpers import run
-
-QUOTAS = (
-    "category,feature,min,max\ngenre,F,10,10\ngenre,H,10,10\nâge,18-34 ans,6,8\nâge,35 ans et plus,12,14\n"
-)
-
-
-def _files(tmp_path: Path, young_every: int = 3) -> tuple[Path, Path]:
-    """120 volunteers saved by Excel in Windows-1252 (« âge »), one in ``young_every`` under 35,
-    and the quotas."""
-    pool = tmp_path / "volontaires.csv"
-    lines = ["id;genre;âge"] + [
-        f"V{i:03};{'F' if i % 2 else 'H'};{'18-34 ans' if i % young_every == 0 else '35 ans et plus'}"
-        for i in range(1, 121)
-    ]
-    pool.write_bytes("\r\n".join(lines).encode("cp1252"))
-    quota_file = tmp_path / "quotas.csv"
-    quota_file.write_text(QUOTAS, encoding="utf-8")
-    return pool, quota_file
+from tests.integration.recruitment_helpers import lottery_files
 
 
 def test_the_lottery_writes_its_results_and_anyone_can_redo_the_draw(tmp_path: Path) -> None:
     """Probabilities (one per volunteer, summing to the panel's size), the panel meeting the
     quotas, a report with the commitment and the seed; the verifier, from the published folder
     alone, finds the same commitment and the same panel."""
-    pool, quotas = _files(tmp_path)
+    pool, quotas = lottery_files(tmp_path)
     out = tmp_path / "resultats"
     args = (
         "--pool",
@@ -72,7 +55,7 @@ def test_the_lottery_writes_its_results_and_anyone_can_redo_the_draw(tmp_path: P
 def test_infeasible_quotas_get_one_french_line_with_their_fix_and_nothing_written(tmp_path: Path) -> None:
     """Only 5 volunteers under 35 for a minimum of 6: the command says which quotas to change and
     to what (the smallest change), and writes no result folder."""
-    pool, quotas = _files(tmp_path, young_every=24)
+    pool, quotas = lottery_files(tmp_path, young_every=24)
     out = tmp_path / "resultats"
     code, _, err = run(
         tmp_path, "panel", "lottery", "--pool", str(pool), "--quotas", str(quotas), "--size", "20",
@@ -89,7 +72,7 @@ def test_infeasible_quotas_get_one_french_line_with_their_fix_and_nothing_writte
 def test_leximin_is_chosen_by_name_and_an_unknown_method_is_refused(tmp_path: Path) -> None:
     """« --algorithm leximin » publishes its name and gives the same minimum as MAXIMIN here; an
     unknown method gets one French line and no result folder."""
-    pool, quotas = _files(tmp_path)
+    pool, quotas = lottery_files(tmp_path)
     base = ("--pool", str(pool), "--quotas", str(quotas), "--size", "20", "--seed", "7")
     code, _, err = run(tmp_path, "panel", "lottery", *base, "--out", str(tmp_path / "lex"),
                              "--algorithm", "leximin")  # fmt: skip

@@ -4,111 +4,45 @@ COPIL n°1, the sealed draw, the messages to every volunteer, and replacements t
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
-from sqlmodel import col, delete, select
+from sqlmodel import col, select
 
+from atelier.bootstrap import using
 from atelier.db import transaction
-from atelier.demo.cast import COPIL
-from atelier.engine import advance_plain, sync_messages
 from atelier.errors import Refused
 from atelier.panel.model import Quota
 from atelier.services.ateliers import get_atelier
 from atelier.services.gates import get_gate
-from atelier.services.recruitment import draw_panel, import_pool, seal, set_quotas, volunteers_of
+from atelier.services.link_actions import record_answer
 from atelier.services.replacements import approve_replacement, replacements_of
-from atelier.services.spreadsheet import read_sheet
-from atelier.web.actions import record_answer
-from models import Membership, OutboxMessage, PanelQuota, Volunteer
-from models.enums import Answer, DecisionChannel, DecisionOutcome, GateStatus, Role, VolunteerStatus
+from atelier.sheets.spreadsheet import read_sheet
+from flows.lifecycle import advance_without_prefect
+from models import OutboxMessage, Volunteer
+from models.enums import Answer, DecisionChannel, GateStatus, VolunteerStatus
+from tasks.messages import queue_messages
 from tests.helpers import refused
-from tests.integration.conftest import World
 from tests.integration.dispatch_helpers import dispatcher_for, drain
-from tests.integration.test_gates import _decide, _until_open
-
-AGES = ("18-34 ans", "35-59 ans", "60 ans et plus")
-QUOTAS = [
-    Quota("Genre", "Femme", 7, 8),
-    Quota("Genre", "Homme", 7, 8),
-    *(Quota("Âge", age, 4, 6) for age in AGES),
-]
-HEADER = "Nom;Prénom;Adresse électronique;Téléphone;Adresse;Code postal;Commune;Consentement;Genre;Âge"
-
-
-def _row(
-    i: int,
-    *,
-    email: str | None = None,
-    phone: str | None = None,
-    street: str | None = None,
-    consent: str = "oui",
-) -> str:
-    gender = "femme" if i % 2 else "Homme"  # as people type it: the case does not matter
-    return ";".join(
-        [
-            f"Nom{i}",
-            f"Prénom{i}",
-            email or f"volontaire{i}@exemple.fr",
-            phone or f"06 12 34 {i // 100:02d} {i % 100:02d}",
-            street or f"{i} rue des Lilas",
-            "21000",
-            "Dijon",
-            consent,
-            gender,
-            AGES[i % 3],
-        ]
-    )
-
-
-def registrations(size: int = 60) -> bytes:
-    """``size`` volunteers, then four rows to set apart: the same e-mail in capitals, the same
-    phone, a second person of a household, and a refusal of consent (Excel's CSV, Windows-1252)."""
-    rows = [HEADER, *(_row(i) for i in range(1, size + 1))]
-    rows += [
-        _row(size + 1, email="VOLONTAIRE1@exemple.fr"),
-        _row(size + 2, phone="06 12 34 00 02"),
-        _row(size + 3, street="3 rue des Lilas"),
-        _row(size + 4, consent="non"),
-    ]
-    return ("\r\n".join(rows) + "\r\n").encode("cp1252")
-
-
-@pytest.fixture
-def lottery_world(world: World) -> Iterator[World]:
-    """The demo atelier without its hand-typed citizens: they will come from the draw."""
-    with transaction(world.runtime.engine) as session:
-        session.exec(delete(Membership).where(col(Membership.role) == Role.CITIZEN.value))
-    yield world
-
-
-def _in_atelier(world: World, action: str, **kwargs: object) -> object:
-    actions = {"quotas": set_quotas, "pool": import_pool, "seal": seal, "draw": draw_panel}
-    with transaction(world.runtime.engine) as session:
-        atelier = get_atelier(session=session, slug=world.slug)
-        return actions[action](
-            session=session, atelier=atelier, now=world.clock.now(), actor="test", **kwargs
-        )  # type: ignore[operator]
-
-
-def _approve_copil_1(world: World) -> None:
-    for name in COPIL[:3]:
-        _decide(world, "copil_1", name, DecisionOutcome.APPROVE)
+from tests.integration.helpers import World, until_open
+from tests.integration.recruitment_helpers import (
+    AGES,
+    HEADER,
+    QUOTAS,
+    approve_copil_1,
+    in_atelier,
+    panel_drawn,
+    panel_of,
+    recruitment_snapshot,
+    registration_row,
+    registrations,
+)
 
 
 def _gate_status(world: World) -> tuple[GateStatus, int]:
     with transaction(world.runtime.engine) as session:
         gate = get_gate(session=session, atelier=get_atelier(session=session, slug=world.slug), key="copil_1")
         return gate.status, gate.round
-
-
-def _snapshot(world: World) -> list[tuple[object, ...]]:
-    with transaction(world.runtime.engine) as session:
-        return [(q.category, q.value, q.min, q.max) for q in session.exec(select(PanelQuota)).all()] + [
-            (v.reference, v.status) for v in session.exec(select(Volunteer)).all()
-        ]
 
 
 def test_the_pool_is_read_as_excel_writes_it_with_duplicates_households_and_consent_set_apart(
@@ -118,8 +52,8 @@ def test_the_pool_is_read_as_excel_writes_it_with_duplicates_households_and_cons
     person of a household kept out of the draw, a refusal of consent not imported; a bad value
     refuses the whole file with its line and writes nothing."""
     world = lottery_world
-    _in_atelier(world, "quotas", quotas=QUOTAS)
-    result = _in_atelier(world, "pool", sheet=read_sheet(registrations(), name="inscriptions.csv"))
+    in_atelier(world, "quotas", quotas=QUOTAS)
+    result = in_atelier(world, "pool", sheet=read_sheet(registrations(), name="inscriptions.csv"))
     assert len(result.volunteers) == 60  # type: ignore[attr-defined]
     assert [d.split(" : ")[0] for d in result.duplicates] == ["ligne 62", "ligne 63"]  # type: ignore[attr-defined]
     assert "même adresse électronique" in result.duplicates[0]  # type: ignore[attr-defined]
@@ -128,19 +62,19 @@ def test_the_pool_is_read_as_excel_writes_it_with_duplicates_households_and_cons
     with transaction(world.runtime.engine) as session:
         statuses = Counter(v.status for v in session.exec(select(Volunteer)).all())
     assert statuses == {VolunteerStatus.POOL: 60, VolunteerStatus.SET_ASIDE: 1}
-    before = _snapshot(world)
-    bad = (HEADER + "\r\n" + _row(101).replace("femme", "Fem.") + "\r\n").encode("cp1252")
+    before = recruitment_snapshot(world)
+    bad = (HEADER + "\r\n" + registration_row(101).replace("femme", "Fem.") + "\r\n").encode("cp1252")
     with refused("ligne 2 : « Fem. » n'est pas une valeur de « Genre »", Refused):
-        _in_atelier(world, "pool", sheet=read_sheet(bad, name="inscriptions.csv"))
-    assert _snapshot(world) == before
+        in_atelier(world, "pool", sheet=read_sheet(bad, name="inscriptions.csv"))
+    assert recruitment_snapshot(world) == before
     # A later file: the same person typed without accents or capitals, at the same address, with
     # another e-mail and phone, is found in the pool; a newcomer is added.
     again = [
         HEADER,
-        _row(5, email="autre5@exemple.fr", phone="07 00 00 00 05").replace("Prénom5", "PRENOM5"),
-        _row(200),
+        registration_row(5, email="autre5@exemple.fr", phone="07 00 00 00 05").replace("Prénom5", "PRENOM5"),
+        registration_row(200),
     ]
-    result = _in_atelier(world, "pool", sheet=read_sheet("\r\n".join(again).encode("cp1252"), name="b.csv"))
+    result = in_atelier(world, "pool", sheet=read_sheet("\r\n".join(again).encode("cp1252"), name="b.csv"))
     assert result.duplicates == ["ligne 2 : déjà inscrite (même nom à la même adresse, le vivier)"]  # type: ignore[attr-defined]
     assert len(result.volunteers) == 1 and not result.set_aside  # type: ignore[attr-defined]
 
@@ -152,23 +86,24 @@ def test_no_draw_before_copil_1_approves_the_quotas_and_a_change_after_needs_a_n
     changed after approval, they go back to the COPIL (a decision request, round 2) and no draw
     happens until it approves them again."""
     world = lottery_world
-    _in_atelier(world, "quotas", quotas=QUOTAS)
-    _in_atelier(world, "pool", sheet=read_sheet(registrations(), name="inscriptions.csv"))
+    in_atelier(world, "quotas", quotas=QUOTAS)
+    in_atelier(world, "pool", sheet=read_sheet(registrations(), name="inscriptions.csv"))
     with refused("pas de tirage : les quotas attendent l'approbation « COPIL n°1", Refused):
-        _in_atelier(world, "seal", size=15)
-    _until_open(world, "copil_1")
-    before = _snapshot(world)
+        in_atelier(world, "seal", size=15)
+    until_open(world, "copil_1")
+    before = recruitment_snapshot(world)
     with refused("les quotas ne peuvent pas changer pendant sa décision", Refused):
-        _in_atelier(world, "quotas", quotas=[*QUOTAS[:2], Quota("Âge", AGES[0], 3, 6), *QUOTAS[3:]])
-    assert _snapshot(world) == before
-    _approve_copil_1(world)
+        in_atelier(world, "quotas", quotas=[*QUOTAS[:2], Quota("Âge", AGES[0], 3, 6), *QUOTAS[3:]])
+    assert recruitment_snapshot(world) == before
+    approve_copil_1(world)
     assert _gate_status(world) == (GateStatus.APPROVED, 1)
-    change = _in_atelier(world, "quotas", quotas=[*QUOTAS[:2], Quota("Âge", AGES[0], 3, 6), *QUOTAS[3:]])
+    change = in_atelier(world, "quotas", quotas=[*QUOTAS[:2], Quota("Âge", AGES[0], 3, 6), *QUOTAS[3:]])
     assert change.asked_again  # type: ignore[attr-defined]
     assert _gate_status(world) == (GateStatus.OPEN, 2)
     with refused("les quotas attendent l'approbation", Refused):
-        _in_atelier(world, "seal", size=15)
-    sync_messages(world.runtime, world.slug, world.clock.now())
+        in_atelier(world, "seal", size=15)
+    with using(world.runtime):
+        queue_messages.fn(world.slug, world.clock.now())
     with transaction(world.runtime.engine) as session:
         requests = session.exec(
             select(OutboxMessage).where(
@@ -176,29 +111,8 @@ def test_no_draw_before_copil_1_approves_the_quotas_and_a_change_after_needs_a_n
             )
         ).all()
         assert len(requests) == 5 and "modifiés après votre approbation" in requests[0].body_text
-    _approve_copil_1(world)
-    assert _in_atelier(world, "seal", size=15).commitment  # type: ignore[attr-defined]
-
-
-def _drawn(world: World, seed: str = "4 8 15 16 23 42") -> None:
-    _in_atelier(world, "quotas", quotas=QUOTAS)
-    _in_atelier(world, "pool", sheet=read_sheet(registrations(), name="inscriptions.csv"))
-    _until_open(world, "copil_1")
-    _approve_copil_1(world)
-    _in_atelier(world, "seal", size=15)
-    _in_atelier(world, "draw", seed=seed)
-
-
-def _panel(world: World) -> list[Volunteer]:
-    with transaction(world.runtime.engine) as session:
-        panel = volunteers_of(
-            session=session,
-            atelier=get_atelier(session=session, slug=world.slug),
-            status=VolunteerStatus.SELECTED,
-        )
-        for v in panel:
-            session.expunge(v)
-        return panel
+    approve_copil_1(world)
+    assert in_atelier(world, "seal", size=15).commitment  # type: ignore[attr-defined]
 
 
 def _meets_quotas(panel: list[Volunteer]) -> bool:
@@ -209,11 +123,13 @@ def test_the_draw_invites_the_selected_and_tells_every_other_volunteer_once(lott
     """15 drawn within the quotas, each invited to confirm by a date; the 45 others and the
     household set aside each get one « résultat du tirage », the reserves told they are on the list."""
     world = lottery_world
-    _drawn(world)
-    panel = _panel(world)
+    panel_drawn(world)
+    panel = panel_of(world)
     assert len(panel) == 15 and _meets_quotas(panel)
-    advance_plain(world.runtime, world.slug, world.clock.now())
-    advance_plain(world.runtime, world.slug, world.clock.now())  # a second pass queues nothing twice
+    advance_without_prefect(world.runtime, world.slug, world.clock.now())
+    advance_without_prefect(
+        world.runtime, world.slug, world.clock.now()
+    )  # a second pass queues nothing twice
     drain(dispatcher_for(world.runtime))
     mails = world.emails()
     invited = [m for m in mails if "Invitation à l'atelier citoyen" in m["Subject"]]
@@ -236,8 +152,8 @@ def test_a_decline_is_replaced_by_a_reserve_of_the_same_profile_once_the_team_ap
     changes until the team approves; then the replacement is invited and the panel still meets
     every quota. A citizen who does not answer in 8 days is proposed for replacement too."""
     world = lottery_world
-    _drawn(world)
-    panel = _panel(world)
+    panel_drawn(world)
+    panel = panel_of(world)
     with transaction(world.runtime.engine) as session:
         atelier = get_atelier(session=session, slug=world.slug)
         record_answer(
@@ -248,7 +164,7 @@ def test_a_decline_is_replaced_by_a_reserve_of_the_same_profile_once_the_team_ap
             channel=DecisionChannel.LINK,
             now=world.clock.now(),
         )
-    advance_plain(world.runtime, world.slug, world.clock.now())
+    advance_without_prefect(world.runtime, world.slug, world.clock.now())
     with transaction(world.runtime.engine) as session:
         atelier = get_atelier(session=session, slug=world.slug)
         (proposal,) = replacements_of(session=session, atelier=atelier)
@@ -256,7 +172,7 @@ def test_a_decline_is_replaced_by_a_reserve_of_the_same_profile_once_the_team_ap
         assert newcomer is not None and newcomer.status is VolunteerStatus.RESERVE
         assert proposal.method == "reserve" and newcomer.features == panel[0].features
         proposal_id = proposal.id or 0
-    assert len(_panel(world)) == 15  # the one who declined is still counted until approval
+    assert len(panel_of(world)) == 15  # the one who declined is still counted until approval
     world.clock.set(world.clock.now() + timedelta(days=2))
     with transaction(world.runtime.engine) as session:
         approve_replacement(
@@ -266,9 +182,9 @@ def test_a_decline_is_replaced_by_a_reserve_of_the_same_profile_once_the_team_ap
             now=world.clock.now(),
             actor="test",
         )
-    advance_plain(world.runtime, world.slug, world.clock.now())
+    advance_without_prefect(world.runtime, world.slug, world.clock.now())
     drain(dispatcher_for(world.runtime))
-    final = _panel(world)
+    final = panel_of(world)
     assert len(final) == 15 and _meets_quotas(final) and panel[0].email not in {v.email for v in final}
     invited = [
         m["To"].addresses[0].addr_spec for m in world.emails() if "Invitation à l'atelier" in m["Subject"]
@@ -276,7 +192,7 @@ def test_a_decline_is_replaced_by_a_reserve_of_the_same_profile_once_the_team_ap
     assert invited.count(newcomer.email) == 1
     # Nine days after the draw, nobody else has answered: each is proposed for replacement.
     world.clock.set(world.clock.now() + timedelta(days=7))
-    advance_plain(world.runtime, world.slug, world.clock.now())
+    advance_without_prefect(world.runtime, world.slug, world.clock.now())
     with transaction(world.runtime.engine) as session:
         reasons = Counter(
             r.reason
@@ -291,7 +207,7 @@ def test_anyone_re_runs_the_draw_from_the_published_file_and_gets_the_same_panel
     """From the command line: the seal prints the commitment, « publier » writes the file (no name,
     no address in it), the draw with the announced seed selects a panel, and « verifier » on the
     published file alone finds the same commitment and the same panel."""
-    from tests.integration.test_gate_cli_and_serve import _cli
+    from tests.integration.helpers import run_cli
 
     world = lottery_world
     quotas = tmp_path / "quotas.csv"
@@ -301,30 +217,30 @@ def test_anyone_re_runs_the_draw_from_the_published_file_and_gets_the_same_panel
     )
     pool = tmp_path / "inscriptions.csv"
     pool.write_bytes(registrations())
-    assert _cli(world, "panel", "quotas", world.slug, "--file", str(quotas))[0] == 0
-    code, out, err = _cli(world, "panel", "vivier", world.slug, str(pool))
+    assert run_cli(world, "panel", "quotas", world.slug, "--file", str(quotas))[0] == 0
+    code, out, err = run_cli(world, "panel", "vivier", world.slug, str(pool))
     assert code == 0, err
     assert "60 volontaires ajoutés au vivier." in out and "Sans consentement, non importés : lignes 65" in out
-    code, _, err = _cli(world, "panel", "sceller", world.slug)
+    code, _, err = run_cli(world, "panel", "sceller", world.slug)
     assert code == 1 and "les quotas attendent l'approbation" in err
-    _until_open(world, "copil_1")
-    _approve_copil_1(world)
-    code, out, err = _cli(world, "panel", "sceller", world.slug)
+    until_open(world, "copil_1")
+    approve_copil_1(world)
+    code, out, err = run_cli(world, "panel", "sceller", world.slug)
     assert code == 0, err
     commitment = out.split("Empreinte à publier avant le tirage : ")[1].strip()
     published = tmp_path / "publie"
-    assert _cli(world, "panel", "publier", world.slug, "--out", str(published))[0] == 0
+    assert run_cli(world, "panel", "publier", world.slug, "--out", str(published))[0] == 0
     text = (published / "publication.json").read_text(encoding="utf-8")
     assert "exemple.fr" not in text and "Nom1" not in text and "Lilas" not in text
-    code, out, err = _cli(world, "panel", "tirer", world.slug, "--seed", "31 janvier 2027 : 7 12 30 41 45")
+    code, out, err = run_cli(world, "panel", "tirer", world.slug, "--seed", "31 janvier 2027 : 7 12 30 41 45")
     assert code == 0, err
     drawn = sorted(line.split()[0] for line in out.splitlines()[1:])
     assert len(drawn) == 15
-    code, out, err = _cli(
+    code, out, err = run_cli(
         world, "panel", "verifier", str(published), "--seed", "31 janvier 2027 : 7 12 30 41 45"
     )
     assert code == 0, err
     assert f"Empreinte recalculée : {commitment}" in out
     assert sorted(out.split("Panel : ")[1].split("\n")[0].split(", ")) == drawn
-    code, _, err = _cli(world, "panel", "tirer", world.slug, "--seed", "autre")
+    code, _, err = run_cli(world, "panel", "tirer", world.slug, "--seed", "autre")
     assert code == 1 and "le panel a déjà été tiré" in err

@@ -14,42 +14,19 @@ from sqlmodel import select
 
 from atelier.db import transaction
 from atelier.demo.cast import COPIL
-from atelier.engine import advance_plain
 from atelier.i18n import percent
 from atelier.services.ateliers import get_atelier
 from atelier.services.replacements import approve_replacement, replacements_of
-from atelier.web.actions import record_answer
+from flows.lifecycle import advance_without_prefect
 from models import Person, Volunteer
-from models.enums import Answer, DecisionChannel
-from tests.integration.conftest import World
 from tests.integration.dispatch_helpers import dispatcher_for, drain
-from tests.integration.test_gates import _until_open
-from tests.integration.test_recruitment import QUOTAS, _drawn, _in_atelier, _panel, lottery_world
-from tests.integration.test_workspace import TEAM_EMAIL, _client, _sign_in, site
-
-__all__ = ["lottery_world", "site"]  # the fixtures
-
-
-def _decline(world: World) -> Volunteer:
-    """The first citizen drawn declines; the engine proposes their replacement."""
-    dropped = _panel(world)[0]
-    with transaction(world.runtime.engine) as session:
-        atelier = get_atelier(session=session, slug=world.slug)
-        record_answer(
-            session=session,
-            atelier=atelier,
-            person_id=dropped.person_id or 0,
-            answer=Answer.DECLINE,
-            channel=DecisionChannel.LINK,
-            now=world.clock.now(),
-        )
-    advance_plain(world.runtime, world.slug, world.clock.now())
-    return dropped
+from tests.integration.helpers import TEAM_EMAIL, World, http_client, sign_in, until_open
+from tests.integration.recruitment_helpers import QUOTAS, decline_as, in_atelier, panel_drawn, panel_of
 
 
 def _decline_and_replace(world: World) -> tuple[Volunteer, Volunteer]:
     """The first citizen drawn declines; the team approves the reserve proposed in their place."""
-    dropped = _decline(world)
+    dropped = decline_as(world)
     with transaction(world.runtime.engine) as session:
         atelier = get_atelier(session=session, slug=world.slug)
         (proposal,) = replacements_of(session=session, atelier=atelier)
@@ -79,15 +56,15 @@ def test_copil_3_sees_the_final_panel_with_each_replacement_and_why(lottery_worl
     has answered, and « V… a décliné l'invitation : remplacé(e) par V… (liste de réserve) », with
     references, never a citizen's name."""
     world = lottery_world
-    _drawn(world)
+    panel_drawn(world)
     dropped, newcomer = _decline_and_replace(world)
-    _until_open(world, "copil_3")
+    until_open(world, "copil_3")
     with transaction(world.runtime.engine) as session:
         member = session.exec(select(Person).where(Person.full_name == COPIL[0])).one()
         url = world.runtime.signer.decision_url(
             atelier=world.slug, gate="copil_3", round=1, person_id=member.id or 0, now=world.clock.now()
         )
-    with _client(site) as http:
+    with http_client(site) as http:
         shown = html.unescape(http.get(urlsplit(url).path).text)
     assert "Le panel tiré au sort" in shown and "Quotas, vivier et panel" in shown
     assert (
@@ -98,7 +75,7 @@ def test_copil_3_sees_the_final_panel_with_each_replacement_and_why(lottery_worl
         r'<th scope="row">([^<]+)</th><td>(\d+)</td><td>(\d+)</td><td>\d+</td><td>(\d+)</td>', shown
     )
     assert {value: int(panel) for value, _lo, _hi, panel in cells} == {
-        q.value: sum(1 for v in _panel(world) if v.features[q.category] == q.value) for q in QUOTAS
+        q.value: sum(1 for v in panel_of(world) if v.features[q.category] == q.value) for q in QUOTAS
     }
     assert re.search(r"Parmi les membres du panel, \d+ ont confirmé", shown)
     assert not any(text in shown for text in _personal_data(world))
@@ -113,13 +90,13 @@ def test_the_report_gives_the_method_composition_and_chances_with_nothing_person
     in any file; each volunteer not drawn is told their own chance, as published."""
     world = lottery_world
     report_path = f"/espace/{world.slug}/recrutement/rapport"
-    with _client(site) as http:
-        _sign_in(world, http, TEAM_EMAIL)
+    with http_client(site) as http:
+        sign_in(world, http, TEAM_EMAIL)
         early = http.get(report_path)
         assert early.status_code == 409 and "le tirage n'est pas encore scellé" in html.unescape(early.text)
-        _drawn(world, seed="7 12 30 41 45")
+        panel_drawn(world, seed="7 12 30 41 45")
         _decline_and_replace(world)
-        _sign_in(world, http, TEAM_EMAIL)
+        sign_in(world, http, TEAM_EMAIL)
         page = http.get(report_path)
         files = {suffix: http.get(report_path + suffix) for suffix in (".csv", "-probabilites.csv")}
         files["-publication.json"] = http.get(report_path + "-publication.json")
@@ -131,7 +108,7 @@ def test_the_report_gives_the_method_composition_and_chances_with_nothing_person
     )
     assert '<svg role="img"' in shown and "Panel après remplacements" in shown
     rows = list(csv.DictReader(io.StringIO(files[".csv"].content.decode("utf-8-sig")), delimiter=";"))
-    final = _panel(world)
+    final = panel_of(world)
     assert {r["valeur"]: int(r["panel_final"]) for r in rows} == {
         q.value: sum(1 for v in final if v.features[q.category] == q.value) for q in QUOTAS
     }
@@ -141,7 +118,7 @@ def test_the_report_gives_the_method_composition_and_chances_with_nothing_person
     assert len(chances) == 60 and abs(sum(chances.values()) - 15) < 1e-3
     every_text = shown + "".join(f.text for f in files.values())
     assert not any(text in every_text for text in _personal_data(world))
-    advance_plain(world.runtime, world.slug, world.clock.now())
+    advance_without_prefect(world.runtime, world.slug, world.clock.now())
     drain(dispatcher_for(world.runtime))
     with transaction(world.runtime.engine) as session:
         by_email = {v.email: v.reference for v in session.exec(select(Volunteer)).all()}
@@ -160,25 +137,25 @@ def test_the_quotas_are_typed_in_the_page_and_a_form_from_older_quotas_is_refuse
     """The default INSEE quotas in one click; then a minimum changed in the table is saved; a
     letter in a field, a minimum above its maximum, or a form filled before the quotas changed
     are each refused with one French line and nothing written."""
-    from tests.integration.test_recruitment import _snapshot
-    from tests.integration.test_workspace import _csrf
+    from tests.integration.helpers import csrf_of
+    from tests.integration.recruitment_helpers import recruitment_snapshot
 
     world = lottery_world
     page_path = f"/espace/{world.slug}/recrutement"
-    with _client(site) as http:
-        _sign_in(world, http, TEAM_EMAIL)
-        csrf = _csrf(http.get(page_path))
+    with http_client(site) as http:
+        sign_in(world, http, TEAM_EMAIL)
+        csrf = csrf_of(http.get(page_path))
         assert http.post(f"{page_path}/quotas/defaut", data={"csrf": csrf}).status_code == 303
         shown = http.get(page_path).text
         assert "Retraités" in html.unescape(shown) and "Attitude sur le sujet" in html.unescape(shown)
-        _in_atelier(world, "quotas", quotas=QUOTAS)
+        in_atelier(world, "quotas", quotas=QUOTAS)
         page = http.get(page_path)
         version = re.search(r'name="version" value="([0-9a-f]+)"', page.text)
         assert version is not None
         form = {"csrf": csrf, "version": version.group(1)}
         form |= {f"min-{i}": str(q.min) for i, q in enumerate(QUOTAS)}
         form |= {f"max-{i}": str(q.max) for i, q in enumerate(QUOTAS)}
-        before = _snapshot(world)
+        before = recruitment_snapshot(world)
         for bad, expected in (
             (
                 {"min-0": "six"},
@@ -189,7 +166,7 @@ def test_the_quotas_are_typed_in_the_page_and_a_form_from_older_quotas_is_refuse
         ):
             refused = http.post(f"{page_path}/quotas/saisie", data=form | bad)
             assert refused.status_code == 400 and expected in html.unescape(refused.text)
-            assert _snapshot(world) == before
+            assert recruitment_snapshot(world) == before
         saved = http.post(f"{page_path}/quotas/saisie", data=form | {"min-0": "6"})
         assert saved.status_code == 303
-    assert _snapshot(world)[0] == ("Genre", "Femme", 6, 8)
+    assert recruitment_snapshot(world)[0] == ("Genre", "Femme", 6, 8)

@@ -25,14 +25,14 @@ from models import Atelier, OutboxMessage, Person
 from models.enums import OutboxStatus
 from notifications.catcher import MailboxHandler, MailCatcher
 from notifications.synthetic import insert_rows, synthetic_rows
-from tests.integration.conftest import World
+from tests.integration.helpers import World
 from tests.processes import ATELIER, ROOT, healthy, wait_for
 
 
 def _env(**extra: str) -> dict[str, str]:
-    """The test's environment (its database on PostgreSQL), JSON logs at INFO, no Prefect server."""
-    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    return {**env, "ATELIER_LOG_FORMAT": "json", "ATELIER_LOG_LEVEL": "INFO", **extra}
+    """The test's environment (its database on PostgreSQL, the session's Prefect server when the test
+    asks for it: an engine then starts none of its own), JSON logs at INFO."""
+    return {**os.environ, "ATELIER_LOG_FORMAT": "json", "ATELIER_LOG_LEVEL": "INFO", **extra}
 
 
 def _start(data_dir: Path, *args: str, **env: str) -> subprocess.Popen[str]:
@@ -97,7 +97,9 @@ def test_two_dispatchers_send_each_message_once_and_stop_on_sigterm(tmp_path: Pa
     runtime.engine.dispose()
 
 
-def test_engine_advances_at_start_and_the_web_app_alone_advances_nothing(world: World) -> None:
+def test_engine_advances_at_start_and_the_web_app_alone_advances_nothing(
+    world: World, prefect_api: str
+) -> None:
     """`atelier engine` catches up at start; `atelier web` only answers; SIGTERM ends both; no name logged."""
     data_dir = world.runtime.settings.data_dir
     now = world.clock.now() + timedelta(days=12)  # the team's risk alert falls due then
@@ -131,7 +133,7 @@ def test_engine_advances_at_start_and_the_web_app_alone_advances_nothing(world: 
 
 
 @pytest.mark.sqlite_only
-def test_second_engine_on_one_data_folder_is_refused(world: World) -> None:
+def test_second_engine_on_one_data_folder_is_refused(world: World, prefect_api: str) -> None:
     """On SQLite, a second `atelier engine` on the same data folder: one French line, exit 1."""
     data_dir = world.runtime.settings.data_dir
     first = _start(data_dir, "engine")

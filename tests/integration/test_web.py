@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -12,13 +13,19 @@ from sqlmodel import select
 from atelier.db import transaction
 from atelier.demo.cast import CITIZENS, COPIL
 from atelier.demo.run import simulate
-from atelier.engine import advance_plain
 from atelier.links import LinkClaims
 from atelier.web.app import create_app
+from flows.lifecycle import advance_without_prefect
 from models import Decision, Event, InvitationAnswer, OutboxMessage, Person
 from models.enums import Answer, DecisionOutcome, GateStatus, OutboxStatus
-from tests.integration.conftest import World
-from tests.integration.test_gates import _decide, _gate, _link_of, _until_open
+from tests.integration.helpers import (
+    World,
+    answer_token_of,
+    decide_as,
+    decision_token_of,
+    gate_of,
+    until_open,
+)
 from tests.served import served, snapshot
 
 GATE = "cahier_des_charges_valide"
@@ -42,26 +49,10 @@ def _business(world: World) -> dict[str, list[tuple[object, ...]]]:
     return snapshot(world.runtime.engine, skip=("event",))
 
 
-def _answer_token(world: World, name: str, answer: str) -> str:
-    with transaction(world.runtime.engine) as session:
-        person = session.exec(select(Person).where(Person.full_name == name)).one()
-        row = session.exec(
-            select(OutboxMessage).where(
-                OutboxMessage.person_id == person.id, OutboxMessage.kind == "citizen_invitation"
-            )
-        ).first()
-        assert row is not None
-    for token in re.findall(r"/reponse/([A-Za-z0-9_.\-]+)", row.body_text):
-        claims = world.runtime.signer.read(token, purpose="answer", now=world.clock.now())
-        if claims.answer == answer:
-            return str(token)
-    raise AssertionError("no such link")
-
-
 def test_member_decides_through_the_page(world: World, client: httpx.Client) -> None:
     """GET shows what is decided; POST records it once; the link then no longer works."""
-    _until_open(world, GATE)
-    token = _link_of(world, COPIL[0], GATE, 1)
+    until_open(world, GATE)
+    token = decision_token_of(world, COPIL[0], GATE, 1)
     page = client.get(f"/decision/{token}")
     assert page.status_code == 200
     assert "Validation du cahier des charges" in page.text and COPIL[0] in page.text
@@ -71,13 +62,13 @@ def test_member_decides_through_the_page(world: World, client: httpx.Client) -> 
     again = client.post(f"/decision/{token}", data={"outcome": "approve", "comment": ""})
     assert again.status_code == 403 and "ce lien a déjà été utilisé" in again.text
     assert client.get(f"/decision/{token}").status_code == 403
-    assert _gate(world, GATE).status is GateStatus.OPEN
+    assert gate_of(world, GATE).status is GateStatus.OPEN
 
 
 def test_every_page_carries_the_security_headers(world: World, client: httpx.Client) -> None:
     """Pages, refusals and unknown paths are never framed, cached, or leak the token as referrer."""
-    _until_open(world, GATE)
-    token = _link_of(world, COPIL[0], GATE, 1)
+    until_open(world, GATE)
+    token = decision_token_of(world, COPIL[0], GATE, 1)
     for response in (client.get(f"/decision/{token}"), client.get("/decision/forged"), client.get("/nope")):
         assert response.headers["referrer-policy"] == "no-referrer"
         assert response.headers["cache-control"] == "no-store"
@@ -90,7 +81,7 @@ def test_citizen_answer_link_shows_a_page_and_only_post_records(world: World, cl
     """A scanner opening both answer links records nothing; the citizen's own click still works."""
     _until_citizens_invited(world)
     name = CITIZENS[0]
-    confirm, decline = _answer_token(world, name, "confirm"), _answer_token(world, name, "decline")
+    confirm, decline = answer_token_of(world, name, "confirm"), answer_token_of(world, name, "decline")
     before = _business(world)
     for token in (confirm, decline, decline):
         page = client.get(f"/reponse/{token}")
@@ -123,7 +114,7 @@ def _until_citizens_invited(world: World) -> None:
     simulate(
         world.runtime,
         world.clock,
-        lambda s, n: advance_plain(world.runtime, s, n),
+        lambda s, n: advance_without_prefect(world.runtime, s, n),
         until=lambda: any(m.kind == "citizen_invitation" for m in _sent(world)),
     )
 
@@ -149,14 +140,14 @@ def test_scanner_fetching_every_link_changes_nothing(world: World, client: httpx
     for link in links:
         assert client.get(link.removeprefix(world.runtime.settings.public_base_url)).status_code < 500
     assert _business(world) == before
-    advance_plain(world.runtime, world.slug, world.clock.now())
+    advance_without_prefect(world.runtime, world.slug, world.clock.now())
     assert _business(world) == before  # nothing recorded for the engine to act on either
 
 
 def test_refused_send_back_keeps_the_link_usable(world: World, client: httpx.Client) -> None:
     """A send-back without comment is refused, writes nothing, and the same link then works."""
-    _until_open(world, GATE)
-    token = _link_of(world, COPIL[0], GATE, 1)
+    until_open(world, GATE)
+    token = decision_token_of(world, COPIL[0], GATE, 1)
     before = _business(world)
     refused = client.post(f"/decision/{token}", data={"outcome": "send_back", "comment": "  "})
     assert refused.status_code == 400 and "motivé par un commentaire" in refused.text
@@ -168,8 +159,8 @@ def test_refused_send_back_keeps_the_link_usable(world: World, client: httpx.Cli
 
 def test_reject_asks_for_confirmation_first(world: World, client: httpx.Client) -> None:
     """ "Rejeter" halts the atelier: a first POST only asks to confirm; the confirmed one records."""
-    _until_open(world, GATE)
-    token = _link_of(world, COPIL[0], GATE, 1)
+    until_open(world, GATE)
+    token = decision_token_of(world, COPIL[0], GATE, 1)
     before = _business(world)
     ask = client.post(f"/decision/{token}", data={"outcome": "reject", "comment": "Hors sujet"})
     assert ask.status_code == 200 and "Je confirme le rejet" in ask.text and 'value="Hors sujet"' in ask.text
@@ -185,8 +176,8 @@ def test_reject_asks_for_confirmation_first(world: World, client: httpx.Client) 
 
 def test_bad_forms_get_french_pages_and_are_logged(world: World, client: httpx.Client) -> None:
     """Missing choice, 1 MB comment, JSON body, over-long token: French 4xx, logged, never echoed."""
-    _until_open(world, GATE)
-    token = _link_of(world, COPIL[1], GATE, 1)
+    until_open(world, GATE)
+    token = decision_token_of(world, COPIL[1], GATE, 1)
     before = _business(world)
     missing = client.post(f"/decision/{token}", data={"comment": "x"})
     assert missing.status_code == 400 and "choisissez" in missing.text
@@ -207,7 +198,7 @@ def test_bad_forms_get_french_pages_and_are_logged(world: World, client: httpx.C
 
 def test_genuine_links_to_unknown_things_are_refused_not_500(world: World, client: httpx.Client) -> None:
     """Signed with our key but naming an unknown atelier, gate or shape: a French 403 and an event."""
-    _until_open(world, GATE)
+    until_open(world, GATE)
     signer, now = world.runtime.signer, world.clock.now()
     tokens = [
         signer.token(LinkClaims("decision", "ailleurs", 1, "n1", gate=GATE, round=1), now=now),
@@ -228,17 +219,18 @@ def test_genuine_links_to_unknown_things_are_refused_not_500(world: World, clien
             assert response.status_code in (403, 404), response.text
             assert "Traceback" not in response.text
     assert _business(world) == before
-    assert len(_refusals(world)) == 4 * len(tokens)
+    # Each refusal is counted: one event each, or added to the day's count when not readable as ours.
+    assert sum(int(str(r.get("count", 1))) for r in _refusals(world)) == 4 * len(tokens)
 
 
 def test_closed_gate_page_says_how_it_ended_and_non_member_is_refused(
     world: World, client: httpx.Client
 ) -> None:
     """After the quorum the page says the decision is closed; a citizen's forged-for-them link is refused."""
-    _until_open(world, GATE)
-    token = _link_of(world, COPIL[4], GATE, 1)
+    until_open(world, GATE)
+    token = decision_token_of(world, COPIL[4], GATE, 1)
     for name in COPIL[:3]:
-        _decide(world, GATE, name, DecisionOutcome.APPROVE)
+        decide_as(world, GATE, name, DecisionOutcome.APPROVE)
     page = client.get(f"/decision/{token}")
     assert page.status_code == 200
     assert "Cette décision est close : elle est approuvée" in page.text and "<form" not in page.text
@@ -255,8 +247,8 @@ def test_unexpected_failure_is_a_french_page_without_traceback(world: World, cli
     """A database that breaks under a genuine link: a French 500 page, its headers, no traceback."""
     from sqlalchemy import text
 
-    _until_open(world, GATE)
-    token = _link_of(world, COPIL[0], GATE, 1)
+    until_open(world, GATE)
+    token = decision_token_of(world, COPIL[0], GATE, 1)
     with world.runtime.engine.begin() as connection:
         connection.execute(text("ALTER TABLE gate RENAME TO gate_moved"))
     page = client.get(f"/decision/{token}")
@@ -264,3 +256,35 @@ def test_unexpected_failure_is_a_french_page_without_traceback(world: World, cli
     assert "une erreur inattendue est survenue ; rien n&#39;a été enregistré" in page.text
     assert "Traceback" not in page.text and "gate_moved" not in page.text
     assert page.headers["referrer-policy"] == "no-referrer"
+
+
+def test_the_instance_address_leads_to_the_workspace(client: httpx.Client) -> None:
+    """« / » sends the browser to the workspace, and from there to the sign-in page (never a 404)."""
+    root = client.get("/")
+    assert root.status_code == 303 and root.headers["location"] == "/espace"
+    assert client.get("/espace").headers["location"] == "/connexion"
+
+
+def test_https_instances_tell_browsers_to_stay_on_https(world: World, client: httpx.Client) -> None:
+    """Strict-Transport-Security only when the public address is https (the demo stays on http)."""
+    assert "strict-transport-security" not in client.get("/connexion").headers
+    https = replace(world.runtime, settings=world.runtime.settings.model_copy(
+        update={"public_base_url": "https://atelier.exemple.gouv.fr"}))  # fmt: skip
+    with served(create_app(https)) as url, httpx.Client(base_url=url, timeout=20) as http:
+        assert http.get("/connexion").headers["strict-transport-security"].startswith("max-age=31536000")
+
+
+def test_a_public_address_never_repeats_what_was_typed(client: httpx.Client) -> None:
+    """An unknown public record answers « Page introuvable » without the text of the address."""
+    page = client.get("/public/Le-ministere-vous-informe-que-votre-compte-est-suspendu")
+    assert page.status_code == 404 and "Page introuvable" in page.text
+    assert "suspendu" not in page.text and "ministere-vous" not in page.text
+
+
+def test_forged_links_cannot_grow_the_database(world: World, client: httpx.Client) -> None:
+    """A thousand forged-link visits add one event, which counts them; a genuine link refused is
+    still one event each."""
+    for n in range(1000):
+        assert client.get(f"/decision/forge{n % 7}").status_code == 403
+    anonymous = [r for r in _refusals(world) if r.get("day")]
+    assert len(anonymous) == 1 and anonymous[0]["count"] == 1000

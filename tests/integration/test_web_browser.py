@@ -14,8 +14,7 @@ from atelier.demo.cast import COPIL
 from atelier.web.app import create_app
 from models import Decision
 from models.enums import DecisionOutcome
-from tests.integration.conftest import World
-from tests.integration.test_gates import _link_of, _until_open
+from tests.integration.helpers import World, decision_token_of, until_open
 from tests.served import served, snapshot
 
 pytestmark = pytest.mark.browser
@@ -28,7 +27,7 @@ def base_url_of(world: World) -> Iterator[str]:
     """The link pages served over HTTP for the browser, the gate open."""
     # Playwright's sync API keeps an event loop running in this thread; the simulation runs its own.
     with ThreadPoolExecutor(1) as pool:
-        pool.submit(_until_open, world, GATE).result()
+        pool.submit(until_open, world, GATE).result()
     with served(create_app(world.runtime)) as url:
         yield url
 
@@ -40,7 +39,7 @@ def _decisions(world: World) -> list[Decision]:
 
 def test_send_back_needs_a_comment_in_the_browser(world: World, base_url_of: str, page: Page) -> None:
     """« Renvoyer pour reprise » with an empty reason is stopped by the browser; with one, it is recorded."""
-    page.goto(f"{base_url_of}/decision/{_link_of(world, COPIL[0], GATE, 1)}")
+    page.goto(f"{base_url_of}/decision/{decision_token_of(world, COPIL[0], GATE, 1)}")
     expect(page.get_by_role("heading", name="Décision du comité de pilotage")).to_be_visible()
     # The stylesheet loads under the Content-Security-Policy (DSFR-like blue title).
     expect(page.locator("h1")).to_have_css("color", "rgb(0, 0, 145)")
@@ -61,7 +60,7 @@ def test_send_back_needs_a_comment_in_the_browser(world: World, base_url_of: str
 
 def test_reject_is_confirmed_before_it_halts_the_atelier(world: World, base_url_of: str, page: Page) -> None:
     """« Rejeter… » asks to confirm first; going back records nothing; confirming records it."""
-    url = f"{base_url_of}/decision/{_link_of(world, COPIL[1], GATE, 1)}"
+    url = f"{base_url_of}/decision/{decision_token_of(world, COPIL[1], GATE, 1)}"
     page.goto(url)
     page.get_by_label("Motif du rejet (facultatif)").fill("Hors du champ de la saisine.")
     page.get_by_role("button", name="Rejeter…").click()

@@ -4,109 +4,44 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 
 import httpx
-import pytest
 from sqlmodel import col, select
 
 from atelier.clock import PARIS
 from atelier.db import transaction
-from atelier.demo.cast import CITIZENS, COMMANDITAIRE, COPIL, TEAM, _email
+from atelier.demo.cast import CITIZENS, COPIL
 from atelier.services.accounts import add_account
-from atelier.services.ateliers import AtelierCreate, create_atelier
-from atelier.services.people import add_people, validate_person
 from atelier.web.app import create_app
 from models import Atelier, Event, OutboxMessage, Step
 from models.enums import StepStatus
-from tests.integration.conftest import World
-from tests.served import served, snapshot
-
-TEAM_EMAIL, COPIL_EMAIL, CITIZEN_EMAIL = _email(TEAM[0]), _email(COPIL[0]), _email(CITIZENS[0])
-COMMANDITAIRE_EMAIL = _email(COMMANDITAIRE[0])
-OUTSIDER_EMAIL = "zoe.autre@example.org"  # in the team of another atelier
-
-
-@pytest.fixture
-def site(world: World) -> Iterator[str]:
-    """The app over HTTP, with accounts for a team member, a COPIL member, the commanditaire, a
-    citizen and the team member of another atelier."""
-    now = world.clock.now()
-    with transaction(world.runtime.engine) as session:
-        for address, name in (
-            (TEAM_EMAIL, TEAM[0]),
-            (COPIL_EMAIL, COPIL[0]),
-            (COMMANDITAIRE_EMAIL, COMMANDITAIRE[0]),
-            (CITIZEN_EMAIL, CITIZENS[0]),
-            (OUTSIDER_EMAIL, "Zoé Autre"),
-        ):
-            add_account(session=session, email=address, full_name=name, is_admin=False, now=now)
-        other, _ = create_atelier(
-            session=session,
-            atelier_in=AtelierCreate(
-                slug="autre-atelier",
-                title="Un autre atelier",
-                commanditaire="Ministère chargé de la Santé",
-                question="Quelle prévention ?",
-                decision_date=world.clock.now().date(),
-            ),
-            now=now,
-        )
-        person = validate_person(
-            {"full_name": "Zoé Autre", "email": OUTSIDER_EMAIL, "roles": "équipe projet"}
-        )
-        add_people(session=session, atelier=other, people=[person], now=now)
-    with served(create_app(world.runtime)) as url:
-        yield url
-
-
-def _client(site: str) -> httpx.Client:
-    return httpx.Client(base_url=site, timeout=20, follow_redirects=False)
-
-
-def _csrf(page: httpx.Response) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
-    assert found, page.text
-    return found.group(1)
-
-
-def _ask_link(http: httpx.Client, address: str) -> httpx.Response:
-    page = http.get("/connexion")
-    return http.post("/connexion", data={"email": address, "csrf": _csrf(page)})
+from tests.integration.helpers import (
+    CITIZEN_EMAIL,
+    COMMANDITAIRE_EMAIL,
+    COPIL_EMAIL,
+    OUTSIDER_EMAIL,
+    TEAM_EMAIL,
+    World,
+    ask_link,
+    csrf_of,
+    http_client,
+    latest_link,
+    removal_id,
+    sign_in,
+)
+from tests.served import snapshot
 
 
 def _without_tokens(page: httpx.Response) -> str:
     return re.sub(r'value="[^"]+"', "", page.text)
 
 
-def _latest_link(world: World, address: str) -> str | None:
-    with transaction(world.runtime.engine) as session:
-        rows = session.exec(
-            select(OutboxMessage)
-            .where(OutboxMessage.kind == "signin_link", OutboxMessage.recipient == address)
-            .order_by(col(OutboxMessage.id).desc())
-        ).all()
-    if not rows:
-        return None
-    found = re.search(r"/connexion/(\S+)", rows[0].body_text)
-    return found.group(1) if found else None
-
-
-def _sign_in(world: World, http: httpx.Client, address: str) -> httpx.Response:
-    _ask_link(http, address)
-    token = _latest_link(world, address)
-    assert token is not None
-    page = http.get(f"/connexion/{token}")
-    assert page.status_code == 200 and "Me connecter" in page.text
-    return http.post(f"/connexion/{token}", data={"csrf": _csrf(page)})
-
-
 def test_a_team_member_signs_in_by_link_and_sees_the_atelier_and_its_gantt(world: World, site: str) -> None:
     """The link in the e-mail opens a page; its button signs in with an HttpOnly, SameSite cookie;
     the list and the atelier page (Gantt chart and table) follow."""
-    with _client(site) as http:
-        signed = _sign_in(world, http, TEAM_EMAIL)
+    with http_client(site) as http:
+        signed = sign_in(world, http, TEAM_EMAIL)
         assert signed.status_code == 303 and signed.headers["location"] == "/espace"
         cookie = signed.headers["set-cookie"].lower()
         assert "atelier_session=" in cookie and "httponly" in cookie and "samesite=lax" in cookie
@@ -126,17 +61,17 @@ def test_a_team_member_signs_in_by_link_and_sees_the_atelier_and_its_gantt(world
 
 def test_a_sign_in_link_works_once_and_expires_after_fifteen_minutes(world: World, site: str) -> None:
     """Used once it is refused; unused, it is refused 16 minutes later."""
-    with _client(site) as http:
-        _ask_link(http, TEAM_EMAIL)
-        token = _latest_link(world, TEAM_EMAIL)
+    with http_client(site) as http:
+        ask_link(http, TEAM_EMAIL)
+        token = latest_link(world, TEAM_EMAIL)
         page = http.get(f"/connexion/{token}")
-        assert http.post(f"/connexion/{token}", data={"csrf": _csrf(page)}).status_code == 303
-    with _client(site) as http:
+        assert http.post(f"/connexion/{token}", data={"csrf": csrf_of(page)}).status_code == 303
+    with http_client(site) as http:
         page = http.get(f"/connexion/{token}")
-        again = http.post(f"/connexion/{token}", data={"csrf": _csrf(page)})
+        again = http.post(f"/connexion/{token}", data={"csrf": csrf_of(page)})
         assert again.status_code == 403 and "déjà été utilisé" in again.text
-        _ask_link(http, COPIL_EMAIL)
-        late = _latest_link(world, COPIL_EMAIL)
+        ask_link(http, COPIL_EMAIL)
+        late = latest_link(world, COPIL_EMAIL)
         world.clock.advance(timedelta(minutes=16))
         expired = http.get(f"/connexion/{late}")
         assert expired.status_code == 403 and "a expiré" in expired.text
@@ -144,14 +79,14 @@ def test_a_sign_in_link_works_once_and_expires_after_fifteen_minutes(world: Worl
 
 def test_asking_for_a_link_never_says_whether_an_address_has_an_account(world: World, site: str) -> None:
     """Known and unknown addresses get the same page; a fourth request in 15 minutes sends nothing."""
-    with _client(site) as http:
-        unknown = _ask_link(http, "personne@example.org")
-        known = _ask_link(http, TEAM_EMAIL)
+    with http_client(site) as http:
+        unknown = ask_link(http, "personne@example.org")
+        known = ask_link(http, TEAM_EMAIL)
         assert unknown.status_code == known.status_code == 200
         assert _without_tokens(unknown) == _without_tokens(known)
-        assert _latest_link(world, "personne@example.org") is None
+        assert latest_link(world, "personne@example.org") is None
         for _ in range(4):
-            _ask_link(http, TEAM_EMAIL)
+            ask_link(http, TEAM_EMAIL)
     with transaction(world.runtime.engine) as session:
         sent = session.exec(
             select(OutboxMessage).where(
@@ -166,25 +101,25 @@ def test_every_route_refuses_anonymous_requests_and_wrong_roles(world: World, si
     commanditaire: read, never edit. Nothing is written by any refusal."""
     atelier_page, step_page = f"/espace/{world.slug}", f"/espace/{world.slug}/etapes/reunion_demande"
     before = snapshot(world.runtime.engine, skip=("event", "outbox_message", "web_session", "used_link"))
-    with _client(site) as http:
+    with http_client(site) as http:
         for path in ("/espace", atelier_page, step_page):
             response = http.get(path)
             assert response.status_code == 303 and response.headers["location"] == "/connexion"
         assert http.post(step_page, data={"date": "2027-01-18", "heure": "18:00"}).status_code == 403
     for address in (CITIZEN_EMAIL, OUTSIDER_EMAIL):
-        with _client(site) as http:
-            _sign_in(world, http, address)
+        with http_client(site) as http:
+            sign_in(world, http, address)
             assert "Atelier citoyen sur les mobilités" not in http.get("/espace").text
             refused = http.get(atelier_page)
             assert refused.status_code == 403 and "ne vous est pas ouvert" in refused.text
     for address in (COPIL_EMAIL, COMMANDITAIRE_EMAIL):
-        with _client(site) as http:
-            _sign_in(world, http, address)
+        with http_client(site) as http:
+            sign_in(world, http, address)
             page = http.get(atelier_page)
             assert page.status_code == 200 and CITIZEN_EMAIL not in page.text
             assert f'href="{step_page}"' not in page.text
             assert http.get(step_page).status_code == 403
-            token = _csrf(page)
+            token = csrf_of(page)
             posted = http.post(step_page, data={"date": "2027-01-18", "heure": "18:00", "csrf": token})
             assert posted.status_code == 403
     assert (
@@ -194,8 +129,8 @@ def test_every_route_refuses_anonymous_requests_and_wrong_roles(world: World, si
 
 def test_a_form_without_its_csrf_token_is_refused_and_writes_nothing(world: World, site: str) -> None:
     """A team member's POST without the session's token (a forged form) changes nothing."""
-    with _client(site) as http:
-        _sign_in(world, http, TEAM_EMAIL)
+    with http_client(site) as http:
+        sign_in(world, http, TEAM_EMAIL)
         before = snapshot(world.runtime.engine, skip=("web_session",))
         forged = http.post(
             f"/espace/{world.slug}/etapes/reunion_demande", data={"date": "2027-01-18", "heure": "18:00"}
@@ -213,14 +148,14 @@ def test_the_team_records_a_step_done_and_sees_what_it_sends(world: World, site:
     """The step page says what recording will send; the POST records it in the team member's name;
     the atelier page shows it done; signing out ends the session."""
     world.clock.set(world.clock.now() + timedelta(days=7))
-    with _client(site) as http:
-        _sign_in(world, http, TEAM_EMAIL)
+    with http_client(site) as http:
+        sign_in(world, http, TEAM_EMAIL)
         page = http.get(f"/espace/{world.slug}/etapes/reunion_demande")
         assert page.status_code == 200 and "Enregistrer « Réunion" in page.text
         local = world.clock.now().astimezone(PARIS)
         done = http.post(
             f"/espace/{world.slug}/etapes/reunion_demande",
-            data={"date": f"{local:%Y-%m-%d}", "heure": f"{local:%H:%M}", "csrf": _csrf(page)},
+            data={"date": f"{local:%Y-%m-%d}", "heure": f"{local:%H:%M}", "csrf": csrf_of(page)},
         )
         assert done.status_code == 303
         shown = http.get(done.headers["location"])
@@ -244,7 +179,7 @@ def test_the_team_records_a_step_done_and_sees_what_it_sends(world: World, site:
         # The COPIL is constituted next: recording it convenes its five members to three meetings.
         next_page = html.unescape(http.get(f"/espace/{world.slug}/etapes/copil_constitue").text)
         assert "5 personnes recevront une convocation au COPIL (15 messages)." in next_page
-        http.post("/deconnexion", data={"csrf": _csrf(shown)})
+        http.post("/deconnexion", data={"csrf": csrf_of(shown)})
         assert http.get("/espace").status_code == 303
 
 
@@ -284,10 +219,10 @@ def test_the_team_imports_a_spreadsheet_after_a_row_by_row_preview(world: World,
             ["Yves", "Roy", "yves.roy@example.org", "garant", ""],
         ]
     )
-    with _client(site) as http:
-        _sign_in(world, http, TEAM_EMAIL)
+    with http_client(site) as http:
+        sign_in(world, http, TEAM_EMAIL)
         form = http.get(f"/espace/{world.slug}/personnes/import")
-        token = _csrf(form)
+        token = csrf_of(form)
         before = snapshot(world.runtime.engine, skip=("web_session",))
         preview = http.post(
             f"/espace/{world.slug}/personnes/import",
@@ -326,8 +261,8 @@ def test_the_team_imports_a_spreadsheet_after_a_row_by_row_preview(world: World,
 def test_readers_see_the_people_but_no_address(world: World, site: str) -> None:
     """A COPIL member or the commanditaire sees who takes part, never a citizen's e-mail address."""
     for address in (COPIL_EMAIL, COMMANDITAIRE_EMAIL):
-        with _client(site) as http:
-            _sign_in(world, http, address)
+        with http_client(site) as http:
+            sign_in(world, http, address)
             page = http.get(f"/espace/{world.slug}/personnes")
             assert page.status_code == 200 and CITIZENS[1] in html.unescape(page.text)
             assert "@" not in page.text.split("<main", 1)[1].split("</main>")[0]
@@ -355,11 +290,11 @@ def test_an_administrator_creates_an_atelier_with_errors_shown_by_their_field(
         "avis_form": "proposals",
         "template": "atelier_citoyen",
     }
-    with _client(site) as http:
-        _sign_in(world, http, "admin@example.org")
+    with http_client(site) as http:
+        sign_in(world, http, "admin@example.org")
         page = http.get("/espace/nouvel-atelier")
         before = snapshot(world.runtime.engine, skip=("web_session",))
-        wrong = http.post("/espace/nouvel-atelier", data={**fields, "csrf": _csrf(page)})
+        wrong = http.post("/espace/nouvel-atelier", data={**fields, "csrf": csrf_of(page)})
         text = html.unescape(wrong.text)
         assert wrong.status_code == 400 and "Le formulaire contient 2 erreur(s)" in text
         assert 'id="title-erreur">champ obligatoire manquant : « titre »' in text
@@ -371,25 +306,25 @@ def test_an_administrator_creates_an_atelier_with_errors_shown_by_their_field(
             "title": "Agenda",
             "venue_departement": "69",
             "slug": "agenda",
-            "csrf": _csrf(page),
+            "csrf": csrf_of(page),
         }
         refused = http.post("/espace/nouvel-atelier", data=reserved)
         assert refused.status_code == 400 and "l'identifiant « agenda » est réservé" in html.unescape(
             refused.text
         )
-        fixed = {**fields, "title": "Musées pour tous", "venue_departement": "69", "csrf": _csrf(page)}
+        fixed = {**fields, "title": "Musées pour tous", "venue_departement": "69", "csrf": csrf_of(page)}
         created = http.post("/espace/nouvel-atelier", data=fixed)
         assert created.status_code == 303 and created.headers["location"] == "/espace/musees-pour-tous"
         assert "Musées pour tous" in html.unescape(http.get("/espace/musees-pour-tous").text)
-    with _client(site) as http:
-        _sign_in(world, http, TEAM_EMAIL)
+    with http_client(site) as http:
+        sign_in(world, http, TEAM_EMAIL)
         assert http.get("/espace/nouvel-atelier").status_code == 403
 
 
 def test_a_session_left_idle_two_hours_is_over(world: World, site: str) -> None:
     """After 90 minutes the session still holds; idle two hours more, the browser is sent to sign in."""
-    with _client(site) as http:
-        _sign_in(world, http, TEAM_EMAIL)
+    with http_client(site) as http:
+        sign_in(world, http, TEAM_EMAIL)
         world.clock.advance(timedelta(minutes=90))
         assert http.get("/espace").status_code == 200
         world.clock.advance(timedelta(hours=2, minutes=1))
@@ -441,16 +376,16 @@ def test_every_workspace_route_refuses_the_anonymous_and_the_wrong_account(world
     routes = _workspace_routes(world)
     assert len(routes) >= 20 and not any("{" in path for _method, path in routes)
     before = snapshot(world.runtime.engine, skip=("event", "outbox_message", "web_session", "used_link"))
-    with _client(site) as http:
+    with http_client(site) as http:
         for method, path in routes:
             response = http.request(method, path, data={"csrf": "x"})
             expected = (303,) if method == "GET" else (403,)
             assert response.status_code in expected, (method, path, response.status_code)
             if method == "GET":
                 assert response.headers["location"] == "/connexion"
-    with _client(site) as http:
-        _sign_in(world, http, CITIZEN_EMAIL)
-        token = _csrf(http.get("/espace/agenda"))
+    with http_client(site) as http:
+        sign_in(world, http, CITIZEN_EMAIL)
+        token = csrf_of(http.get("/espace/agenda"))
         for method, path in routes:
             if path.startswith(f"/espace/{world.slug}"):
                 response = http.request(method, path, data={"csrf": token})
@@ -460,25 +395,18 @@ def test_every_workspace_route_refuses_the_anonymous_and_the_wrong_account(world
     )
 
 
-def _removal_id(page: str, name: str) -> str | None:
-    """The id in the « Retirer » form of this person's row."""
-    row_form = rf'/personnes/(\d+)/retirer"(?:(?!</form>).)*aria-label="Retirer {re.escape(name)}"'
-    found = re.search(row_form, page, re.S)
-    return found.group(1) if found else None
-
-
 def test_the_team_adds_a_person_and_removes_one_not_yet_contacted(world: World, site: str) -> None:
     """One person is added by the form; removed again before anything was sent; a COPIL member
     already asked to decide cannot be removed, and that refusal changes nothing."""
-    from tests.integration.test_gates import _until_open
+    from tests.integration.helpers import until_open
 
-    with _client(site) as http:
-        _sign_in(world, http, TEAM_EMAIL)
+    with http_client(site) as http:
+        sign_in(world, http, TEAM_EMAIL)
         page = http.get(f"/espace/{world.slug}/personnes")
         added = http.post(
             f"/espace/{world.slug}/personnes/ajouter",
             data={
-                "csrf": _csrf(page),
+                "csrf": csrf_of(page),
                 "nom": "Léa Martin",
                 "email": "Lea.Martin@example.org",
                 "role": "garant",
@@ -486,28 +414,28 @@ def test_the_team_adds_a_person_and_removes_one_not_yet_contacted(world: World, 
         )
         shown = html.unescape(http.get(added.headers["location"]).text)
         assert "La personne est ajoutée à l'atelier." in shown and "lea.martin@example.org" in shown
-        lea = _removal_id(shown, "Léa Martin")
+        lea = removal_id(shown, "Léa Martin")
         assert lea is not None
-        removed = http.post(f"/espace/{world.slug}/personnes/{lea}/retirer", data={"csrf": _csrf(page)})
+        removed = http.post(f"/espace/{world.slug}/personnes/{lea}/retirer", data={"csrf": csrf_of(page)})
         assert "La personne est retirée de l'atelier." in html.unescape(
             http.get(removed.headers["location"]).text
         )
-    _until_open(world, "cahier_des_charges_valide")
-    with _client(site) as http:
-        _sign_in(world, http, TEAM_EMAIL)
+    until_open(world, "cahier_des_charges_valide")
+    with http_client(site) as http:
+        sign_in(world, http, TEAM_EMAIL)
         page = http.get(f"/espace/{world.slug}/personnes")
-        claire = _removal_id(page.text, COPIL[0])
+        claire = removal_id(page.text, COPIL[0])
         assert claire is not None
         before = snapshot(world.runtime.engine, skip=("event", "web_session"))
-        refused = http.post(f"/espace/{world.slug}/personnes/{claire}/retirer", data={"csrf": _csrf(page)})
+        refused = http.post(f"/espace/{world.slug}/personnes/{claire}/retirer", data={"csrf": csrf_of(page)})
         assert refused.status_code == 400 and "retrait impossible" in html.unescape(refused.text)
         assert snapshot(world.runtime.engine, skip=("event", "web_session")) == before
 
 
 def test_odd_requests_get_a_french_page_never_a_server_error(world: World, site: str) -> None:
     """A token with accents, a JSON body instead of a form and an unknown step get 403, 400 and 404."""
-    with _client(site) as http:
-        _sign_in(world, http, TEAM_EMAIL)
+    with http_client(site) as http:
+        sign_in(world, http, TEAM_EMAIL)
         step = f"/espace/{world.slug}/etapes/reunion_demande"
         accented = http.post(step, data={"csrf": "jéton", "date": "2027-01-18", "heure": "10:00"})
         assert accented.status_code == 403

@@ -17,8 +17,8 @@ from atelier.db import transaction
 from atelier.demo.cast import COPIL, TEAM, _email
 from atelier.services.accounts import add_account
 from atelier.web.app import create_app
-from tests.integration.conftest import World
 from tests.integration.dispatch_helpers import dispatcher_for, drain
+from tests.integration.helpers import World
 from tests.served import served
 
 pytestmark = pytest.mark.browser
@@ -194,10 +194,10 @@ def test_a_copil_member_opens_the_document_and_decides(
     world: World, site: str, page: Page, tmp_path: Path
 ) -> None:
     """The team attaches the document to the open gate; the COPIL member downloads it and decides."""
-    from tests.integration.test_gates import _until_open
+    from tests.integration.helpers import until_open
 
     with ThreadPoolExecutor(1) as pool:
-        pool.submit(_until_open, world, "cahier_des_charges_valide").result()
+        pool.submit(until_open, world, "cahier_des_charges_valide").result()
     document = tmp_path / "cahier-des-charges.pdf"
     document.write_bytes(b"%PDF-1.4\n% cahier\n%%EOF\n")
     _sign_in(world, site, page, _email(TEAM[0]))
@@ -226,9 +226,9 @@ def test_the_lottery_report_reads_in_a_browser_with_its_chart_named(page: Page, 
     """The report written by « atelier panel lottery » opens from disk, its chart is an image
     with a name, and axe-core finds no violation."""
     from atelier.panel.run import run_lottery, write_results
-    from tests.integration.test_panel_cli import _files
+    from tests.integration.recruitment_helpers import lottery_files
 
-    pool, quotas = _files(tmp_path)
+    pool, quotas = lottery_files(tmp_path)
     out = tmp_path / "resultats"
     write_results(run_lottery(pool, quotas, 20, "4 8 15"), "4 8 15", out)
     page.goto((out / "report.html").as_uri())
@@ -244,7 +244,7 @@ def test_the_public_record_reads_in_a_browser_without_signing_in(
 ) -> None:
     """With the avis recorded and its answers published, the public page opens with no account,
     each proposal is a titled article, and axe-core finds no violation."""
-    from tests.integration.test_avis_record import answers_published
+    from tests.integration.helpers import answers_published
 
     answers_published(world, tmp_path)
     page.goto(f"{site}/public/{world.slug}")

@@ -8,14 +8,20 @@ import re
 from sqlmodel import col, select
 
 from atelier.db import transaction
+from atelier.demo.cast import COPIL
 from models import Event, OutboxMessage
-from models.enums import OutboxStatus
-from tests.integration.conftest import World
+from models.enums import DecisionOutcome, OutboxStatus
 from tests.integration.dispatch_helpers import dispatcher_for, drain
-from tests.integration.test_gates import _until_open
-from tests.integration.test_workspace import COPIL_EMAIL, TEAM_EMAIL, _client, _csrf, _sign_in, site
-
-__all__ = ["site"]  # the fixture, shared with test_workspace
+from tests.integration.helpers import (
+    COPIL_EMAIL,
+    TEAM_EMAIL,
+    World,
+    csrf_of,
+    decide_as,
+    http_client,
+    sign_in,
+    until_open,
+)
 
 
 def _decision_requests(world: World) -> list[OutboxMessage]:
@@ -36,15 +42,15 @@ def _atelier_mail(world: World) -> int:
 def test_the_team_reads_every_message_as_sent_and_resends_a_failed_one(world: World, site: str) -> None:
     """Sent messages are listed and shown as read (HTML framed in a sandbox, text, calendar); a failed
     message is resent in one click, logged; COPIL members do not see the messages."""
-    _until_open(world, "cahier_des_charges_valide")
+    until_open(world, "cahier_des_charges_valide")
     first = _decision_requests(world)[0]
     with transaction(world.runtime.engine) as session:
         failed = session.get(OutboxMessage, first.id)
         assert failed is not None
         failed.status, failed.last_error = OutboxStatus.FAILED, "550 boîte inconnue"
         session.add(failed)
-    with _client(site) as http:
-        _sign_in(world, http, TEAM_EMAIL)
+    with http_client(site) as http:
+        sign_in(world, http, TEAM_EMAIL)
         sent = html.unescape(http.get(f"/espace/{world.slug}/messages?etat=envoyes").text)
         assert "Décision attendue : Validation du cahier des charges" in sent
         page = http.get(f"/espace/{world.slug}/messages/{first.id}")
@@ -55,7 +61,7 @@ def test_the_team_reads_every_message_as_sent_and_resends_a_failed_one(world: Wo
         failures = http.get(f"/espace/{world.slug}/messages?etat=echecs")
         assert "550 boîte inconnue" in html.unescape(failures.text)
         resent = http.post(
-            f"/espace/{world.slug}/messages/{first.id}/renvoyer", data={"csrf": _csrf(failures)}
+            f"/espace/{world.slug}/messages/{first.id}/renvoyer", data={"csrf": csrf_of(failures)}
         )
         assert resent.status_code == 303
     with transaction(world.runtime.engine) as session:
@@ -63,33 +69,33 @@ def test_the_team_reads_every_message_as_sent_and_resends_a_failed_one(world: Wo
         logged = session.exec(select(Event).where(Event.kind == "message_resent")).all()
     assert again is not None and again.status is OutboxStatus.PENDING and again.attempts == 0
     assert len(logged) == 1 and logged[0].actor.startswith("person:")
-    with _client(site) as http:
-        _sign_in(world, http, COPIL_EMAIL)
+    with http_client(site) as http:
+        sign_in(world, http, COPIL_EMAIL)
         assert http.get(f"/espace/{world.slug}/messages").status_code == 403
 
 
 def test_the_brake_holds_every_message_of_the_atelier_until_sending_resumes(world: World, site: str) -> None:
     """Suspended, the dispatcher sends nothing of this atelier (the SMTP server receives nothing);
     resumed, the waiting messages leave, once each."""
-    with _client(site) as http:
-        _sign_in(world, http, TEAM_EMAIL)
+    with http_client(site) as http:
+        sign_in(world, http, TEAM_EMAIL)
         page = http.get(f"/espace/{world.slug}/messages")
         suspended = http.post(
-            f"/espace/{world.slug}/messages/envois", data={"csrf": _csrf(page), "action": "suspendre"}
+            f"/espace/{world.slug}/messages/envois", data={"csrf": csrf_of(page), "action": "suspendre"}
         )
         assert suspended.status_code == 303
         shown = html.unescape(http.get(suspended.headers["location"]).text)
         assert "Les envois de cet atelier sont suspendus depuis le" in shown
         received = _atelier_mail(world)
-        _until_open(world, "cahier_des_charges_valide")
+        until_open(world, "cahier_des_charges_valide")
         waiting = [r for r in _decision_requests(world) if r.status is OutboxStatus.PENDING]
         assert waiting and _atelier_mail(world) == received  # (sign-in links belong to no atelier)
         assert drain(dispatcher_for(world.runtime)) == 0
-    with _client(site) as http:  # days later: the session has expired, sign in again
-        _sign_in(world, http, TEAM_EMAIL)
+    with http_client(site) as http:  # days later: the session has expired, sign in again
+        sign_in(world, http, TEAM_EMAIL)
         page = http.get(f"/espace/{world.slug}/messages")
         resumed = http.post(
-            f"/espace/{world.slug}/messages/envois", data={"csrf": _csrf(page), "action": "reprendre"}
+            f"/espace/{world.slug}/messages/envois", data={"csrf": csrf_of(page), "action": "reprendre"}
         )
         assert resumed.status_code == 303
     assert drain(dispatcher_for(world.runtime)) >= len(waiting)
@@ -106,9 +112,9 @@ def test_the_journal_filters_by_kind_and_person_and_exports_open_in_excel(world:
 
     from openpyxl import load_workbook
 
-    _until_open(world, "cahier_des_charges_valide")
-    with _client(site) as http:
-        _sign_in(world, http, TEAM_EMAIL)
+    until_open(world, "cahier_des_charges_valide")
+    with http_client(site) as http:
+        sign_in(world, http, TEAM_EMAIL)
         journal = html.unescape(http.get(f"/espace/{world.slug}/journal?type=gate_opened").text)
         assert "décision soumise" in journal and "moteur" in journal and "étape faite</td>" not in journal
         done = html.unescape(http.get(f"/espace/{world.slug}/journal?type=step_done").text)
@@ -122,8 +128,8 @@ def test_the_journal_filters_by_kind_and_person_and_exports_open_in_excel(world:
         workbook = load_workbook(io.BytesIO(http.get(f"/espace/{world.slug}/export/decisions.xlsx").content))
         sheet = workbook.active
         assert sheet is not None and sheet["A1"].value == "Décision"
-    with _client(site) as http:
-        _sign_in(world, http, COPIL_EMAIL)
+    with http_client(site) as http:
+        sign_in(world, http, COPIL_EMAIL)
         assert http.get(f"/espace/{world.slug}/journal").status_code == 403
         assert http.get(f"/espace/{world.slug}/export/personnes.csv").status_code == 403
 
@@ -135,26 +141,26 @@ def test_a_calendar_subscribes_to_the_ateliers_events_until_the_address_is_revok
     a new address replaces it; revoked, it answers 404."""
     from icalendar import Calendar
 
-    with _client(site) as http:
-        _sign_in(world, http, TEAM_EMAIL)
+    with http_client(site) as http:
+        sign_in(world, http, TEAM_EMAIL)
         page = http.get("/espace/agenda")
         created = html.unescape(
-            http.post("/espace/agenda", data={"csrf": _csrf(page), "action": "nouveau"}).text
+            http.post("/espace/agenda", data={"csrf": csrf_of(page), "action": "nouveau"}).text
         )
         found = re.search(r"https?://\S+/agenda/(\S+)\.ics", created)
         assert found
         first = found.group(0).split("/agenda/")[1]
-    with _client(site) as anonymous:
+    with http_client(site) as anonymous:
         feed = anonymous.get(f"/agenda/{first}")
         assert feed.status_code == 200 and feed.headers["content-type"].startswith("text/calendar")
         calendar = Calendar.from_ical(feed.content)
         summaries = [str(e["summary"]) for e in calendar.walk("VEVENT")]
         assert any(s.startswith("Premier week-end — Atelier citoyen") for s in summaries)
         assert any(s.startswith("COPIL n°1") for s in summaries)
-    with _client(site) as http:
-        _sign_in(world, http, TEAM_EMAIL)
+    with http_client(site) as http:
+        sign_in(world, http, TEAM_EMAIL)
         page = http.get("/espace/agenda")
-        http.post("/espace/agenda", data={"csrf": _csrf(page), "action": "revoquer"})
+        http.post("/espace/agenda", data={"csrf": csrf_of(page), "action": "revoquer"})
         assert http.get(f"/agenda/{first}").status_code == 404
 
 
@@ -162,24 +168,57 @@ def test_the_team_cancels_an_online_session_knowing_who_will_be_told(world: Worl
     """Once people hold the session in their agenda, its page says how many will get the cancellation;
     cancelling needs a reason, then the cancellations are queued and the journal names the team member."""
     from atelier.demo.run import simulate
-    from atelier.engine import advance_plain
-    from tests.integration.test_messages_lifecycle import _done
+    from flows.lifecycle import advance_without_prefect
+    from tests.integration.helpers import record_done
 
-    advance = lambda slug, now: advance_plain(world.runtime, slug, now)  # noqa: E731
-    simulate(world.runtime, world.clock, advance, until=lambda: _done(world, "copil_3"))
+    advance = lambda slug, now: advance_without_prefect(world.runtime, slug, now)  # noqa: E731
+    simulate(world.runtime, world.clock, advance, until=lambda: record_done(world, "copil_3"))
     path = f"/espace/{world.slug}/etapes/session_en_ligne_2"
-    with _client(site) as http:
-        _sign_in(world, http, TEAM_EMAIL)
+    with http_client(site) as http:
+        sign_in(world, http, TEAM_EMAIL)
         page = http.get(path)
         text = html.unescape(page.text)
         found = re.search(r"(\d+) personnes recevront l'annulation du rendez-vous", text)
         assert found and int(found.group(1)) >= 15, text
-        no_reason = http.post(f"{path}/annuler", data={"csrf": _csrf(page), "motif": " "})
+        no_reason = http.post(f"{path}/annuler", data={"csrf": csrf_of(page), "motif": " "})
         assert no_reason.status_code == 400 and "indiquez le motif" in html.unescape(no_reason.text)
-        done = http.post(f"{path}/annuler", data={"csrf": _csrf(page), "motif": "fusion avec la session n°1"})
+        done = http.post(
+            f"{path}/annuler", data={"csrf": csrf_of(page), "motif": "fusion avec la session n°1"}
+        )
         assert done.status_code == 303
     with transaction(world.runtime.engine) as session:
         cancelled = session.exec(select(Event).where(Event.kind == "event_cancelled")).one()
     assert (
         cancelled.actor.startswith("person:") and cancelled.detail["reason"] == "fusion avec la session n°1"
     )
+
+
+def test_exports_keep_names_and_comments_as_text_never_formulas(world: World, site: str) -> None:
+    """A name « =HYPERLINK(…) », an organisation « -Marie » and a COPIL comment « =1+1 » come out of
+    the .xlsx exports as text cells exactly as typed, and out of the CSV behind a « ' »."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from atelier.services.ateliers import get_atelier
+    from atelier.services.people import add_people
+    from models.person_in import PersonIn
+
+    link = '=HYPERLINK("https://exemple.invalid","clic")'
+    trap = PersonIn(full_name=link, email="piege@exemple.fr", roles=["garant"], organisation="-Marie")
+    with transaction(world.runtime.engine) as session:
+        atelier = get_atelier(session=session, slug=world.slug)
+        add_people(session=session, atelier=atelier, people=[trap], now=world.clock.now())
+    until_open(world, "cahier_des_charges_valide")
+    decide_as(world, "cahier_des_charges_valide", COPIL[0], DecisionOutcome.APPROVE, "=1+1")
+    with http_client(site) as http:
+        sign_in(world, http, TEAM_EMAIL)
+        rows = http.get(f"/espace/{world.slug}/export/personnes.csv").content.decode("utf-8-sig").splitlines()
+        assert f"'{link}".replace('"', '""') in "\n".join(rows) and ";'-Marie;" in "\n".join(rows)
+        for what, expected in (("personnes", {link, "-Marie"}), ("decisions", {"=1+1"})):
+            book = load_workbook(io.BytesIO(http.get(f"/espace/{world.slug}/export/{what}.xlsx").content))
+            sheet = book.active
+            assert sheet is not None
+            cells = [cell for row in sheet.iter_rows() for cell in row]
+            assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+            assert expected <= {cell.value for cell in cells}

@@ -10,23 +10,20 @@ from sqlmodel import col, select
 from atelier.db import transaction
 from atelier.demo.cast import CITIZENS, COPIL
 from atelier.demo.run import simulate
-from atelier.engine import advance_plain
+from flows.lifecycle import advance_without_prefect
 from models import Event, OutboxMessage, Person
 from models.enums import OutboxStatus
-from tests.integration.conftest import World
-from tests.integration.test_messages_lifecycle import _done
-from tests.integration.test_workspace import (
+from tests.integration.helpers import (
     COPIL_EMAIL,
     TEAM_EMAIL,
-    _client,
-    _csrf,
-    _removal_id,
-    _sign_in,
-    site,
+    World,
+    csrf_of,
+    http_client,
+    record_done,
+    removal_id,
+    sign_in,
 )
 from tests.served import snapshot
-
-__all__ = ["site"]  # the fixture, shared with test_workspace
 
 NEW_ADDRESS = "nouvelle.adresse@example.org"
 
@@ -40,13 +37,13 @@ def test_a_citizens_corrected_address_takes_their_waiting_messages_with_it(world
     """The team corrects a bounced citizen's address: the people page shows it, the failed invitation
     (to resend) and every later message go to the new address, those sent keep the old one, and the
     journal names the field, not the address."""
-    advance = lambda slug, now: advance_plain(world.runtime, slug, now)  # noqa: E731
-    simulate(world.runtime, world.clock, advance, until=lambda: _done(world, "copil_3"))
+    advance = lambda slug, now: advance_without_prefect(world.runtime, slug, now)  # noqa: E731
+    simulate(world.runtime, world.clock, advance, until=lambda: record_done(world, "copil_3"))
     name = CITIZENS[1]
-    with _client(site) as http:
-        _sign_in(world, http, TEAM_EMAIL)
+    with http_client(site) as http:
+        sign_in(world, http, TEAM_EMAIL)
         people = http.get(f"/espace/{world.slug}/personnes")
-        person_id = _removal_id(html.unescape(people.text), name)
+        person_id = removal_id(html.unescape(people.text), name)
         assert person_id is not None
         # Their invitation bounced (as a relay refusing a mistyped address would leave it).
         with transaction(world.runtime.engine) as session:
@@ -63,7 +60,12 @@ def test_a_citizens_corrected_address_takes_their_waiting_messages_with_it(world
         assert form.status_code == 200 and f'value="{name}"' in html.unescape(form.text)
         saved = http.post(
             f"/espace/{world.slug}/personnes/{person_id}/modifier",
-            data={"csrf": _csrf(form), "nom": name, "email": f" {NEW_ADDRESS.upper()} ", "organisation": ""},
+            data={
+                "csrf": csrf_of(form),
+                "nom": name,
+                "email": f" {NEW_ADDRESS.upper()} ",
+                "organisation": "",
+            },
         )
         assert saved.status_code == 303
         shown = html.unescape(http.get(saved.headers["location"]).text)
@@ -80,7 +82,7 @@ def test_a_citizens_corrected_address_takes_their_waiting_messages_with_it(world
         ).first()
         assert session.get(Person, int(person_id)).email == NEW_ADDRESS  # type: ignore[union-attr]
     assert event is not None and event.detail["fields"] == ["email"] and NEW_ADDRESS not in str(event.detail)
-    simulate(world.runtime, world.clock, advance, until=lambda: _done(world, "weekend_1"))
+    simulate(world.runtime, world.clock, advance, until=lambda: record_done(world, "weekend_1"))
     later = [m for m in world.emails() if m["To"].addresses[0].display_name == name][received:]
     assert later and all(m["To"].addresses[0].addr_spec == NEW_ADDRESS for m in later)
 
@@ -91,23 +93,23 @@ def test_an_address_that_signs_in_or_is_invalid_is_refused_and_nothing_is_writte
     """The address of someone with a workspace account cannot be changed by a team (it is how they
     sign in: changing it would hand over their account); an invalid address gets a French line;
     a COPIL member cannot edit anyone. Nothing is written."""
-    with _client(site) as http:
-        _sign_in(world, http, TEAM_EMAIL)
+    with http_client(site) as http:
+        sign_in(world, http, TEAM_EMAIL)
         people = http.get(f"/espace/{world.slug}/personnes")
-        claire = _removal_id(html.unescape(people.text), COPIL[0])
+        claire = removal_id(html.unescape(people.text), COPIL[0])
         assert claire is not None
         path = f"/espace/{world.slug}/personnes/{claire}/modifier"
         before = snapshot(world.runtime.engine, skip=("web_session",))
         taken = http.post(
             path,
-            data={"csrf": _csrf(people), "nom": COPIL[0], "email": "moi@example.org", "organisation": ""},
+            data={"csrf": csrf_of(people), "nom": COPIL[0], "email": "moi@example.org", "organisation": ""},
         )
         assert taken.status_code == 400 and "se connecte à l'espace" in html.unescape(taken.text)
         invalid = http.post(
-            path, data={"csrf": _csrf(people), "nom": COPIL[0], "email": "claire@", "organisation": ""}
+            path, data={"csrf": csrf_of(people), "nom": COPIL[0], "email": "claire@", "organisation": ""}
         )
         assert invalid.status_code == 400 and "adresse e-mail" in html.unescape(invalid.text)
         assert snapshot(world.runtime.engine, skip=("web_session",)) == before
-    with _client(site) as http:
-        _sign_in(world, http, COPIL_EMAIL)
+    with http_client(site) as http:
+        sign_in(world, http, COPIL_EMAIL)
         assert http.get(path).status_code == 403

@@ -12,22 +12,17 @@ from sqlmodel import select
 
 from atelier.db import transaction
 from atelier.demo.cast import COPIL
-from atelier.engine import advance_plain
+from flows.lifecycle import advance_without_prefect
 from models import Person, Volunteer
 from models.enums import VolunteerStatus
-from tests.integration.conftest import World
-from tests.integration.test_gates import _until_open
-from tests.integration.test_recruitment import (
+from tests.integration.helpers import TEAM_EMAIL, World, csrf_of, http_client, sign_in, until_open
+from tests.integration.recruitment_helpers import (
     QUOTAS,
-    _approve_copil_1,
-    _in_atelier,
-    _snapshot,
-    lottery_world,
+    approve_copil_1,
+    in_atelier,
+    recruitment_snapshot,
     registrations,
 )
-from tests.integration.test_workspace import TEAM_EMAIL, _client, _csrf, _sign_in, site
-
-__all__ = ["lottery_world", "site"]  # the fixtures
 
 
 def _quotas_csv() -> bytes:
@@ -41,11 +36,11 @@ def test_the_team_uploads_seals_and_draws_from_the_recruitment_page(lottery_worl
     seal shows its commitment and the draw fills the table's panel column within every quota."""
     world = lottery_world
     page_path = f"/espace/{world.slug}/recrutement"
-    with _client(site) as http:
-        _sign_in(world, http, TEAM_EMAIL)
+    with http_client(site) as http:
+        sign_in(world, http, TEAM_EMAIL)
         page = http.get(page_path)
         assert page.status_code == 200 and "les quotas ne sont pas encore saisis" in html.unescape(page.text)
-        csrf = _csrf(page)
+        csrf = csrf_of(page)
         sent = http.post(
             f"{page_path}/quotas",
             data={"csrf": csrf},
@@ -63,11 +58,11 @@ def test_the_team_uploads_seals_and_draws_from_the_recruitment_page(lottery_worl
             "les quotas attendent l'approbation « COPIL n°1" in shown
             and "Sceller le tirage</button>" not in shown
         )
-        before = _snapshot(world)
+        before = recruitment_snapshot(world)
         forced = http.post(f"{page_path}/sceller", data={"csrf": csrf, "taille": "15"})
         assert forced.status_code == 400 and "pas de tirage" in html.unescape(forced.text)
-        assert _snapshot(world) == before
-        _until_open(world, "copil_1")
+        assert recruitment_snapshot(world) == before
+        until_open(world, "copil_1")
         # A COPIL member's decision link shows the quotas beside the pool they decide on.
         with transaction(world.runtime.engine) as session:
             member = session.exec(select(Person).where(Person.full_name == COPIL[0])).one()
@@ -79,10 +74,10 @@ def test_the_team_uploads_seals_and_draws_from_the_recruitment_page(lottery_worl
             "Quotas et vivier" in asked
             and '<th scope="row">Femme</th><td>7</td><td>8</td><td>30</td>' in asked
         )
-        _approve_copil_1(world)
-        advance_plain(world.runtime, world.slug, world.clock.now())
-        _sign_in(world, http, TEAM_EMAIL)  # weeks later: the session has expired
-        csrf = _csrf(http.get(page_path))
+        approve_copil_1(world)
+        advance_without_prefect(world.runtime, world.slug, world.clock.now())
+        sign_in(world, http, TEAM_EMAIL)  # weeks later: the session has expired
+        csrf = csrf_of(http.get(page_path))
         sealed = http.post(f"{page_path}/sceller", data={"csrf": csrf, "taille": "15"})
         shown = html.unescape(http.get(sealed.headers["location"]).text)
         commitment = re.search(r"<code>([0-9a-f]{64})</code>", shown)
@@ -109,14 +104,14 @@ def test_the_household_rule_and_automatic_replacements_are_settings_of_the_page_
     """Unticking « une seule personne par foyer » brings the set-aside registration back into the
     pool, ticking it sets it aside again; once the draw is sealed the rule cannot change (nothing
     written); turning automatic replacements on from the command line approves the one waiting."""
-    from tests.integration.test_gate_cli_and_serve import _cli
-    from tests.integration.test_recruitment_report import _decline
+    from tests.integration.helpers import run_cli
+    from tests.integration.recruitment_helpers import decline_as
 
     world = lottery_world
     page_path = f"/espace/{world.slug}/recrutement"
-    with _client(site) as http:
-        _sign_in(world, http, TEAM_EMAIL)
-        csrf = _csrf(http.get(page_path))
+    with http_client(site) as http:
+        sign_in(world, http, TEAM_EMAIL)
+        csrf = csrf_of(http.get(page_path))
         http.post(f"{page_path}/quotas", data={"csrf": csrf}, files={"fichier": ("q.csv", _quotas_csv())})
         http.post(f"{page_path}/vivier", data={"csrf": csrf}, files={"fichier": ("v.csv", registrations())})
         assert _statuses(world)[VolunteerStatus.SET_ASIDE] == 1
@@ -124,27 +119,27 @@ def test_the_household_rule_and_automatic_replacements_are_settings_of_the_page_
         assert _statuses(world) == {VolunteerStatus.POOL: 61}
         http.post(f"{page_path}/reglages", data={"csrf": csrf, "un_par_foyer": "oui"})
         assert _statuses(world) == {VolunteerStatus.POOL: 60, VolunteerStatus.SET_ASIDE: 1}
-        _until_open(world, "copil_1")
-        _approve_copil_1(world)
-        _in_atelier(world, "seal", size=15)
-        _in_atelier(world, "draw", seed="1 2 3")
-        _sign_in(world, http, TEAM_EMAIL)
+        until_open(world, "copil_1")
+        approve_copil_1(world)
+        in_atelier(world, "seal", size=15)
+        in_atelier(world, "draw", seed="1 2 3")
+        sign_in(world, http, TEAM_EMAIL)
         page = http.get(page_path)
         assert "Une seule personne par foyer : oui (fixé au scellement du tirage)" in html.unescape(page.text)
-        before = _snapshot(world)
-        refused = http.post(f"{page_path}/reglages", data={"csrf": _csrf(page)})
+        before = recruitment_snapshot(world)
+        refused = http.post(f"{page_path}/reglages", data={"csrf": csrf_of(page)})
         assert refused.status_code == 400 and "la règle d'une personne par foyer ne peut plus changer" in (
             html.unescape(refused.text)
         )
-        assert _snapshot(world) == before
-    dropped = _decline(world)
-    code, out, _ = _cli(world, "panel", "remplacements", world.slug)
+        assert recruitment_snapshot(world) == before
+    dropped = decline_as(world)
+    code, out, _ = run_cli(world, "panel", "remplacements", world.slug)
     assert code == 0 and "à approuver" in out
-    code, out, err = _cli(world, "panel", "reglages", world.slug, "--remplacements-automatiques")
+    code, out, err = run_cli(world, "panel", "reglages", world.slug, "--remplacements-automatiques")
     assert code == 0, err
     assert "Remplaçants approuvés par le moteur : oui" in out and "Une personne par foyer : oui" in out
     with transaction(world.runtime.engine) as session:
         assert session.exec(select(Volunteer).where(Volunteer.id == dropped.id)).one().status is (
             VolunteerStatus.WITHDRAWN
         )
-    assert "approuvé" in _cli(world, "panel", "remplacements", world.slug)[1]
+    assert "approuvé" in run_cli(world, "panel", "remplacements", world.slug)[1]

@@ -12,14 +12,18 @@ from atelier.clock import PARIS
 from atelier.db import transaction
 from atelier.demo.cast import COPIL
 from atelier.demo.run import simulate
-from atelier.engine import advance_plain
+from flows.lifecycle import advance_without_prefect
 from models import Atelier, Event, Step
-from tests.integration.conftest import World
-from tests.integration.test_messages_lifecycle import _calendar_parts, _done
-from tests.integration.test_workspace import TEAM_EMAIL, _client, _csrf, _sign_in, site
+from tests.integration.helpers import (
+    TEAM_EMAIL,
+    World,
+    calendar_parts,
+    csrf_of,
+    http_client,
+    record_done,
+    sign_in,
+)
 from tests.served import snapshot
-
-__all__ = ["site"]  # the fixture, shared with test_workspace
 
 
 def _step(world: World, key: str) -> Step:
@@ -37,7 +41,7 @@ def _moved_convocations(world: World, start: datetime) -> list[str]:
     for message in world.emails():
         subject = str(message["Subject"])
         if subject.startswith("Modification") and "COPIL n°3" in subject:
-            (calendar,) = _calendar_parts(message)
+            (calendar,) = calendar_parts(message)
             if calendar.walk("VEVENT")[0]["dtstart"].dt == start:
                 found.append(message["To"].addresses[0].display_name)
     return found
@@ -47,20 +51,20 @@ def test_the_team_moves_a_copil_and_each_member_gets_the_new_date_once(world: Wo
     """Moving COPIL n°3 from its page: the preview says who will receive what and writes nothing;
     a past date is refused in French with nothing written; confirmed, the journal names who moved
     it and each member receives one « Modification » of the convocation, at the new date."""
-    advance = lambda slug, now: advance_plain(world.runtime, slug, now)  # noqa: E731
-    simulate(world.runtime, world.clock, advance, until=lambda: _done(world, "copil_1"))
+    advance = lambda slug, now: advance_without_prefect(world.runtime, slug, now)  # noqa: E731
+    simulate(world.runtime, world.clock, advance, until=lambda: record_done(world, "copil_1"))
     planned = _step(world, "copil_3").forecast_start.astimezone(PARIS)
     new = (planned + timedelta(days=1)).replace(hour=14, minute=30)
     path = f"/espace/{world.slug}/etapes/copil_3"
-    with _client(site) as http:
-        _sign_in(world, http, TEAM_EMAIL)
+    with http_client(site) as http:
+        sign_in(world, http, TEAM_EMAIL)
         page = http.get(path)
         assert page.status_code == 200 and "Déplacer ce rendez-vous" in html.unescape(page.text)
         form = {
             "date": f"{new:%Y-%m-%d}",
             "heure": "14:30",
             "motif": "Salle indisponible",
-            "csrf": _csrf(page),
+            "csrf": csrf_of(page),
         }
         before = snapshot(world.runtime.engine, skip=("web_session",))
         preview = http.post(f"{path}/deplacer", data=form)
@@ -79,5 +83,5 @@ def test_the_team_moves_a_copil_and_each_member_gets_the_new_date_once(world: Wo
     with transaction(world.runtime.engine) as session:
         event = session.exec(select(Event).where(Event.kind == "event_rescheduled")).one()
     assert event.actor.startswith("person:") and event.detail["reason"] == "Salle indisponible"
-    simulate(world.runtime, world.clock, advance, until=lambda: _done(world, "copil_2"))
+    simulate(world.runtime, world.clock, advance, until=lambda: record_done(world, "copil_2"))
     assert sorted(_moved_convocations(world, new)) == sorted(COPIL)

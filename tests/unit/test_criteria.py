@@ -8,7 +8,7 @@ import pytest
 from atelier.errors import Refused
 from atelier.panel.criteria import read_targets
 from atelier.panel.model import Quota
-from atelier.services.spreadsheet import read_sheet
+from atelier.sheets.spreadsheet import read_sheet
 from tests.helpers import refused
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from notifications.follow_up import Change, digest_weeks
+from atelier.services.follow_up_messages import Change, digest_weeks
 
 START = datetime(2027, 7, 1, 9, 0, tzinfo=UTC)
 
@@ -27,8 +27,8 @@ def test_nothing_to_follow_makes_no_digest() -> None:
 
 def test_a_proposal_under_study_is_quiet_from_its_latest_news() -> None:
     """Under study since day 0, a step on day 10: quiet from day 10; retained later: not followed."""
+    from atelier.services.follow_up_messages import stale_since
     from models.enums import AnswerStatus
-    from notifications.follow_up import stale_since
 
     def day(n: int) -> datetime:
         return START + timedelta(days=n)

@@ -11,7 +11,7 @@ from typing import Any
 from inline_snapshot import snapshot
 
 from notifications.rendering import MESSAGE_KINDS, render_message
-from tests.unit.test_rendering import sample_context
+from tests.unit.message_samples import sample_context
 
 CITIZEN_KINDS = (
     "citizen_invitation",

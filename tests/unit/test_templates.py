@@ -1,7 +1,16 @@
+from pathlib import Path
+
 import pytest
+import yaml
 from pydantic import ValidationError
 
-from atelier.planning.template import ProcessTemplate, builtin_templates, get_template
+from atelier.planning.template import (
+    TEMPLATES_DIR_VARIABLE,
+    ProcessTemplate,
+    available_templates,
+    builtin_templates,
+    get_template,
+)
 from models.enums import QuorumRule, Role, StepKind
 
 
@@ -75,3 +84,38 @@ def test_n_of_m_quorum_needs_n() -> None:
     raw["default_quorum"] = {"rule": "n_of_m"}
     with pytest.raises(ValidationError, match="needs n"):
         ProcessTemplate.model_validate(raw)
+
+
+def test_a_stage_waits_for_the_one_before_it_unless_it_names_others() -> None:
+    """By default a stage follows the one above it; « after » names earlier stages instead."""
+    raw = _raw()
+    stages = raw["stages"]
+    assert isinstance(stages, list)
+    stages[3]["after"] = ["cadrage"]
+    template = ProcessTemplate.model_validate(raw)
+    assert template.stage_after("demande") == []
+    assert template.stage_after("logistique") == ["cadrage"]
+    assert template.stage_after("atelier") == ["cadrage"]
+
+
+def test_a_stage_after_a_later_or_unknown_stage_is_refused() -> None:
+    """« after » may only name stages above it: the lifecycle takes them in order, with no cycle."""
+    for wrong in ("droit_de_suite", "inconnue"):
+        raw = _raw()
+        stages = raw["stages"]
+        assert isinstance(stages, list)
+        stages[1]["after"] = [wrong]
+        with pytest.raises(ValidationError, match="not an earlier stage"):
+            ProcessTemplate.model_validate(raw)
+
+
+def test_an_instance_template_folder_adds_templates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A YAML file in ATELIER_TEMPLATES_DIR is a template beside the built-in ones."""
+    raw = _raw()
+    raw["key"] = "atelier_maison"
+    (tmp_path / "maison.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv(TEMPLATES_DIR_VARIABLE, str(tmp_path))
+    assert "atelier_maison" in available_templates()
+    assert get_template("atelier_maison").citizens == 15
+    monkeypatch.delenv(TEMPLATES_DIR_VARIABLE)
+    assert "atelier_maison" not in available_templates()

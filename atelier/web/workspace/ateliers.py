@@ -3,19 +3,18 @@ steps, gates). Recording and moving steps is in ``steps``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session, func, select
 
-from atelier.bootstrap import Runtime
 from atelier.db import transaction
 from atelier.errors import AtelierError, french_field_errors
 from atelier.i18n import long_datetime, short_date, short_datetime
-from atelier.planning.template import DEFAULT_TEMPLATE_KEY, builtin_templates
+from atelier.planning.template import DEFAULT_TEMPLATE_KEY, available_templates
 from atelier.planning.timeline import RISK_LABELS, Risk
 from atelier.services.accounts import SignedIn, visible_ateliers
 from atelier.services.ateliers import AtelierCreate, create_atelier, venue_calendar_of
@@ -25,15 +24,23 @@ from atelier.services.timeline import (
     stages_of,
     steps_of,
 )
-from atelier.web.workspace.auth import Forbidden, atelier_for, signed_form, signed_in_user
+from atelier.web.deps import (
+    Forbidden,
+    FormDep,
+    ReadableAtelier,
+    Render,
+    RenderDep,
+    RuntimeDep,
+    TriggerDep,
+    UserDep,
+)
 from atelier.web.workspace.gantt import GanttStep, gantt_chart
 from atelier.web.workspace.notices import notice_of
 from models import Atelier, Gate, OutboxMessage
 from models.enums import AVIS_FORM_LABELS, GateStatus, OutboxStatus, StepKind, StepStatus
 from models.types import pk
 
-Render = Callable[..., HTMLResponse]
-Trigger = Callable[[str], None]
+router = APIRouter(prefix="/espace")
 
 STEP_STATUS_LABELS = {
     StepStatus.PENDING: "à venir",
@@ -87,129 +94,134 @@ def _atelier_line(session: Session, atelier: Atelier) -> AtelierLine:
     )
 
 
-def ateliers_router(runtime: Runtime, render: Render, on_change: Trigger | None) -> APIRouter:
-    router = APIRouter(prefix="/espace")
+@router.get("", response_class=HTMLResponse)
+def list_page(user: UserDep, runtime: RuntimeDep, render: RenderDep) -> HTMLResponse:
+    with transaction(runtime.engine) as session:
+        lines = [_atelier_line(session, a) for a in visible_ateliers(session=session, user=user)]
+    return render("workspace/ateliers.html", title="Ateliers", user=user, lines=lines)
 
-    @router.get("", response_class=HTMLResponse)
-    def list_page(request: Request) -> HTMLResponse:
-        user = signed_in_user(runtime, request)
+
+def _admin(user: UserDep) -> SignedIn:
+    if not user.is_admin:
+        raise Forbidden("seul un administrateur crée un atelier", "create atelier without admin")
+    return user
+
+
+# Declared before the form, so that a non-administrator is refused before the body is read.
+AdminDep = Annotated[SignedIn, Depends(_admin)]
+
+
+def _creation_view(
+    render: Render, user: SignedIn, values: dict[str, str], errors: dict[str, str], status: int = 200
+) -> HTMLResponse:
+    return render(
+        "workspace/atelier_new.html",
+        status,
+        title="Nouvel atelier",
+        user=user,
+        values=values,
+        errors=errors,
+        avis_forms=[(form.value, label) for form, label in AVIS_FORM_LABELS.items()],
+        templates=[(t.key, t.name) for t in available_templates().values()],
+    )
+
+
+@router.get("/nouvel-atelier", response_class=HTMLResponse)
+def new_atelier_page(user: AdminDep, render: RenderDep) -> HTMLResponse:
+    return _creation_view(render, user, {"template": DEFAULT_TEMPLATE_KEY, "avis_form": "proposals"}, {})
+
+
+@router.post("/nouvel-atelier")
+def create(
+    user: AdminDep, form: FormDep, runtime: RuntimeDep, render: RenderDep, on_change: TriggerDep
+) -> Response:
+    values = {k: form.get(k, "").strip() for k in CREATION_FIELDS}
+    data = {k: v for k, v in values.items() if v}
+    try:
+        atelier_in = AtelierCreate.model_validate(data)
+    except ValidationError as error:
+        return _creation_view(render, user, values, french_field_errors(error), 400)
+    try:
         with transaction(runtime.engine) as session:
-            lines = [_atelier_line(session, a) for a in visible_ateliers(session=session, user=user)]
-        return render("workspace/ateliers.html", title="Ateliers", user=user, lines=lines)
+            atelier, _ = create_atelier(session=session, atelier_in=atelier_in, now=runtime.clock.now())
+            slug = atelier.slug
+    except AtelierError as error:
+        return _creation_view(render, user, values, {"": error.message_fr}, 400)
+    on_change(slug)
+    return RedirectResponse(f"/espace/{slug}", status_code=303)
 
-    def creation_view(
-        user: SignedIn, values: dict[str, str], errors: dict[str, str], status: int = 200
-    ) -> HTMLResponse:
-        if not user.is_admin:
-            raise Forbidden("seul un administrateur crée un atelier", "create atelier without admin")
-        return render(
-            "workspace/atelier_new.html",
-            status,
-            title="Nouvel atelier",
-            user=user,
-            values=values,
-            errors=errors,
-            avis_forms=[(form.value, label) for form, label in AVIS_FORM_LABELS.items()],
-            templates=[(t.key, t.name) for t in builtin_templates().values()],
-        )
 
-    @router.get("/nouvel-atelier", response_class=HTMLResponse)
-    def new_atelier_page(request: Request) -> HTMLResponse:
-        user = signed_in_user(runtime, request)
-        return creation_view(user, {"template": DEFAULT_TEMPLATE_KEY, "avis_form": "proposals"}, {})
-
-    @router.post("/nouvel-atelier")
-    async def create(request: Request) -> Response:
-        user = signed_in_user(runtime, request)
-        form = await signed_form(request, user)
-        creation_view(user, {}, {})  # refuses a non-administrator before reading anything else
-        values = {k: form.get(k, "").strip() for k in CREATION_FIELDS}
-        data = {k: v for k, v in values.items() if v}
-        try:
-            atelier_in = AtelierCreate.model_validate(data)
-        except ValidationError as error:
-            return creation_view(user, values, french_field_errors(error), 400)
-        try:
-            with transaction(runtime.engine) as session:
-                atelier, _ = create_atelier(session=session, atelier_in=atelier_in, now=runtime.clock.now())
-                slug = atelier.slug
-        except AtelierError as error:
-            return creation_view(user, values, {"": error.message_fr}, 400)
-        if on_change is not None:
-            on_change(slug)
-        return RedirectResponse(f"/espace/{slug}", status_code=303)
-
-    @router.get("/{slug}", response_class=HTMLResponse)
-    def atelier_page(slug: str, request: Request) -> HTMLResponse:
-        user = signed_in_user(runtime, request)
-        now = runtime.clock.now()
-        with transaction(runtime.engine) as session:
-            atelier, editable = atelier_for(session, user, slug)
-            steps = steps_of(session=session, atelier=atelier)
-            gates = gates_of(session=session, atelier=atelier)
-            timeline = current_timeline(session=session, atelier=atelier, now=now)
-            stage_names = {pk(s): s.name for s in stages_of(session=session, atelier=atelier)}
-        gate_of_step: dict[int, Gate] = {g.step_id: g for g in gates}
-        chart = gantt_chart(
-            [
-                GanttStep(
-                    key=s.key,
-                    name=s.name,
-                    planned_start=s.planned_start,
-                    planned_end=s.planned_end,
-                    forecast_start=timeline.steps[s.key].start,
-                    forecast_end=timeline.steps[s.key].end,
-                    actual_end=s.actual_end,
-                    critical=s.key in timeline.critical_path,
-                    gate_due=gate_of_step[pk(s)].due_at if pk(s) in gate_of_step else None,
-                )
-                for s in steps
-            ],
-            deadline=timeline.target_avis_date,
-            now=now,
-            venue=venue_calendar_of(atelier),
-        )
-        rows = [
-            {
-                "key": s.key,
-                "name": s.name,
-                "stage": stage_names.get(s.stage_id, ""),
-                "planned": short_datetime(s.planned_end),
-                "forecast": short_datetime(timeline.steps[s.key].end),
-                "actual": short_datetime(s.actual_end) if s.actual_end else "",
-                "status": STEP_STATUS_LABELS[s.status],
-                "critical": s.key in timeline.critical_path,
-                "note": timeline.steps[s.key].note or "",
-                "recordable": editable
-                and s.status is StepStatus.PENDING
-                and pk(s) not in gate_of_step
-                and s.kind is not StepKind.MILESTONE,
-            }
+@router.get("/{slug}", response_class=HTMLResponse)
+def atelier_page(
+    request: Request, access: ReadableAtelier, runtime: RuntimeDep, render: RenderDep
+) -> HTMLResponse:
+    user, editable = access.user, access.editable
+    now = runtime.clock.now()
+    with transaction(runtime.engine) as session:
+        atelier = access.within(session)
+        steps = steps_of(session=session, atelier=atelier)
+        gates = gates_of(session=session, atelier=atelier)
+        timeline = current_timeline(session=session, atelier=atelier, now=now)
+        stage_names = {pk(s): s.name for s in stages_of(session=session, atelier=atelier)}
+    gate_of_step: dict[int, Gate] = {g.step_id: g for g in gates}
+    chart = gantt_chart(
+        [
+            GanttStep(
+                key=s.key,
+                name=s.name,
+                planned_start=s.planned_start,
+                planned_end=s.planned_end,
+                forecast_start=timeline.steps[s.key].start,
+                forecast_end=timeline.steps[s.key].end,
+                actual_end=s.actual_end,
+                critical=s.key in timeline.critical_path,
+                gate_due=gate_of_step[pk(s)].due_at if pk(s) in gate_of_step else None,
+            )
             for s in steps
-        ]
-        gate_rows = [
-            {
-                "name": g.name,
-                "status": STATUS_LABELS[g.status],
-                "round": g.round,
-                "due": long_datetime(g.due_at),
-            }
-            for g in gates
-        ]
-        return render(
-            "workspace/atelier.html",
-            title=atelier.title,
-            user=user,
-            atelier=atelier,
-            chart=chart,
-            rows=rows,
-            gates=gate_rows,
-            timeline=timeline,
-            risk=RISK_LABELS[timeline.risk],
-            avis=long_datetime(timeline.avis_end),
-            deadline=short_date(timeline.target_avis_date),
-            message=notice_of(request, user),
-            editable=editable,
-        )
-
-    return router
+        ],
+        deadline=timeline.target_avis_date,
+        now=now,
+        venue=venue_calendar_of(atelier),
+    )
+    rows = [
+        {
+            "key": s.key,
+            "name": s.name,
+            "stage": stage_names.get(s.stage_id, ""),
+            "planned": short_datetime(s.planned_end),
+            "forecast": short_datetime(timeline.steps[s.key].end),
+            "actual": short_datetime(s.actual_end) if s.actual_end else "",
+            "status": STEP_STATUS_LABELS[s.status],
+            "critical": s.key in timeline.critical_path,
+            "note": timeline.steps[s.key].note or "",
+            "recordable": editable
+            and s.status is StepStatus.PENDING
+            and pk(s) not in gate_of_step
+            and s.kind is not StepKind.MILESTONE,
+        }
+        for s in steps
+    ]
+    gate_rows = [
+        {
+            "name": g.name,
+            "status": STATUS_LABELS[g.status],
+            "round": g.round,
+            "due": long_datetime(g.due_at),
+        }
+        for g in gates
+    ]
+    return render(
+        "workspace/atelier.html",
+        title=atelier.title,
+        user=user,
+        atelier=atelier,
+        chart=chart,
+        rows=rows,
+        gates=gate_rows,
+        timeline=timeline,
+        risk=RISK_LABELS[timeline.risk],
+        avis=long_datetime(timeline.avis_end),
+        deadline=short_date(timeline.target_avis_date),
+        message=notice_of(request, user),
+        editable=editable,
+    )

@@ -4,7 +4,6 @@ The command line (``atelier avis …``) does the same."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 
 from fastapi import APIRouter, Request
@@ -16,7 +15,6 @@ from atelier.db import transaction
 from atelier.errors import Refused
 from atelier.french import count
 from atelier.i18n import short_date
-from atelier.services.accounts import SignedIn
 from atelier.services.avis import (
     current_answers,
     current_avis,
@@ -29,14 +27,21 @@ from atelier.services.committee import committee_of
 from atelier.services.evaluation import evaluation_results
 from atelier.services.events import person_actor
 from atelier.services.follow_up import STATE_LABELS, record_update
+from atelier.services.link_actions import BadInput
 from atelier.services.marks import mark_averages, marks_of
-from atelier.services.spreadsheet import read_sheet
-from atelier.web.actions import BadInput
-from atelier.web.workspace.auth import atelier_for, signed_form, signed_in_user, signed_upload_with
+from atelier.sheets.spreadsheet import read_sheet
+from atelier.web.deps import (
+    AtelierAccess,
+    EditableAtelier,
+    FormDep,
+    Render,
+    RenderDep,
+    RuntimeDep,
+    signed_upload_with,
+)
 from atelier.web.workspace.notices import notice_of, redirect_with_notice
 from models.enums import AnswerStatus, ImplementationState
 
-Render = Callable[..., HTMLResponse]
 MAX_SHEET_BYTES = 2 * 1024 * 1024
 TEXT_MAX = 200_000  # an avis of some 30 pages
 
@@ -48,192 +53,207 @@ def _day(text: str, label: str) -> date:
         raise Refused(f"{label} : indiquez une date (JJ/MM/AAAA)", "bad date") from None
 
 
-def avis_router(runtime: Runtime, render: Render) -> APIRouter:
-    router = APIRouter(prefix="/espace/{slug}/avis")
+router = APIRouter(prefix="/espace/{slug}/avis")
 
-    def page(slug: str, request: Request, user: SignedIn, *, error: str | None = None, status: int = 200
-             ) -> HTMLResponse:  # fmt: skip
-        with transaction(runtime.engine) as session:
-            atelier, _ = atelier_for(session, user, slug, edit=True)
-            avis = current_avis(session=session, atelier=atelier)
-            answers = current_answers(session=session, atelier=atelier)
-            averages = mark_averages(session=session, atelier=atelier)
-            comments: dict[int, list[str]] = {}
-            for m in marks_of(session=session, atelier=atelier):
-                if m.comment:
-                    comments.setdefault(m.number, []).append(m.comment)
-            proposals = [
-                {
-                    "p": p,
-                    "answer": answers.get(p.number),
-                    "mark": averages.get(p.number),
-                    "comments": comments.get(p.number, []),
-                }
-                for p in (proposals_of(session=session, version=avis) if avis else [])
-            ]
-            title = atelier.title
-            evaluation = evaluation_results(session=session, atelier=atelier)
-            committee = committee_of(session=session, atelier=atelier)
-            members = [p.full_name for p in committee.members] if committee else []
-            validated = short_date(avis.validated_on) if avis else None
-            version = (avis.version, avis.digest, avis.note) if avis else None
-        return render(
-            "workspace/avis.html",
-            status,
-            title=f"Avis et réponses — {title}",
-            user=user,
-            slug=slug,
-            version=version,
-            validated=validated,
-            proposals=proposals,
-            evaluation=evaluation,
-            committee=committee,
-            members=members,
-            statuses=STATUS_LABELS,
-            states=STATE_LABELS,
-            error=error or notice_of(request, user, error=True),
-            message=notice_of(request, user),
-        )
 
-    @router.get("", response_class=HTMLResponse)
-    def avis_page(slug: str, request: Request) -> HTMLResponse:
-        return page(slug, request, signed_in_user(runtime, request))
+def _page(
+    runtime: Runtime, render: Render, request: Request, access: AtelierAccess, *, error: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:  # fmt: skip
+    user, slug = access.user, access.slug
+    with transaction(runtime.engine) as session:
+        atelier = access.within(session)
+        avis = current_avis(session=session, atelier=atelier)
+        answers = current_answers(session=session, atelier=atelier)
+        averages = mark_averages(session=session, atelier=atelier)
+        comments: dict[int, list[str]] = {}
+        for m in marks_of(session=session, atelier=atelier):
+            if m.comment:
+                comments.setdefault(m.number, []).append(m.comment)
+        proposals = [
+            {
+                "p": p,
+                "answer": answers.get(p.number),
+                "mark": averages.get(p.number),
+                "comments": comments.get(p.number, []),
+            }
+            for p in (proposals_of(session=session, version=avis) if avis else [])
+        ]
+        title = atelier.title
+        evaluation = evaluation_results(session=session, atelier=atelier)
+        committee = committee_of(session=session, atelier=atelier)
+        members = [p.full_name for p in committee.members] if committee else []
+        validated = short_date(avis.validated_on) if avis else None
+        version = (avis.version, avis.digest, avis.note) if avis else None
+    return render(
+        "workspace/avis.html",
+        status,
+        title=f"Avis et réponses — {title}",
+        user=user,
+        slug=slug,
+        version=version,
+        validated=validated,
+        proposals=proposals,
+        evaluation=evaluation,
+        committee=committee,
+        members=members,
+        statuses=STATUS_LABELS,
+        states=STATE_LABELS,
+        error=error or notice_of(request, user, error=True),
+        message=notice_of(request, user),
+    )
 
-    def done(slug: str, user: SignedIn, text: str) -> Response:
-        return redirect_with_notice(f"/espace/{slug}/avis", user, text)
 
-    @router.post("/texte")
-    async def record(slug: str, request: Request) -> Response:
-        user = signed_in_user(runtime, request)
+@router.get("", response_class=HTMLResponse)
+def avis_page(
+    request: Request, access: EditableAtelier, runtime: RuntimeDep, render: RenderDep
+) -> HTMLResponse:
+    return _page(runtime, render, request, access)
+
+
+def _done(access: AtelierAccess, text: str) -> Response:
+    return redirect_with_notice(f"/espace/{access.slug}/avis", access.user, text)
+
+
+@router.post("/texte")
+async def record(
+    request: Request, access: EditableAtelier, runtime: RuntimeDep, render: RenderDep
+) -> Response:
+    user = access.user
+    try:
         try:
-            try:
-                upload, fields = await signed_upload_with(
-                    request,
-                    user,
-                    field="propositions",
-                    limit=MAX_SHEET_BYTES,
-                    fields=("texte", "valide_le", "note"),
-                )
-            except BadInput as error:
-                raise Refused(error.message_fr, "bad upload") from None
-            if upload is None:
-                raise Refused("choisissez le fichier des propositions (CSV ou Excel)", "no proposals file")
-            if len(upload[1]) > MAX_SHEET_BYTES or len(fields.get("texte", "")) > TEXT_MAX:
-                raise Refused("le fichier ou le texte est trop long", "avis too large")
-            proposals = read_proposals(read_sheet(upload[1], name=upload[0]))
-            validated = _day(fields.get("valide_le", ""), "date de validation")
-            with transaction(runtime.engine) as session:
-                atelier, _ = atelier_for(session, user, slug, edit=True)
-                version = record_avis(
-                    session=session,
-                    atelier=atelier,
-                    text=fields.get("texte", ""),
-                    proposals=proposals,
-                    validated_on=validated,
-                    note=fields.get("note"),
-                    now=runtime.clock.now(),
-                    actor=person_actor(user.person_id),
-                ).version
-        except Refused as error:
-            return page(slug, request, user, error=error.message_fr, status=400)
-        return done(
-            slug, user, f"Avis enregistré (version {version}, {count(len(proposals), 'proposition')})."
-        )
-
-    def save_answers(slug: str, user: SignedIn, answers: list[AnswerIn]) -> Response:
+            upload, fields = await signed_upload_with(
+                request,
+                user,
+                field="propositions",
+                limit=MAX_SHEET_BYTES,
+                fields=("texte", "valide_le", "note"),
+            )
+        except BadInput as error:
+            raise Refused(error.message_fr, "bad upload") from None
+        if upload is None:
+            raise Refused("choisissez le fichier des propositions (CSV ou Excel)", "no proposals file")
+        if len(upload[1]) > MAX_SHEET_BYTES or len(fields.get("texte", "")) > TEXT_MAX:
+            raise Refused("le fichier ou le texte est trop long", "avis too large")
+        proposals = read_proposals(read_sheet(upload[1], name=upload[0]))
+        validated = _day(fields.get("valide_le", ""), "date de validation")
         with transaction(runtime.engine) as session:
-            atelier, _ = atelier_for(session, user, slug, edit=True)
-            recorded = record_answers(
+            atelier = access.within(session)
+            version = record_avis(
                 session=session,
                 atelier=atelier,
-                answers=answers,
+                text=fields.get("texte", ""),
+                proposals=proposals,
+                validated_on=validated,
+                note=fields.get("note"),
+                now=runtime.clock.now(),
+                actor=person_actor(user.person_id),
+            ).version
+    except Refused as error:
+        return _page(runtime, render, request, access, error=error.message_fr, status=400)
+    return _done(access, f"Avis enregistré (version {version}, {count(len(proposals), 'proposition')}).")
+
+
+def _save_answers(runtime: Runtime, access: AtelierAccess, answers: list[AnswerIn]) -> Response:
+    user = access.user
+    with transaction(runtime.engine) as session:
+        atelier = access.within(session)
+        recorded = record_answers(
+            session=session,
+            atelier=atelier,
+            answers=answers,
+            now=runtime.clock.now(),
+            actor=person_actor(user.person_id),
+        )
+    text = count(recorded, "réponse enregistrée", "réponses enregistrées")
+    return _done(access, f"{text} ; elles paraîtront dans le compte rendu public une fois publiées.")
+
+
+@router.post("/reponses")
+async def answers_file(
+    request: Request, access: EditableAtelier, runtime: RuntimeDep, render: RenderDep
+) -> Response:
+    user = access.user
+    try:
+        try:
+            upload, _ = await signed_upload_with(request, user, field="fichier", limit=MAX_SHEET_BYTES)
+        except BadInput as error:
+            raise Refused(error.message_fr, "bad upload") from None
+        if upload is None or len(upload[1]) > MAX_SHEET_BYTES:
+            raise Refused("choisissez un fichier CSV ou Excel (.xlsx) de moins de 2 Mo", "no answers file")
+        return _save_answers(runtime, access, read_answers(read_sheet(upload[1], name=upload[0])))
+    except Refused as error:
+        return _page(runtime, render, request, access, error=error.message_fr, status=400)
+
+
+@router.post("/reponses/{number}")
+def answer_one(
+    number: int, request: Request, access: EditableAtelier, form: FormDep, runtime: RuntimeDep,
+    render: RenderDep,
+) -> Response:  # fmt: skip
+    try:
+        due = form.get("echeance", "").strip()
+        status = next((s for s in AnswerStatus if s.value == form.get("statut")), None)
+        if status is None:
+            raise Refused("choisissez le statut de la réponse", "no answer status")
+        answer = AnswerIn(
+            number,
+            status,
+            form.get("motif", "").strip() or None,
+            form.get("porteur", "").strip() or None,
+            form.get("instrument", "").strip() or None,
+            _day(due, "échéance") if due else None,
+        )
+        return _save_answers(runtime, access, [answer])
+    except Refused as error:
+        return _page(runtime, render, request, access, error=error.message_fr, status=400)
+
+
+@router.post("/suivi/{number}")
+def follow_up(
+    number: int, request: Request, access: EditableAtelier, form: FormDep, runtime: RuntimeDep,
+    render: RenderDep,
+) -> Response:  # fmt: skip
+    user = access.user
+    try:
+        state = next((s for s in ImplementationState if s.value == form.get("etat")), None)
+        if state is None:
+            raise Refused("choisissez où en est la mise en œuvre", "no implementation state")
+        with transaction(runtime.engine) as session:
+            atelier = access.within(session)
+            record_update(
+                session=session,
+                atelier=atelier,
+                number=number,
+                state=state,
+                text=form.get("texte", ""),
+                evidence_url=form.get("lien"),
                 now=runtime.clock.now(),
                 actor=person_actor(user.person_id),
             )
-        text = count(recorded, "réponse enregistrée", "réponses enregistrées")
-        return done(slug, user, f"{text} ; elles paraîtront dans le compte rendu public une fois publiées.")
+    except Refused as error:
+        return _page(runtime, render, request, access, error=error.message_fr, status=400)
+    return _done(access, f"Point d'étape enregistré pour la proposition n°{number} : les citoyens en "
+                "seront informés dans la lettre de la semaine.")  # fmt: skip
 
-    @router.post("/reponses")
-    async def answers_file(slug: str, request: Request) -> Response:
-        user = signed_in_user(runtime, request)
-        try:
-            try:
-                upload, _ = await signed_upload_with(request, user, field="fichier", limit=MAX_SHEET_BYTES)
-            except BadInput as error:
-                raise Refused(error.message_fr, "bad upload") from None
-            if upload is None or len(upload[1]) > MAX_SHEET_BYTES:
-                raise Refused(
-                    "choisissez un fichier CSV ou Excel (.xlsx) de moins de 2 Mo", "no answers file"
-                )
-            return save_answers(slug, user, read_answers(read_sheet(upload[1], name=upload[0])))
-        except Refused as error:
-            return page(slug, request, user, error=error.message_fr, status=400)
 
-    @router.post("/reponses/{number}")
-    async def answer_one(slug: str, number: int, request: Request) -> Response:
-        user = signed_in_user(runtime, request)
-        form = await signed_form(request, user)
-        try:
-            due = form.get("echeance", "").strip()
-            status = next((s for s in AnswerStatus if s.value == form.get("statut")), None)
-            if status is None:
-                raise Refused("choisissez le statut de la réponse", "no answer status")
-            answer = AnswerIn(
-                number,
-                status,
-                form.get("motif", "").strip() or None,
-                form.get("porteur", "").strip() or None,
-                form.get("instrument", "").strip() or None,
-                _day(due, "échéance") if due else None,
+@router.post("/publier")
+def publish(
+    request: Request, access: EditableAtelier, _form: FormDep, runtime: RuntimeDep, render: RenderDep
+) -> Response:
+    user = access.user
+    try:
+        with transaction(runtime.engine) as session:
+            atelier = access.within(session)
+            published = publish_answers(
+                session=session,
+                atelier=atelier,
+                now=runtime.clock.now(),
+                actor=person_actor(user.person_id),
             )
-            return save_answers(slug, user, [answer])
-        except Refused as error:
-            return page(slug, request, user, error=error.message_fr, status=400)
-
-    @router.post("/suivi/{number}")
-    async def follow_up(slug: str, number: int, request: Request) -> Response:
-        user = signed_in_user(runtime, request)
-        form = await signed_form(request, user)
-        try:
-            state = next((s for s in ImplementationState if s.value == form.get("etat")), None)
-            if state is None:
-                raise Refused("choisissez où en est la mise en œuvre", "no implementation state")
-            with transaction(runtime.engine) as session:
-                atelier, _ = atelier_for(session, user, slug, edit=True)
-                record_update(
-                    session=session,
-                    atelier=atelier,
-                    number=number,
-                    state=state,
-                    text=form.get("texte", ""),
-                    evidence_url=form.get("lien"),
-                    now=runtime.clock.now(),
-                    actor=person_actor(user.person_id),
-                )
-        except Refused as error:
-            return page(slug, request, user, error=error.message_fr, status=400)
-        return done(slug, user, f"Point d'étape enregistré pour la proposition n°{number} : les citoyens en "
-                    "seront informés dans la lettre de la semaine.")  # fmt: skip
-
-    @router.post("/publier")
-    async def publish(slug: str, request: Request) -> Response:
-        user = signed_in_user(runtime, request)
-        await signed_form(request, user)
-        try:
-            with transaction(runtime.engine) as session:
-                atelier, _ = atelier_for(session, user, slug, edit=True)
-                published = publish_answers(
-                    session=session,
-                    atelier=atelier,
-                    now=runtime.clock.now(),
-                    actor=person_actor(user.person_id),
-                )
-        except Refused as error:
-            return page(slug, request, user, error=error.message_fr, status=400)
-        return done(
-            slug,
-            user,
-            f"{count(published, 'réponse publiée', 'réponses publiées')} dans le compte rendu public.",
-        )
-
-    return router
+    except Refused as error:
+        return _page(runtime, render, request, access, error=error.message_fr, status=400)
+    return _done(
+        access,
+        f"{count(published, 'réponse publiée', 'réponses publiées')} dans le compte rendu public.",
+    )

@@ -3,7 +3,6 @@ and channel; the documents under decision; a decision taken in a meeting (team) 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -15,19 +14,27 @@ from atelier.db import transaction
 from atelier.errors import Refused
 from atelier.i18n import long_datetime, short_datetime
 from atelier.planning.quorum import votes_needed
-from atelier.services.accounts import SignedIn
 from atelier.services.documents import MAX_DOCUMENT_BYTES, attach_document, documents_of
 from atelier.services.gates import STATUS_LABELS, decide, gate_members, gates_of, get_gate, record_revision
+from atelier.services.link_actions import BadInput, check_comment, parse_outcome
 from atelier.storage import LocalFileStore
-from atelier.web.actions import BadInput, check_comment, parse_outcome
-from atelier.web.workspace.auth import Forbidden, atelier_for, signed_form, signed_in_user, signed_upload
+from atelier.web.deps import (
+    AtelierAccess,
+    EditableAtelier,
+    Forbidden,
+    FormDep,
+    ReadableAtelier,
+    Render,
+    RenderDep,
+    RuntimeDep,
+    Trigger,
+    TriggerDep,
+    signed_upload,
+)
 from atelier.web.workspace.notices import notice_of, redirect_with_notice
 from models import Atelier, Decision, GateDocument, Person
 from models.enums import OUTCOME_LABELS, DecisionChannel, DecisionOutcome, GateStatus
 from models.types import pk
-
-Render = Callable[..., HTMLResponse]
-Trigger = Callable[[str], None]
 
 CHANNEL_LABELS = {
     DecisionChannel.LINK: "par lien",
@@ -107,124 +114,144 @@ def _gate_views(session: Session, atelier: Atelier, person_id: int) -> list[dict
     return views
 
 
-def gates_router(runtime: Runtime, render: Render, on_change: Trigger | None) -> APIRouter:
-    router = APIRouter(prefix="/espace/{slug}")
-    store = LocalFileStore(runtime.settings.files_dir)
+router = APIRouter(prefix="/espace/{slug}")
 
-    def page(slug: str, request: Request, *, error: str | None = None, status: int = 200) -> HTMLResponse:
-        user = signed_in_user(runtime, request)
-        with transaction(runtime.engine) as session:
-            atelier, editable = atelier_for(session, user, slug)
-            views = _gate_views(session, atelier, user.person_id)
-            title = atelier.title
-        return render(
-            "workspace/gates.html",
-            status,
-            title=f"Décisions — {title}",
-            user=user,
-            slug=slug,
-            gates=views,
-            editable=editable,
-            error=error,
-            message=notice_of(request, user),
+
+def _page(
+    runtime: Runtime, render: Render, request: Request, access: AtelierAccess, *, error: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:  # fmt: skip
+    user, slug, editable = access.user, access.slug, access.editable
+    with transaction(runtime.engine) as session:
+        atelier = access.within(session)
+        views = _gate_views(session, atelier, user.person_id)
+        title = atelier.title
+    return render(
+        "workspace/gates.html",
+        status,
+        title=f"Décisions — {title}",
+        user=user,
+        slug=slug,
+        gates=views,
+        editable=editable,
+        error=error,
+        message=notice_of(request, user),
+    )
+
+
+def _changed(access: AtelierAccess, on_change: Trigger, message: str) -> Response:
+    on_change(access.slug)
+    return redirect_with_notice(f"/espace/{access.slug}/decisions", access.user, message, anchor="#contenu")
+
+
+@router.get("/decisions", response_class=HTMLResponse)
+def gates_page(
+    request: Request, access: ReadableAtelier, runtime: RuntimeDep, render: RenderDep
+) -> HTMLResponse:
+    return _page(runtime, render, request, access)
+
+
+@router.post("/decisions/{gate_key}/documents")
+async def upload(
+    gate_key: str, request: Request, access: EditableAtelier, runtime: RuntimeDep, render: RenderDep,
+    on_change: TriggerDep,
+) -> Response:  # fmt: skip
+    try:
+        upload = await signed_upload(request, access.user, field="document", limit=MAX_DOCUMENT_BYTES)
+    except BadInput:
+        return _page(
+            runtime, render, request, access, error="envoyez le document depuis le formulaire", status=400
         )
-
-    def changed(slug: str, user: SignedIn, message: str) -> Response:
-        if on_change is not None:
-            on_change(slug)
-        return redirect_with_notice(f"/espace/{slug}/decisions", user, message, anchor="#contenu")
-
-    @router.get("/decisions", response_class=HTMLResponse)
-    def gates_page(slug: str, request: Request) -> HTMLResponse:
-        return page(slug, request)
-
-    @router.post("/decisions/{gate_key}/documents")
-    async def upload(slug: str, gate_key: str, request: Request) -> Response:
-        user = signed_in_user(runtime, request)
-        try:
-            upload = await signed_upload(request, user, field="document", limit=MAX_DOCUMENT_BYTES)
-        except BadInput:
-            return page(slug, request, error="envoyez le document depuis le formulaire", status=400)
-        if upload is None:
-            return page(slug, request, error="choisissez un document", status=400)
-        filename, data = upload
-        try:
-            with transaction(runtime.engine) as session:
-                atelier, _ = atelier_for(session, user, slug, edit=True)
-                document = attach_document(
-                    session=session, atelier=atelier, gate_key=gate_key, filename=filename, data=data,
-                    store=store, person_id=user.person_id, now=runtime.clock.now(),
-                )  # fmt: skip
-                name = document.filename
-        except Refused as error:
-            return page(slug, request, error=error.message_fr, status=400)
-        return changed(slug, user, f"Document « {name} » joint.")
-
-    async def record(slug: str, gate_key: str, request: Request, *, own: bool) -> Response:
-        user = signed_in_user(runtime, request)
-        form = await signed_form(request, user)
+    if upload is None:
+        return _page(runtime, render, request, access, error="choisissez un document", status=400)
+    filename, data = upload
+    try:
         with transaction(runtime.engine) as session:
-            atelier_for(session, user, slug, edit=not own)  # who may act, before what was typed
-        try:
-            outcome = parse_outcome(form.get("outcome"))
-            comment = check_comment(form.get("comment", ""))
-            with transaction(runtime.engine) as session:
-                atelier, _ = atelier_for(session, user, slug, edit=not own)
-                get_gate(session=session, atelier=atelier, key=gate_key)
-                member_id = user.person_id if own else int(form.get("membre", "0") or 0)
-                person = session.get(Person, member_id)
-                if person is None:
-                    raise BadInput("choisissez le membre qui a décidé", "no member chosen")
-                decide(
-                    session=session, atelier=atelier, gate_key=gate_key, person=person, outcome=outcome,
-                    comment=comment, channel=DecisionChannel.WORKSPACE if own else DecisionChannel.MEETING,
-                    now=runtime.clock.now(),
-                )  # fmt: skip
-        except (Refused, ValueError) as error:
-            message = error.message_fr if isinstance(error, Refused) else "choisissez le membre qui a décidé"
-            return page(slug, request, error=message, status=400)
-        return changed(slug, user, f"Décision enregistrée : {OUTCOME_LABELS[outcome]}.")
+            atelier = access.within(session)
+            document = attach_document(
+                session=session, atelier=atelier, gate_key=gate_key, filename=filename, data=data,
+                store=LocalFileStore(runtime.settings.files_dir), person_id=access.user.person_id,
+                now=runtime.clock.now(),
+            )  # fmt: skip
+            name = document.filename
+    except Refused as error:
+        return _page(runtime, render, request, access, error=error.message_fr, status=400)
+    return _changed(access, on_change, f"Document « {name} » joint.")
 
-    @router.post("/decisions/{gate_key}/seance")
-    async def record_meeting_decision(slug: str, gate_key: str, request: Request) -> Response:
-        return await record(slug, gate_key, request, own=False)
 
-    @router.post("/decisions/{gate_key}/ma-decision")
-    async def record_own_decision(slug: str, gate_key: str, request: Request) -> Response:
-        return await record(slug, gate_key, request, own=True)
-
-    @router.post("/decisions/{gate_key}/version-revisee")
-    async def revise(slug: str, gate_key: str, request: Request) -> Response:
-        user = signed_in_user(runtime, request)
-        form = await signed_form(request, user)
-        try:
-            with transaction(runtime.engine) as session:
-                atelier, _ = atelier_for(session, user, slug, edit=True)
-                gate = record_revision(
-                    session=session, atelier=atelier, gate_key=gate_key, note=form.get("note", ""),
-                    now=runtime.clock.now(),
-                )  # fmt: skip
-                due = long_datetime(gate.due_at)
-        except Refused as error:
-            return page(slug, request, error=error.message_fr, status=400)
-        return changed(
-            slug,
-            user,
-            f"Version révisée enregistrée : les membres sont sollicités, réponse attendue avant le {due}.",
-        )
-
-    @router.get("/documents/{document_id}")
-    def download(slug: str, document_id: int, request: Request) -> Response:
-        user = signed_in_user(runtime, request)
+def _record(
+    runtime: Runtime, render: Render, on_change: Trigger, request: Request, access: AtelierAccess,
+    form: dict[str, str], gate_key: str, *, own: bool,
+) -> Response:  # fmt: skip
+    user = access.user
+    try:
+        outcome = parse_outcome(form.get("outcome"))
+        comment = check_comment(form.get("comment", ""))
         with transaction(runtime.engine) as session:
-            atelier, _ = atelier_for(session, user, slug)
-            document = session.get(GateDocument, document_id)
-            gate_ids = {pk(g) for g in gates_of(session=session, atelier=atelier)}
-            if document is None or document.gate_id not in gate_ids:
-                raise Forbidden("ce document n'existe pas ou ne vous est pas ouvert", "unknown document")
-        data = store.get(document.digest)
-        if data is None:
-            raise Forbidden("ce document n'est plus disponible", "document bytes missing")
-        return document_response(document, data)
+            atelier = access.within(session)
+            get_gate(session=session, atelier=atelier, key=gate_key)
+            member_id = user.person_id if own else int(form.get("membre", "0") or 0)
+            person = session.get(Person, member_id)
+            if person is None:
+                raise BadInput("choisissez le membre qui a décidé", "no member chosen")
+            decide(
+                session=session, atelier=atelier, gate_key=gate_key, person=person, outcome=outcome,
+                comment=comment, channel=DecisionChannel.WORKSPACE if own else DecisionChannel.MEETING,
+                now=runtime.clock.now(), entered_by=None if own else user.person_id,
+            )  # fmt: skip
+    except (Refused, ValueError) as error:
+        message = error.message_fr if isinstance(error, Refused) else "choisissez le membre qui a décidé"
+        return _page(runtime, render, request, access, error=message, status=400)
+    return _changed(access, on_change, f"Décision enregistrée : {OUTCOME_LABELS[outcome]}.")
 
-    return router
+
+@router.post("/decisions/{gate_key}/seance")
+def record_meeting_decision(
+    gate_key: str, request: Request, access: EditableAtelier, form: FormDep, runtime: RuntimeDep,
+    render: RenderDep, on_change: TriggerDep,
+) -> Response:  # fmt: skip
+    return _record(runtime, render, on_change, request, access, form, gate_key, own=False)
+
+
+@router.post("/decisions/{gate_key}/ma-decision")
+def record_own_decision(
+    gate_key: str, request: Request, access: ReadableAtelier, form: FormDep, runtime: RuntimeDep,
+    render: RenderDep, on_change: TriggerDep,
+) -> Response:  # fmt: skip
+    return _record(runtime, render, on_change, request, access, form, gate_key, own=True)
+
+
+@router.post("/decisions/{gate_key}/version-revisee")
+def revise(
+    gate_key: str, request: Request, access: EditableAtelier, form: FormDep, runtime: RuntimeDep,
+    render: RenderDep, on_change: TriggerDep,
+) -> Response:  # fmt: skip
+    try:
+        with transaction(runtime.engine) as session:
+            atelier = access.within(session)
+            gate = record_revision(
+                session=session, atelier=atelier, gate_key=gate_key, note=form.get("note", ""),
+                now=runtime.clock.now(),
+            )  # fmt: skip
+            due = long_datetime(gate.due_at)
+    except Refused as error:
+        return _page(runtime, render, request, access, error=error.message_fr, status=400)
+    return _changed(
+        access,
+        on_change,
+        f"Version révisée enregistrée : les membres sont sollicités, réponse attendue avant le {due}.",
+    )
+
+
+@router.get("/documents/{document_id}")
+def download(document_id: int, access: ReadableAtelier, runtime: RuntimeDep) -> Response:
+    with transaction(runtime.engine) as session:
+        atelier = access.within(session)
+        document = session.get(GateDocument, document_id)
+        gate_ids = {pk(g) for g in gates_of(session=session, atelier=atelier)}
+        if document is None or document.gate_id not in gate_ids:
+            raise Forbidden("ce document n'existe pas ou ne vous est pas ouvert", "unknown document")
+    data = LocalFileStore(runtime.settings.files_dir).get(document.digest)
+    if data is None:
+        raise Forbidden("ce document n'est plus disponible", "document bytes missing")
+    return document_response(document, data)

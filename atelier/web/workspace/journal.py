@@ -3,25 +3,20 @@ people, decisions and the journal as CSV (as Excel opens it in France) or .xlsx.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from openpyxl import Workbook
 from sqlmodel import Session, col, select
 
-from atelier.bootstrap import Runtime
 from atelier.db import transaction
 from atelier.i18n import short_datetime
-from atelier.web.workspace.auth import Forbidden, atelier_for, signed_in_user
+from atelier.sheets.writing import csv_text, xlsx_bytes
+from atelier.web.deps import EditableAtelier, Forbidden, RenderDep, RuntimeDep
 from models import Atelier, Decision, Event, Gate, InvitationAnswer, Membership, Person
 from models.enums import OUTCOME_LABELS, ROLE_LABELS, Role
 from models.types import pk
-
-Render = Callable[..., HTMLResponse]
 
 SHOWN = 500
 KIND_LABELS = {
@@ -73,7 +68,12 @@ def _journal(session: Session, atelier: Atelier, kind: str, person: str) -> Tabl
             short_datetime(e.at),
             names.get(e.actor, ACTOR_LABELS.get(e.actor, e.actor)),
             KIND_LABELS.get(e.kind, e.kind),
-            ", ".join(f"{k} : {v}" for k, v in sorted(e.detail.items()) if v not in (None, "", [])),
+            # A person in the detail (who entered a meeting's decision) by name, as in « Qui ».
+            ", ".join(
+                f"{k} : {names.get(v, v) if isinstance(v, str) else v}"
+                for k, v in sorted(e.detail.items())
+                if v not in (None, "", [])
+            ),
         ]
         for e in session.exec(query.order_by(col(Event.id).desc()).limit(SHOWN)).all()
     ]
@@ -117,22 +117,10 @@ def _decisions(session: Session, atelier: Atelier) -> Table:
 def tabular(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, name: str, fmt: str) -> Response:
     """A download: CSV with a BOM and semicolons (Excel in France opens it as is) or a workbook."""
     if fmt == "xlsx":
-        book = Workbook()
-        sheet = book.active
-        if sheet is None:
-            raise RuntimeError("a new workbook has a sheet")
-        sheet.append(list(headers))
-        for row in rows:
-            sheet.append(list(row))
-        out = io.BytesIO()
-        book.save(out)
-        data, media = out.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        data = xlsx_bytes([headers, *rows])
+        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
-        text = io.StringIO()
-        writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
-        writer.writerow(headers)
-        writer.writerows(rows)
-        data, media = ("\ufeff" + text.getvalue()).encode("utf-8"), "text/csv; charset=utf-8"
+        data, media = csv_text([headers, *rows]).encode("utf-8"), "text/csv; charset=utf-8"
     return Response(
         data,
         media_type=media,
@@ -143,53 +131,54 @@ def tabular(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, name: str,
     )
 
 
-def journal_router(runtime: Runtime, render: Render) -> APIRouter:
-    router = APIRouter(prefix="/espace/{slug}")
+router = APIRouter(prefix="/espace/{slug}")
 
-    @router.get("/journal", response_class=HTMLResponse)
-    def journal_page(slug: str, request: Request) -> HTMLResponse:
-        user = signed_in_user(runtime, request)
-        kind = request.query_params.get("type", "")
-        person = request.query_params.get("personne", "")
-        with transaction(runtime.engine) as session:
-            atelier, _ = atelier_for(session, user, slug, edit=True)
-            headers, rows = _journal(session, atelier, kind, person if person.isdigit() else "")
-            people = sorted(
-                (p.full_name, pk(p))
-                for p in session.exec(
-                    select(Person)
-                    .join(Membership, col(Membership.person_id) == col(Person.id))
-                    .where(Membership.atelier_id == pk(atelier))
-                    .distinct()
-                ).all()
-            )
-            title = atelier.title
-        return render(
-            "workspace/journal.html",
-            title=f"Journal — {title}",
-            user=user,
-            slug=slug,
-            headers=headers,
-            rows=rows,
-            kinds=sorted(KIND_LABELS.items(), key=lambda item: item[1]),
-            people=people,
-            kind=kind,
-            person=person,
+
+@router.get("/journal", response_class=HTMLResponse)
+def journal_page(
+    request: Request, access: EditableAtelier, runtime: RuntimeDep, render: RenderDep
+) -> HTMLResponse:
+    user, slug = access.user, access.slug
+    kind = request.query_params.get("type", "")
+    person = request.query_params.get("personne", "")
+    with transaction(runtime.engine) as session:
+        atelier = access.within(session)
+        headers, rows = _journal(session, atelier, kind, person if person.isdigit() else "")
+        people = sorted(
+            (p.full_name, pk(p))
+            for p in session.exec(
+                select(Person)
+                .join(Membership, col(Membership.person_id) == col(Person.id))
+                .where(Membership.atelier_id == pk(atelier))
+                .distinct()
+            ).all()
         )
+        title = atelier.title
+    return render(
+        "workspace/journal.html",
+        title=f"Journal — {title}",
+        user=user,
+        slug=slug,
+        headers=headers,
+        rows=rows,
+        kinds=sorted(KIND_LABELS.items(), key=lambda item: item[1]),
+        people=people,
+        kind=kind,
+        person=person,
+    )
 
-    @router.get("/export/{what}.{fmt}")
-    def export(slug: str, what: str, fmt: str, request: Request) -> Response:
-        user = signed_in_user(runtime, request)
-        if fmt not in ("csv", "xlsx") or what not in ("personnes", "decisions", "journal"):
-            raise Forbidden("cet export n'existe pas", "unknown export")
-        with transaction(runtime.engine) as session:
-            atelier, _ = atelier_for(session, user, slug, edit=True)
-            if what == "personnes":
-                headers, rows = _people(session, atelier)
-            elif what == "decisions":
-                headers, rows = _decisions(session, atelier)
-            else:
-                headers, rows = _journal(session, atelier, "", "")
-        return tabular(headers, rows, name=f"{slug}-{what}", fmt=fmt)
 
-    return router
+@router.get("/export/{what}.{fmt}")
+def export(what: str, fmt: str, access: EditableAtelier, runtime: RuntimeDep) -> Response:
+    slug = access.slug
+    if fmt not in ("csv", "xlsx") or what not in ("personnes", "decisions", "journal"):
+        raise Forbidden("cet export n'existe pas", "unknown export")
+    with transaction(runtime.engine) as session:
+        atelier = access.within(session)
+        if what == "personnes":
+            headers, rows = _people(session, atelier)
+        elif what == "decisions":
+            headers, rows = _decisions(session, atelier)
+        else:
+            headers, rows = _journal(session, atelier, "", "")
+    return tabular(headers, rows, name=f"{slug}-{what}", fmt=fmt)

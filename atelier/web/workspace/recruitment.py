@@ -8,8 +8,10 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
@@ -22,9 +24,9 @@ from atelier.panel.criteria import default_criteria, quotas_from_shares, read_ta
 from atelier.panel.model import Quota
 from atelier.panel.report import probabilities_csv, report_csv, report_html
 from atelier.panel.run import published_json
-from atelier.services.accounts import SignedIn
-from atelier.services.ateliers import template_of
+from atelier.planning.template import template_of
 from atelier.services.events import person_actor
+from atelier.services.link_actions import BadInput
 from atelier.services.panel_report import publication_of
 from atelier.services.panel_settings import set_panel_settings
 from atelier.services.recruitment import (
@@ -39,17 +41,25 @@ from atelier.services.recruitment import (
     volunteers_of,
 )
 from atelier.services.replacements import answers_of, approve_replacement, replacement_views
-from atelier.services.spreadsheet import read_sheet
-from atelier.web.actions import BadInput
+from atelier.sheets.spreadsheet import read_sheet
+from atelier.web.deps import (
+    AtelierAccess,
+    EditableAtelier,
+    FormDep,
+    Render,
+    RenderDep,
+    RuntimeDep,
+    Trigger,
+    TriggerDep,
+    signed_upload,
+)
 from atelier.web.public import STANDALONE_PAGE_CSP
-from atelier.web.workspace.auth import atelier_for, signed_form, signed_in_user, signed_upload
 from atelier.web.workspace.notices import notice_of, redirect_with_notice
 from models import Atelier, PanelLottery
 from models.enums import Answer, VolunteerStatus
 from models.types import pk
 
-Render = Callable[..., HTMLResponse]
-Trigger = Callable[[str], None]
+router = APIRouter(prefix="/espace/{slug}/recrutement")
 MAX_POOL_BYTES = 10 * 1024 * 1024  # some 50,000 registrations
 STATUS_LABELS = {
     VolunteerStatus.POOL: "au vivier",
@@ -126,75 +136,41 @@ def typed_quotas(session: Session, atelier: Atelier, form: Mapping[str, str]) ->
     return typed
 
 
-def recruitment_router(runtime: Runtime, render: Render, on_change: Trigger | None) -> APIRouter:
-    router = APIRouter(prefix="/espace/{slug}/recrutement")
+@dataclass(frozen=True)
+class RecruitmentRequest:
+    """What every route of the page works with: the atelier (the caller may edit it) and the app's parts."""
 
-    def page(
-        slug: str, request: Request, user: SignedIn, *, error: str | None = None, status: int = 200
-    ) -> HTMLResponse:
-        with transaction(runtime.engine) as session:
-            atelier, _ = atelier_for(session, user, slug, edit=True)
-            data = _page_data(session, atelier)
-            title = atelier.title
-        return render(
+    request: Request
+    access: AtelierAccess
+    runtime: Runtime
+    render: Render
+    on_change: Trigger
+
+    def page(self, *, error: str | None = None, status: int = 200) -> HTMLResponse:
+        user = self.access.user
+        with transaction(self.runtime.engine) as session:
+            data = _page_data(session, self.access.within(session))
+        return self.render(
             "workspace/recruitment.html",
             status,
-            title=f"Recrutement — {title}",
+            title=f"Recrutement — {self.access.atelier.title}",
             user=user,
-            slug=slug,
-            error=error or notice_of(request, user, error=True),
-            message=notice_of(request, user),
+            slug=self.access.slug,
+            error=error or notice_of(self.request, user, error=True),
+            message=notice_of(self.request, user),
             **data,
         )
 
-    @router.get("", response_class=HTMLResponse)
-    def recruitment_page(slug: str, request: Request) -> HTMLResponse:
-        return page(slug, request, signed_in_user(runtime, request))
-
-    @router.get("/rapport", response_model=None)
-    def report_page(slug: str, request: Request) -> Response:
-        return report(slug, "", request)
-
-    @router.get("/rapport{suffix}", response_model=None)
-    def report(slug: str, suffix: str, request: Request) -> Response:
-        """The transparency report, as published: HTML (printable), CSV, each id's chance, and
-        the publication anyone re-runs the draw from. Nothing personal in any of them."""
-        user = signed_in_user(runtime, request)
-        if suffix not in REPORT_FILES:
-            raise NotFound("page introuvable", f"no report format {suffix}")
-        try:
-            with transaction(runtime.engine) as session:
-                atelier, _ = atelier_for(session, user, slug, edit=True)
-                publication = publication_of(session=session, atelier=atelier)
-                title = atelier.title
-        except Refused as error:
-            return page(slug, request, user, error=error.message_fr, status=409)
-        name, media = REPORT_FILES[suffix]
-        content = publication.report
-        data = {
-            "": lambda: report_html(content, title=title).encode("utf-8"),
-            ".csv": lambda: report_csv(content),
-            "-probabilites.csv": lambda: probabilities_csv(content),
-            "-publication.json": lambda: published_json(publication.published),
-        }[suffix]()
-        disposition = {} if suffix == "" else {"Content-Disposition": f'attachment; filename="{name}"'}
-        # The HTML report carries its style inline (it is also a file published on its own).
-        headers = {
-            **disposition,
-            "Content-Security-Policy": STANDALONE_PAGE_CSP,
-            "X-Content-Type-Options": "nosniff",
-        }
-        return Response(data, media_type=media, headers=headers)
-
-    def done(slug: str, user: SignedIn, text: str, *, changed: bool = False) -> Response:
-        if changed and on_change is not None:
-            on_change(slug)  # the engine queues the messages the change calls for
+    def done(self, text: str, *, changed: bool = False) -> Response:
+        if changed:
+            self.on_change(self.access.slug)  # the engine queues the messages the change calls for
         # No name in the notice: it travels in the address, which proxies log and browsers keep.
-        return redirect_with_notice(f"/espace/{slug}/recrutement", user, text)
+        return redirect_with_notice(f"/espace/{self.access.slug}/recrutement", self.access.user, text)
 
-    async def uploaded(slug: str, request: Request, user: SignedIn) -> tuple[str, bytes]:
+    async def uploaded(self) -> tuple[str, bytes]:
+        user = self.access.user
         try:
-            upload = await signed_upload(request, user, field="fichier", limit=MAX_POOL_BYTES)
+            upload = await signed_upload(self.request, user, field="fichier", limit=MAX_POOL_BYTES)
         except BadInput as error:
             raise Refused(error.message_fr, "bad upload") from None
         if upload is None:
@@ -203,172 +179,213 @@ def recruitment_router(runtime: Runtime, render: Render, on_change: Trigger | No
             raise Refused("le fichier dépasse 10 Mo", "file too large")
         return upload
 
-    @router.post("/vivier")
-    async def pool(slug: str, request: Request) -> Response:
-        user = signed_in_user(runtime, request)
-        try:
-            filename, data = await uploaded(slug, request, user)
-            with transaction(runtime.engine) as session:
-                atelier, _ = atelier_for(session, user, slug, edit=True)
-                result = import_pool(
-                    session=session,
-                    atelier=atelier,
-                    sheet=read_sheet(data, name=filename),
-                    now=runtime.clock.now(),
-                    actor=person_actor(user.person_id),
-                )
-        except Refused as error:
-            return page(slug, request, user, error=error.message_fr, status=400)
-        parts = [count(len(result.volunteers), "volontaire ajouté", "volontaires ajoutés") + " au vivier"]
-        if result.duplicates:
-            parts.append(count(len(result.duplicates), "doublon écarté", "doublons écartés"))
-        if result.set_aside:
-            parts.append(
-                count(
-                    len(result.set_aside),
-                    "inscription hors tirage (même foyer)",
-                    "inscriptions hors tirage (même foyer)",
-                )
-            )
-        if result.without_consent:
-            parts.append(
-                count(len(result.without_consent), "ligne sans consentement", "lignes sans consentement")
-            )
-        return done(slug, user, " ; ".join(parts) + ".")
 
-    def save_quotas(slug: str, user: SignedIn, quotas: Callable[[Session, Atelier], list[Quota]]) -> Response:
+def _recruitment_request(
+    request: Request, access: EditableAtelier, runtime: RuntimeDep, render: RenderDep, on_change: TriggerDep
+) -> RecruitmentRequest:
+    return RecruitmentRequest(request, access, runtime, render, on_change)
+
+
+# Declared before the form: a caller who may not edit the atelier is refused before the body is read.
+Here = Annotated[RecruitmentRequest, Depends(_recruitment_request)]
+
+
+@router.get("", response_class=HTMLResponse)
+def recruitment_page(here: Here) -> HTMLResponse:
+    return here.page()
+
+
+@router.get("/rapport", response_model=None)
+def report_page(here: Here) -> Response:
+    return report("", here)
+
+
+@router.get("/rapport{suffix}", response_model=None)
+def report(suffix: str, here: Here) -> Response:
+    """The transparency report, as published: HTML (printable), CSV, each id's chance, and
+    the publication anyone re-runs the draw from. Nothing personal in any of them."""
+    runtime = here.runtime
+    if suffix not in REPORT_FILES:
+        raise NotFound("page introuvable", f"no report format {suffix}")
+    try:
         with transaction(runtime.engine) as session:
-            atelier, _ = atelier_for(session, user, slug, edit=True)
-            new = quotas(session, atelier)
-            change = set_quotas(
+            atelier = here.access.within(session)
+            publication = publication_of(session=session, atelier=atelier)
+            title = atelier.title
+    except Refused as error:
+        return here.page(error=error.message_fr, status=409)
+    name, media = REPORT_FILES[suffix]
+    content = publication.report
+    data = {
+        "": lambda: report_html(content, title=title).encode("utf-8"),
+        ".csv": lambda: report_csv(content),
+        "-probabilites.csv": lambda: probabilities_csv(content),
+        "-publication.json": lambda: published_json(publication.published),
+    }[suffix]()
+    disposition = {} if suffix == "" else {"Content-Disposition": f'attachment; filename="{name}"'}
+    # The HTML report carries its style inline (it is also a file published on its own).
+    headers = {
+        **disposition,
+        "Content-Security-Policy": STANDALONE_PAGE_CSP,
+        "X-Content-Type-Options": "nosniff",
+    }
+    return Response(data, media_type=media, headers=headers)
+
+
+@router.post("/vivier")
+async def pool(here: Here) -> Response:
+    runtime, user = here.runtime, here.access.user
+    try:
+        filename, data = await here.uploaded()
+        with transaction(runtime.engine) as session:
+            atelier = here.access.within(session)
+            result = import_pool(
                 session=session,
                 atelier=atelier,
-                quotas=new,
+                sheet=read_sheet(data, name=filename),
                 now=runtime.clock.now(),
                 actor=person_actor(user.person_id),
             )
-        again = " Le COPIL avait approuvé les précédents : une nouvelle décision lui est demandée."
-        return done(slug, user, "Quotas enregistrés." + (again if change.asked_again else ""), changed=True)
-
-    @router.post("/quotas")
-    async def quotas_file(slug: str, request: Request) -> Response:
-        user = signed_in_user(runtime, request)
-        try:
-            filename, data = await uploaded(slug, request, user)
-            sheet = read_sheet(data, name=filename)
-            return save_quotas(
-                slug, user, lambda _s, atelier: read_targets(sheet, template_of(atelier).citizens)
+    except Refused as error:
+        return here.page(error=error.message_fr, status=400)
+    parts = [count(len(result.volunteers), "volontaire ajouté", "volontaires ajoutés") + " au vivier"]
+    if result.duplicates:
+        parts.append(count(len(result.duplicates), "doublon écarté", "doublons écartés"))
+    if result.set_aside:
+        parts.append(
+            count(
+                len(result.set_aside),
+                "inscription hors tirage (même foyer)",
+                "inscriptions hors tirage (même foyer)",
             )
-        except Refused as error:
-            return page(slug, request, user, error=error.message_fr, status=400)
-
-    @router.post("/quotas/defaut")
-    async def quotas_default(slug: str, request: Request) -> Response:
-        user = signed_in_user(runtime, request)
-        await signed_form(request, user)
-        try:
-            return save_quotas(
-                slug,
-                user,
-                lambda _s, atelier: quotas_from_shares(default_criteria(), template_of(atelier).citizens),
-            )
-        except Refused as error:
-            return page(slug, request, user, error=error.message_fr, status=400)
-
-    @router.post("/quotas/saisie")
-    async def quotas_typed(slug: str, request: Request) -> Response:
-        user = signed_in_user(runtime, request)
-        form = await signed_form(request, user)
-        try:
-            return save_quotas(slug, user, lambda session, atelier: typed_quotas(session, atelier, form))
-        except Refused as error:
-            return page(slug, request, user, error=error.message_fr, status=400)
-
-    @router.post("/reglages")
-    async def settings(slug: str, request: Request) -> Response:
-        user = signed_in_user(runtime, request)
-        form = await signed_form(request, user)
-        try:
-            with transaction(runtime.engine) as session:
-                atelier, _ = atelier_for(session, user, slug, edit=True)
-                set_panel_settings(
-                    session=session,
-                    atelier=atelier,
-                    now=runtime.clock.now(),
-                    actor=person_actor(user.person_id),
-                    one_per_household=form.get("un_par_foyer") == "oui",
-                    auto_approve_replacements=form.get("remplacements_automatiques") == "oui",
-                )
-        except Refused as error:
-            return page(slug, request, user, error=error.message_fr, status=400)
-        return done(slug, user, "Réglages du recrutement enregistrés.", changed=True)
-
-    @router.post("/sceller")
-    async def seal_lottery(slug: str, request: Request) -> Response:
-        user = signed_in_user(runtime, request)
-        form = await signed_form(request, user)
-        try:
-            size = int(form.get("taille", "") or 0) or None
-        except ValueError:
-            return page(
-                slug, request, user, error="la taille du panel doit être un nombre entier", status=400
-            )
-        try:
-            with transaction(runtime.engine) as session:
-                atelier, _ = atelier_for(session, user, slug, edit=True)
-                seal(
-                    session=session,
-                    atelier=atelier,
-                    size=size,
-                    now=runtime.clock.now(),
-                    actor=person_actor(user.person_id),
-                )
-        except Refused as error:
-            return page(slug, request, user, error=error.message_fr, status=400)
-        return done(
-            slug, user, "Tirage scellé : publiez son empreinte et annoncez comment la graine sera choisie."
         )
-
-    @router.post("/tirer")
-    async def draw(slug: str, request: Request) -> Response:
-        user = signed_in_user(runtime, request)
-        form = await signed_form(request, user)
-        try:
-            with transaction(runtime.engine) as session:
-                atelier, _ = atelier_for(session, user, slug, edit=True)
-                draw_panel(
-                    session=session,
-                    atelier=atelier,
-                    seed=form.get("graine", ""),
-                    now=runtime.clock.now(),
-                    actor=person_actor(user.person_id),
-                )
-        except Refused as error:
-            return page(slug, request, user, error=error.message_fr, status=400)
-        return done(
-            slug,
-            user,
-            "Panel tiré : les personnes tirées sont invitées à confirmer, les autres "
-            "volontaires sont informés.",
-            changed=True,
+    if result.without_consent:
+        parts.append(
+            count(len(result.without_consent), "ligne sans consentement", "lignes sans consentement")
         )
+    return here.done(" ; ".join(parts) + ".")
 
-    @router.post("/remplacements/{replacement_id}")
-    async def approve(slug: str, replacement_id: int, request: Request) -> Response:
-        user = signed_in_user(runtime, request)
-        await signed_form(request, user)
-        try:
-            with transaction(runtime.engine) as session:
-                atelier, _ = atelier_for(session, user, slug, edit=True)
-                approve_replacement(
-                    session=session,
-                    atelier=atelier,
-                    replacement_id=replacement_id,
-                    now=runtime.clock.now(),
-                    actor=person_actor(user.person_id),
-                )
-        except Refused as error:
-            return page(slug, request, user, error=error.message_fr, status=400)
-        return done(slug, user, "Remplacement approuvé : le remplaçant est invité à confirmer.", changed=True)
 
-    return router
+def _save_quotas(here: RecruitmentRequest, quotas: Callable[[Session, Atelier], list[Quota]]) -> Response:
+    runtime, user = here.runtime, here.access.user
+    with transaction(runtime.engine) as session:
+        atelier = here.access.within(session)
+        new = quotas(session, atelier)
+        change = set_quotas(
+            session=session,
+            atelier=atelier,
+            quotas=new,
+            now=runtime.clock.now(),
+            actor=person_actor(user.person_id),
+        )
+    again = " Le COPIL avait approuvé les précédents : une nouvelle décision lui est demandée."
+    return here.done("Quotas enregistrés." + (again if change.asked_again else ""), changed=True)
+
+
+@router.post("/quotas")
+async def quotas_file(here: Here) -> Response:
+    try:
+        filename, data = await here.uploaded()
+        sheet = read_sheet(data, name=filename)
+        return _save_quotas(here, lambda _s, atelier: read_targets(sheet, template_of(atelier).citizens))
+    except Refused as error:
+        return here.page(error=error.message_fr, status=400)
+
+
+@router.post("/quotas/defaut")
+def quotas_default(here: Here, _form: FormDep) -> Response:
+    try:
+        return _save_quotas(
+            here,
+            lambda _s, atelier: quotas_from_shares(default_criteria(), template_of(atelier).citizens),
+        )
+    except Refused as error:
+        return here.page(error=error.message_fr, status=400)
+
+
+@router.post("/quotas/saisie")
+def quotas_typed(here: Here, form: FormDep) -> Response:
+    try:
+        return _save_quotas(here, lambda session, atelier: typed_quotas(session, atelier, form))
+    except Refused as error:
+        return here.page(error=error.message_fr, status=400)
+
+
+@router.post("/reglages")
+def settings(here: Here, form: FormDep) -> Response:
+    runtime, user = here.runtime, here.access.user
+    try:
+        with transaction(runtime.engine) as session:
+            atelier = here.access.within(session)
+            set_panel_settings(
+                session=session,
+                atelier=atelier,
+                now=runtime.clock.now(),
+                actor=person_actor(user.person_id),
+                one_per_household=form.get("un_par_foyer") == "oui",
+                auto_approve_replacements=form.get("remplacements_automatiques") == "oui",
+            )
+    except Refused as error:
+        return here.page(error=error.message_fr, status=400)
+    return here.done("Réglages du recrutement enregistrés.", changed=True)
+
+
+@router.post("/sceller")
+def seal_lottery(here: Here, form: FormDep) -> Response:
+    runtime, user = here.runtime, here.access.user
+    try:
+        size = int(form.get("taille", "") or 0) or None
+    except ValueError:
+        return here.page(error="la taille du panel doit être un nombre entier", status=400)
+    try:
+        with transaction(runtime.engine) as session:
+            atelier = here.access.within(session)
+            seal(
+                session=session,
+                atelier=atelier,
+                size=size,
+                now=runtime.clock.now(),
+                actor=person_actor(user.person_id),
+            )
+    except Refused as error:
+        return here.page(error=error.message_fr, status=400)
+    return here.done("Tirage scellé : publiez son empreinte et annoncez comment la graine sera choisie.")
+
+
+@router.post("/tirer")
+def draw(here: Here, form: FormDep) -> Response:
+    runtime, user = here.runtime, here.access.user
+    try:
+        with transaction(runtime.engine) as session:
+            atelier = here.access.within(session)
+            draw_panel(
+                session=session,
+                atelier=atelier,
+                seed=form.get("graine", ""),
+                now=runtime.clock.now(),
+                actor=person_actor(user.person_id),
+            )
+    except Refused as error:
+        return here.page(error=error.message_fr, status=400)
+    return here.done(
+        "Panel tiré : les personnes tirées sont invitées à confirmer, les autres volontaires sont informés.",
+        changed=True,
+    )
+
+
+@router.post("/remplacements/{replacement_id}")
+def approve(replacement_id: int, here: Here, _form: FormDep) -> Response:
+    runtime, user = here.runtime, here.access.user
+    try:
+        with transaction(runtime.engine) as session:
+            atelier = here.access.within(session)
+            approve_replacement(
+                session=session,
+                atelier=atelier,
+                replacement_id=replacement_id,
+                now=runtime.clock.now(),
+                actor=person_actor(user.person_id),
+            )
+    except Refused as error:
+        return here.page(error=error.message_fr, status=400)
+    return here.done("Remplacement approuvé : le remplaçant est invité à confirmer.", changed=True)

@@ -18,16 +18,16 @@ from atelier.avis.sheets import STATUS_LABELS
 from atelier.config import Settings
 from atelier.i18n import long_date
 from atelier.links import LinkSigner
-from atelier.services.ateliers import template_of
+from atelier.planning.template import template_of
 from atelier.services.avis import answer_gate_of, current_answers, current_avis, proposals_of
 from atelier.services.follow_up import DIGEST_KIND, STATE_LABELS, stopped_people, updates_of
+from atelier.services.outbox_sync import team_recipients
 from atelier.services.people import people_with_role
 from atelier.services.timeline import steps_of
 from models import Atelier, OutboxMessage, Person, ProposalAnswer, ProposalUpdate
 from models.enums import AnswerStatus, GateStatus, Role
 from models.types import pk
 from notifications.compose import Recipient, address_line, message_id_for, privacy_notice, public_record_url
-from notifications.outbox import team_recipients
 from notifications.rendering import render_message
 
 WEEK = timedelta(days=7)

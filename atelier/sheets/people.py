@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from atelier.errors import Refused
-from atelier.services.people import PersonIn, validate_person
-from atelier.services.spreadsheet import Sheet
+from atelier.sheets.spreadsheet import Sheet
+from models.person_in import PersonIn, validate_person
 
 
 def normal_header(header: str) -> str:

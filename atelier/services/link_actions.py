@@ -10,16 +10,17 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from atelier.avis.sheets import STATUS_LABELS
 from atelier.bootstrap import Runtime
 from atelier.db import transaction
 from atelier.errors import AtelierError, NotFound, Refused
 from atelier.links import LinkClaims, LinkExpired, Purpose, use_link_once
-from atelier.services.ateliers import get_atelier, template_of
+from atelier.planning.template import template_of
+from atelier.services.ateliers import get_atelier
 from atelier.services.avis import (
     answer_gate_of,
     current_answers,
@@ -32,7 +33,7 @@ from atelier.services.events import person_actor, record_event
 from atelier.services.gates import DecisionResult, decide, gate_members, get_gate
 from atelier.services.recruitment import CompositionRow, composition
 from atelier.services.replacements import PanelSummary, panel_summary
-from models import Atelier, Gate, GateDocument, InvitationAnswer, Person, UsedLink
+from models import Atelier, Event, Gate, GateDocument, InvitationAnswer, Person, UsedLink
 from models.enums import Answer, DecisionChannel, DecisionOutcome, GateStatus
 from models.types import pk
 
@@ -84,21 +85,47 @@ class AnswerPage:
 def log_refusal(
     runtime: Runtime, error: AtelierError, *, now: datetime, claims: LinkClaims | None = None
 ) -> None:
-    """Write a refused link in the event log (against its atelier when known); no personal data."""
+    """Write a refused link in the event log (against its atelier when known); no personal data.
+
+    A genuine link refused (expired, used, another round) is one event each: real recipients make
+    them. A forged or unreadable one is anyone's traffic: it adds to one event per day and reason,
+    so that no amount of it grows the database."""
     log.warning("link refused: %s", error)
+    reason = str(error)[:200]
     with transaction(runtime.engine) as session:
         atelier = (
             session.exec(select(Atelier).where(Atelier.slug == claims.atelier)).first() if claims else None
         )
+        if claims is None and _counted(session, reason=reason, now=now):
+            return
         record_event(
             session=session,
             atelier_id=atelier.id if atelier else None,
             actor=person_actor(claims.person_id) if claims and atelier else "anonymous",
             kind="link_refused",
             at=now,
-            reason=str(error)[:200],
+            reason=reason,
             purpose=claims.purpose if claims else None,
+            **({"day": now.date().isoformat(), "count": 1} if claims is None else {}),
         )
+
+
+def _counted(session: Session, *, reason: str, now: datetime) -> bool:
+    """Add one to today's count of anonymous refusals for this reason; False when there is none yet."""
+    day = now.date().isoformat()
+    today = session.exec(
+        select(Event)
+        .where(
+            Event.kind == "link_refused", Event.actor == "anonymous", col(Event.at) >= now - timedelta(days=1)
+        )
+        .order_by(col(Event.id).desc())
+    ).all()
+    for event in today:
+        if event.detail.get("day") == day and event.detail.get("reason") == reason:
+            event.detail = {**event.detail, "count": int(event.detail.get("count", 1)) + 1}
+            session.add(event)
+            return True
+    return False
 
 
 @dataclass

@@ -1,0 +1,125 @@
+"""A message context as the planner gives it to the templates, for the rendering tests."""
+
+from typing import Any
+
+EVENT = {
+    "key": "weekend_1",
+    "name": "Premier week-end",
+    "is_weekend": True,
+    "start_long": "samedi 3 avril 2027 à 10h00",
+    "end_long": "dimanche 4 avril 2027 à 17h00",
+    "start_hour": "10h00",
+    "end_hour": "17h00",
+    "minutes": 1860,
+    "location": "Paris",
+    "public_url": "https://www.example.gouv.fr/ateliers-citoyens/reponse",
+}
+
+
+def sample_context(question: str = "Quelles mobilités ?") -> dict[str, Any]:
+    gate = {
+        "key": "copil_1",
+        "name": "COPIL n°1",
+        "decides": "La question.",
+        "round": 1,
+        "due_long": "lundi 15 février 2027 à 14h00",
+        "answered": 2,
+        "members": 5,
+        "needed": 3,
+        "missing": ["Claire Dumont"],
+        "comments": [("Claire Dumont", "Revoir les quotas.")],
+        "revision_note": "Quotas revus.",
+        "documents": [],
+    }
+    return {
+        "atelier": {
+            "slug": "a",
+            "title": "Mobilités rurales",
+            "commanditaire": "Ministère",
+            "question": question,
+            "avis_form": "propositions de solutions",
+            "citizens": 15,
+            "venue": "Salle",
+            "venue_access": "Métro Ségur",
+            "day_phone": "01 23 45 67 89",
+            "hotel": "Hôtel",
+            "online_url": "https://visio.example/a",
+            "indemnisation": "80 € par journée de présence",
+        },
+        "team": {"name": "Équipe", "email": "equipe@example.gouv.fr"},
+        "person": {
+            "full_name": "Amina Benali",
+            "is_citizen": True,
+            "confirm_by_long": None,
+            "is_copil": True,
+        },
+        "pool_size": 240,
+        "panel_size": 15,
+        "reserve": False,
+        "set_aside": False,
+        "chance": "4,21\u00a0%",
+        "reference": "V00042",
+        "revision": 0,
+        "is_update": False,
+        "attendee_only": False,
+        "days_before": 7,
+        "role_label": "expert",
+        "events": [EVENT],
+        "first_event": EVENT,
+        "event": EVENT,
+        "agenda": ["Accueil"],
+        "handed_over_long": "dimanche 25 avril 2027 à 17h00",
+        "gate": gate,
+        "refers_to": {**EVENT, "end_date_long": "vendredi 19 mars 2027"},
+        "links": {
+            "decision": "https://a.example/decision/x",
+            "expires_long": "lundi 1er mars 2027 à 09h00",
+            "confirm": "https://a.example/reponse/c",
+            "decline": "https://a.example/reponse/d",
+            "signin": "https://a.example/connexion/s",
+            "public": "https://a.example/public/a",
+            "stop": "https://a.example/suivi/arret/t",
+            "marks": "https://a.example/appreciation/m",
+            "avis": "https://a.example/espace/a/avis",
+            "mandat": "https://a.example/public/a/mandat.html",
+            "evaluation": "https://a.example/evaluation/e",
+            "committee": "https://a.example/comite-de-suivi/c",
+        },
+        "week_start_long": "lundi 14 juin 2027",
+        "remark": True,
+        "committee": {"seats": 5, "meetings": [EVENT]},
+        "proposal": {"number": 5, "title": "Rouvrir des petites lignes"},
+        "since_long": "jeudi 24 juin 2027",
+        "answered": 4,
+        "proposals": 5,
+        "days": 60,
+        "changes": [
+            {
+                "number": 5,
+                "title": "Rouvrir des petites lignes",
+                "lines": [
+                    "réponse : « à l'étude » devient « retenue en partie »",
+                    "motif : Deux lignes sur dix.",
+                ],
+                "link": "https://a.example/lignes",
+            }
+        ],
+        "risk": {
+            "target_long": "mardi 11 mai 2027",
+            "forecast_long": "dimanche 23 mai 2027",
+            "slack_days": -12,
+            "reasons": ["COPIL n°1 en retard"],
+        },
+        "failed": {"subject": "Invitation", "recipient": "x@example.org", "attempts": 8, "error": "550"},
+        "privacy": {
+            "text": "Vos données sont utilisées uniquement pour l'atelier ; écrivez à dpo@example.gouv.fr."
+        },
+        "outage": {
+            "since_long": "lundi 1er mars 2027 à 09h00",
+            "recovered_long": "lundi 1er mars 2027 à 15h00",
+            "failures": 120,
+            "waiting": 40,
+            "given_up": 2,
+            "error": "ConnectionRefusedError",
+        },
+    }
