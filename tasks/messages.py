@@ -37,7 +37,7 @@ def queue_messages(slug: str, now: datetime) -> SyncReport:
 
 @unit("écrire aux volontaires", "{slug} · volontaires")
 def queue_volunteer_messages(slug: str, now: datetime) -> int:
-    """What the pool's volunteers are told (selected, thanked); how many messages were queued."""
+    """What the pool's volunteers not drawn are told (the result, the reserve, the thanks); how many."""
     runtime = current()
     with transaction(runtime.engine) as session:
         atelier = get_atelier(session=session, slug=slug)
@@ -46,7 +46,7 @@ def queue_volunteer_messages(slug: str, now: datetime) -> int:
 
 @unit("programmer le droit de suite", "{slug} · droit de suite")
 def queue_follow_up_messages(slug: str, now: datetime) -> int:
-    """The droit de suite's letters and reminders; how many messages were queued."""
+    """The droit de suite's letters: the invitation to mark the answers, the weekly digest; how many."""
     runtime = current()
     with transaction(runtime.engine) as session:
         atelier = get_atelier(session=session, slug=slug)
