@@ -387,15 +387,15 @@ def builtin_templates() -> dict[str, ProcessTemplate]:
 
 
 @cache
-def _templates_in(folder: str) -> dict[str, ProcessTemplate]:
-    templates = (load_template_file(path) for path in sorted(Path(folder).glob("*.yaml")))
-    return {template.key: template for template in templates}
+def _templates_with(folder: str | None) -> dict[str, ProcessTemplate]:
+    """The built-in templates and those of ``folder``, merged once per folder (read at every advance)."""
+    own = (load_template_file(path) for path in sorted(Path(folder).glob("*.yaml"))) if folder else ()
+    return {**builtin_templates(), **{template.key: template for template in own}}
 
 
 def available_templates() -> dict[str, ProcessTemplate]:
     """The built-in templates and the instance's own (the folder ``ATELIER_TEMPLATES_DIR`` names)."""
-    folder = os.environ.get(TEMPLATES_DIR_VARIABLE)
-    return {**builtin_templates(), **(_templates_in(folder) if folder else {})}
+    return _templates_with(os.environ.get(TEMPLATES_DIR_VARIABLE))
 
 
 DEFAULT_TEMPLATE_KEY = "atelier_citoyen"

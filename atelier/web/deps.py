@@ -127,16 +127,18 @@ class AtelierAccess:
         return atelier
 
 
-def _readable(slug: str, user: UserDep, runtime: RuntimeDep) -> AtelierAccess:
+def _access(runtime: Runtime, user: SignedIn, slug: str, *, edit: bool) -> AtelierAccess:
     with transaction(runtime.engine) as session:
-        atelier, editable = atelier_for(session, user, slug)
+        atelier, editable = atelier_for(session, user, slug, edit=edit)
     return AtelierAccess(atelier, editable, user)
+
+
+def _readable(slug: str, user: UserDep, runtime: RuntimeDep) -> AtelierAccess:
+    return _access(runtime, user, slug, edit=False)
 
 
 def _editable(slug: str, user: UserDep, runtime: RuntimeDep) -> AtelierAccess:
-    with transaction(runtime.engine) as session:
-        atelier, editable = atelier_for(session, user, slug, edit=True)
-    return AtelierAccess(atelier, editable, user)
+    return _access(runtime, user, slug, edit=True)
 
 
 ReadableAtelier = Annotated[AtelierAccess, Depends(_readable)]
