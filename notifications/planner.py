@@ -123,8 +123,14 @@ def _left_out(person: PersonView, rule: MessageRule) -> bool:
 
 def _team(snapshot: AtelierSnapshot) -> str:
     """The key prefix of the team's messages: outbox keys are unique across ateliers, and two
-    ateliers may well have the same gate, round or risk date (person ids are already unique)."""
+    ateliers may well have the same gate, round or risk date."""
     return f"{TEAM}|a{snapshot.id}"
+
+
+def _person(snapshot: AtelierSnapshot, person_id: int) -> str:
+    """The key prefix of a person's messages in this atelier: a person may take part in several
+    ateliers (a COPIL member of two), each of which sends them its own messages."""
+    return f"a{snapshot.id}|p{person_id}"
 
 
 def _step_done(snapshot: AtelierSnapshot, rule: MessageRule) -> list[PlannedMessage]:
@@ -142,7 +148,7 @@ def _step_done(snapshot: AtelierSnapshot, rule: MessageRule) -> list[PlannedMess
             continue
         planned.append(
             PlannedMessage(
-                f"p{person.id}|{rule.kind}|{step.key}",
+                f"{_person(snapshot, person.id)}|{rule.kind}|{step.key}",
                 rule.key,
                 rule.kind,
                 person.id,
@@ -172,9 +178,9 @@ def _event_invitations(snapshot: AtelierSnapshot, rule: MessageRule) -> list[Pla
             cancel = event.status is StepStatus.CANCELLED or _left_out(person, rule)
             if cancel:
                 # Cancelled events and people who declined get METHOD:CANCEL, once.
-                key = f"p{person.id}|{rule.kind}|{event.key}|cancel"
+                key = f"{_person(snapshot, person.id)}|{rule.kind}|{event.key}|cancel"
             else:
-                key = f"p{person.id}|{rule.kind}|{event.key}|r{event.revision}"
+                key = f"{_person(snapshot, person.id)}|{rule.kind}|{event.key}|r{event.revision}"
             planned.append(
                 PlannedMessage(
                     key,
@@ -212,7 +218,7 @@ def _before_event(snapshot: AtelierSnapshot, rule: MessageRule) -> list[PlannedM
                     continue
                 planned.append(
                     PlannedMessage(
-                        f"p{person.id}|{rule.kind}|{event.key}|r{event.revision}|d{days}",
+                        f"{_person(snapshot, person.id)}|{rule.kind}|{event.key}|r{event.revision}|d{days}",
                         rule.key,
                         rule.kind,
                         person.id,
@@ -235,7 +241,7 @@ def _no_answer(snapshot: AtelierSnapshot, rule: MessageRule) -> list[PlannedMess
             continue
         planned += [
             PlannedMessage(
-                f"p{person.id}|{rule.kind}|n{index}",
+                f"{_person(snapshot, person.id)}|{rule.kind}|n{index}",
                 rule.key,
                 rule.kind,
                 person.id,
@@ -258,7 +264,7 @@ def _no_evaluation(snapshot: AtelierSnapshot, rule: MessageRule) -> list[Planned
         return []
     return [
         PlannedMessage(
-            f"p{person.id}|{rule.kind}|{step.key}|n{index}",
+            f"{_person(snapshot, person.id)}|{rule.kind}|{step.key}|n{index}",
             rule.key,
             rule.kind,
             person.id,
@@ -292,7 +298,7 @@ def _gate_messages(snapshot: AtelierSnapshot, rule: MessageRule) -> list[Planned
         if rule.trigger is MessageTrigger.GATE_OPENED:
             planned += [
                 PlannedMessage(
-                    f"p{m}|{rule.kind}|{base}",
+                    f"{_person(snapshot, m)}|{rule.kind}|{base}",
                     rule.key,
                     rule.kind,
                     m,
@@ -307,7 +313,7 @@ def _gate_messages(snapshot: AtelierSnapshot, rule: MessageRule) -> list[Planned
             while due < gate.due_at:
                 planned += [
                     PlannedMessage(
-                        f"p{m}|{rule.kind}|{base}|n{number}",
+                        f"{_person(snapshot, m)}|{rule.kind}|{base}|n{number}",
                         rule.key,
                         rule.kind,
                         m,

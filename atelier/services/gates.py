@@ -172,7 +172,8 @@ def decide(
     members = gate_members(session=session, gate=gate)
     if pk(person) not in {pk(m) for m in members}:
         raise Refused(
-            f"{person.full_name} n'est pas membre de la décision « {gate.name} »",
+            # Not named: the id may be anyone's, from any atelier.
+            f"cette personne n'est pas membre de la décision « {gate.name} »",
             f"person {person.id} is not a member of gate {gate.key}",
         )
     decisions = round_decisions(session=session, gate=gate)

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from atelier.errors import Refused
+from atelier.services.accounts import EDITORS
 from atelier.services.events import record_event
 from models import Account, Atelier, Gate, GateMember, Membership, OutboxMessage, Person
 from models.enums import ROLE_LABELS, OutboxStatus, Role
@@ -97,31 +98,32 @@ def person_in_atelier(
 
 
 def update_person(
-    *, session: Session, atelier: Atelier, person_id: int, details: PersonIn, now: datetime, actor: str
-) -> list[str]:
+    *, session: Session, atelier: Atelier, person_id: int, details: PersonIn, now: datetime, actor: str,
+    editor_id: int | None = None,
+) -> list[str]:  # fmt: skip
     """Correct a person's name, e-mail address or organisation; returns the fields changed.
 
-    A person is the same in every atelier: a new address is refused for someone who signs in to
-    the workspace (it is how they sign in) or who takes part in another atelier. Messages not yet
-    sent, or failed, go to the new address.
+    A person's identity is shared by every atelier they take part in. A team member (``editor_id``)
+    changes it only when every other atelier of that person is one they edit too, and never an
+    administrator's; an administrator or the command line (``editor_id`` None) changes anyone. A new
+    address is refused for someone who signs in to the workspace (it is how they sign in) or who
+    takes part in another atelier. Messages not yet sent, or failed, go to the new address.
     """
     person, _ = person_in_atelier(session=session, atelier=atelier, person_id=person_id)
     fields = [f for f in ("full_name", "email", "organisation") if getattr(person, f) != getattr(details, f)]
+    if fields and editor_id is not None and editor_id != person_id:
+        _check_owned(session=session, atelier=atelier, person=person, editor_id=editor_id)
     if "email" in fields:
-        other = session.exec(select(Person).where(Person.email == details.email)).first()
+        other = session.exec(select(Person.id).where(Person.email == details.email)).first()
         if other is not None:
-            raise Refused(f"l'adresse {details.email} est déjà celle de {other.full_name}", "email taken")
+            # Not named: the other person may belong to an atelier the editor does not see.
+            raise Refused(f"l'adresse {details.email} est déjà celle d'une autre personne", "email taken")
         if session.exec(select(Account.id).where(Account.person_id == person_id)).first() is not None:
             raise Refused(
                 f"{person.full_name} se connecte à l'espace avec cette adresse : elle ne se change pas ici",
                 "email of an account",
             )
-        elsewhere = session.exec(
-            select(Membership.id).where(
-                Membership.person_id == person_id, Membership.atelier_id != pk(atelier)
-            )
-        ).first()
-        if elsewhere is not None:
+        if _elsewhere(session=session, atelier=atelier, person_id=person_id):
             raise Refused(
                 f"{person.full_name} participe aussi à un autre atelier : son adresse ne se change pas ici",
                 "email of a person in another atelier",
@@ -151,6 +153,39 @@ def update_person(
     )  # fmt: skip
     session.flush()
     return fields
+
+
+def _elsewhere(*, session: Session, atelier: Atelier, person_id: int) -> set[int]:
+    """The other ateliers this person takes part in."""
+    rows = session.exec(
+        select(Membership.atelier_id).where(
+            Membership.person_id == person_id, Membership.atelier_id != pk(atelier)
+        )
+    ).all()
+    return set(rows)
+
+
+def _check_owned(*, session: Session, atelier: Atelier, person: Person, editor_id: int) -> None:
+    """Refuse a team member's change to an identity that is not theirs alone to change."""
+    admin = session.exec(
+        select(Account.id).where(Account.person_id == pk(person), col(Account.is_admin).is_(True))
+    ).first()
+    if admin is not None:
+        raise Refused(
+            f"{person.full_name} administre l'espace : ses coordonnées se corrigent dans la page des comptes",
+            "identity of an administrator",
+        )
+    edited = session.exec(
+        select(Membership.atelier_id).where(
+            Membership.person_id == editor_id, col(Membership.role).in_([r.value for r in EDITORS])
+        )
+    ).all()
+    if _elsewhere(session=session, atelier=atelier, person_id=pk(person)) - set(edited):
+        raise Refused(
+            f"{person.full_name} participe aussi à un autre atelier, dont vous n'avez pas la charge : "
+            "ses coordonnées ne se corrigent pas ici (demandez à un administrateur de l'espace)",
+            "identity shared with an atelier the editor does not edit",
+        )
 
 
 def remove_person(*, session: Session, atelier: Atelier, person_id: int, now: datetime, actor: str) -> str:

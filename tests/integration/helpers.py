@@ -334,3 +334,43 @@ def template_copy(folder: Path, key: str, change: Callable[[dict[str, Any]], Non
     folder.mkdir(exist_ok=True)
     (folder / f"{key}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return key
+
+
+PARAMS = {
+    "slug": None,  # the demo atelier's
+    "key": "reunion_demande",
+    "gate_key": "copil_1",
+    "message_id": "1",
+    "document_id": "1",
+    "person_id": "1",
+    "what": "personnes",
+    "fmt": "csv",
+    "account_id": "1",
+    "action": "desactiver",
+    "replacement_id": "1",
+    "suffix": ".csv",
+    "number": "1",
+}
+
+
+def workspace_routes(world: World, **values: str) -> list[tuple[str, str]]:
+    """Every (method, path) of the workspace, its parameters filled in (``values`` override them)."""
+    from fastapi.routing import APIRoute
+
+    from atelier.web.app import create_app
+
+    app = create_app(world.runtime)
+    # FastAPI keeps each included router as it was declared (its routes carry their prefix).
+    declared = [
+        r
+        for included in app.routes
+        for r in getattr(getattr(included, "original_router", None), "routes", [])
+    ]
+    found = []
+    for route in declared:
+        if isinstance(route, APIRoute) and route.path.startswith("/espace"):
+            path = route.path
+            for name, value in {**PARAMS, **values}.items():
+                path = path.replace("{" + name + "}", value or world.slug)
+            found += [(method, path) for method in sorted(route.methods or ())]
+    return found

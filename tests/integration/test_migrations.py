@@ -155,7 +155,7 @@ def test_upgrade_renames_the_team_messages_keys_per_atelier_and_keeps_the_alerts
     with engine.connect() as connection:
         keys = sorted(connection.execute(text("SELECT key FROM outbox_message")).scalars())
     assert keys == [
-        "p1|invitation|weekend_1|r0",
+        "a1|p1|invitation|weekend_1|r0",
         "team|a1|team_risk_alert|2027-05-23",
         "team|a1|team_risk_alert|2027-05-23|t1",
         "team|undeliverable|7",

@@ -13,7 +13,6 @@ from atelier.clock import PARIS
 from atelier.db import transaction
 from atelier.demo.cast import CITIZENS, COPIL
 from atelier.services.accounts import add_account
-from atelier.web.app import create_app
 from models import Atelier, Event, OutboxMessage, Step
 from models.enums import StepStatus
 from tests.integration.helpers import (
@@ -29,6 +28,7 @@ from tests.integration.helpers import (
     latest_link,
     removal_id,
     sign_in,
+    workspace_routes,
 )
 from tests.served import snapshot
 
@@ -332,48 +332,10 @@ def test_a_session_left_idle_two_hours_is_over(world: World, site: str) -> None:
         assert response.status_code == 303 and response.headers["location"] == "/connexion"
 
 
-PARAMS = {
-    "slug": None,  # the demo atelier's
-    "key": "reunion_demande",
-    "gate_key": "copil_1",
-    "message_id": "1",
-    "document_id": "1",
-    "person_id": "1",
-    "what": "personnes",
-    "fmt": "csv",
-    "account_id": "1",
-    "action": "desactiver",
-    "replacement_id": "1",
-    "suffix": ".csv",
-    "number": "1",
-}
-
-
-def _workspace_routes(world: World) -> list[tuple[str, str]]:
-    """Every (method, path) of the workspace, its parameters filled in."""
-    from fastapi.routing import APIRoute
-
-    app = create_app(world.runtime)
-    # FastAPI keeps each included router as it was declared (its routes carry their prefix).
-    declared = [
-        r
-        for included in app.routes
-        for r in getattr(getattr(included, "original_router", None), "routes", [])
-    ]
-    found = []
-    for route in declared:
-        if isinstance(route, APIRoute) and route.path.startswith("/espace"):
-            path = route.path
-            for name, value in PARAMS.items():
-                path = path.replace("{" + name + "}", value or world.slug)
-            found += [(method, path) for method in sorted(route.methods or ())]
-    return found
-
-
 def test_every_workspace_route_refuses_the_anonymous_and_the_wrong_account(world: World, site: str) -> None:
     """Enumerated from the app: anonymous GETs go to the sign-in page and POSTs are refused; a citizen's
     account opens nothing of the atelier; nothing is written by any of them."""
-    routes = _workspace_routes(world)
+    routes = workspace_routes(world)
     assert len(routes) >= 20 and not any("{" in path for _method, path in routes)
     before = snapshot(world.runtime.engine, skip=("event", "outbox_message", "web_session", "used_link"))
     with http_client(site) as http:

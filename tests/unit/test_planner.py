@@ -85,13 +85,14 @@ def test_moved_weekend_gets_new_keys_and_a_new_invite() -> None:
     moved = replace(steps["weekend_1"], start=steps["weekend_1"].start + timedelta(days=7), revision=1)
     after_plan = plan_messages(_snapshot(steps={**steps, "weekend_1": moved}), NOW)
     after = {m.key for m in after_plan}
-    assert "p1|event_invitation|weekend_1|r0" in before and "p1|event_invitation|weekend_1|r0" not in after
-    assert "p1|event_invitation|weekend_1|r1" in after
+    first = "a1|p1|event_invitation|weekend_1|r0"
+    assert first in before and first not in after
+    assert "a1|p1|event_invitation|weekend_1|r1" in after
     assert {k for k in before - after if "weekend_1" in k} == {
-        "p1|event_invitation|weekend_1|r0",
-        "p1|weekend_reminder|weekend_1|r0|d7",
-        "p1|weekend_reminder|weekend_1|r0|d1",
-        "p1|weekend_practical|weekend_1|r0|d10",
+        "a1|p1|event_invitation|weekend_1|r0",
+        "a1|p1|weekend_reminder|weekend_1|r0|d7",
+        "a1|p1|weekend_reminder|weekend_1|r0|d1",
+        "a1|p1|weekend_practical|weekend_1|r0|d10",
     }
 
 
@@ -171,12 +172,12 @@ def test_a_moved_event_is_announced_once_the_forecast_settles() -> None:
         steps["weekend_1"], start=steps["weekend_1"].start + timedelta(days=7), revision=1, moved_at=NOW
     )
     planned = {m.key: m for m in plan_messages(_snapshot(steps={**steps, "weekend_1": first}), NOW)}
-    assert planned["p1|event_invitation|weekend_1|r1"].due_at == NOW + timedelta(minutes=10)
+    assert planned["a1|p1|event_invitation|weekend_1|r1"].due_at == NOW + timedelta(minutes=10)
     again = replace(
         first, start=first.start + timedelta(days=7), revision=2, moved_at=NOW + timedelta(minutes=2)
     )
     later = NOW + timedelta(minutes=2)
     planned = {m.key: m for m in plan_messages(_snapshot(steps={**steps, "weekend_1": again}), later)}
-    invites = [k for k in planned if k.startswith("p1|event_invitation|weekend_1")]
-    assert invites == ["p1|event_invitation|weekend_1|r2"]
+    invites = [k for k in planned if k.startswith("a1|p1|event_invitation|weekend_1")]
+    assert invites == ["a1|p1|event_invitation|weekend_1|r2"]
     assert planned[invites[0]].due_at == NOW + timedelta(minutes=12)

@@ -226,6 +226,7 @@ def edit(
             fields = update_person(
                 session=session, atelier=access.within(session), person_id=person_id, details=details,
                 now=runtime.clock.now(), actor=person_actor(access.user.person_id),
+                editor_id=None if access.user.is_admin else access.user.person_id,
             )  # fmt: skip
     except Refused as error:
         return _edit_view(runtime, render, access, person_id, values, error.message_fr, 400)
