@@ -45,6 +45,13 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     secret_key: str | None = Field(default=None, description="signs decision links")
     link_max_age_days: int = 21
+    # The largest request body the web app reads (a form, a file); a gate's documents and a pool of
+    # volunteers have their own limits (atelier/web/app.py).
+    max_request_mb: int = Field(default=10, ge=1, le=1024)
+    # The reverse proxies whose X-Forwarded-For the web app believes (comma-separated addresses or
+    # networks, e.g. "127.0.0.1" for a Caddy on the same machine); nobody's when empty. Anyone else
+    # could claim any address and escape the per-address sign-in limit.
+    trusted_proxies: str = ""
 
     # Log lines: "text" or "json" (one object a line, for a log collector); level as logging's.
     log_format: Literal["text", "json"] = "text"

@@ -25,11 +25,13 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+import uvicorn
 from fastapi import FastAPI
 from sqlmodel import col, func, select
 
 from atelier.bootstrap import Runtime
 from atelier.clock import ensure_utc
+from atelier.config import Settings
 from atelier.db import transaction
 from atelier.prefect_runtime import prefect_settings
 from atelier.services.health import Heartbeat
@@ -298,6 +300,16 @@ async def run_until_signalled(
     async with running(engine=engine, dispatch=dispatch):
         await signalled.wait()
         log.info("stopping on signal")
+
+
+def server_config(app: FastAPI, settings: Settings, *, host: str, port: int) -> uvicorn.Config:
+    """How uvicorn serves the app: forwarded addresses believed only from the trusted proxies; no
+    access log (the paths carry the signed tokens of the e-mails' links)."""
+    trusted = settings.trusted_proxies.strip()
+    return uvicorn.Config(
+        app, host=host, port=port, log_level=None, log_config=None, access_log=False,
+        proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None,
+    )  # fmt: skip
 
 
 def build_app(runtime: Runtime, worker: EngineWorker | None, *, daily_hour: int = 7) -> FastAPI:

@@ -13,11 +13,13 @@ from fastapi import FastAPI
 from sqlalchemy import MetaData, select
 from sqlalchemy.engine import Engine
 
+from atelier.serve import server_config
+
 
 @contextmanager
 def served(app: FastAPI) -> Iterator[str]:
-    """Serve ``app`` over real HTTP on 127.0.0.1; yields its base URL."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    """Serve ``app`` over real HTTP on 127.0.0.1, as the product does; yields its base URL."""
+    server = uvicorn.Server(server_config(app, app.state.runtime.settings, host="127.0.0.1", port=0))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

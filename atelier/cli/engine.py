@@ -90,7 +90,7 @@ def _serve(settings: Settings, *, host: str, port: int, catcher: bool) -> None:
     from atelier.bootstrap import bootstrap, install
     from atelier.logs import reroute_library_loggers
     from atelier.prefect_runtime import prefect_session
-    from atelier.serve import EngineWorker, build_app
+    from atelier.serve import EngineWorker, build_app, server_config
     from flows.lifecycle import advance_atelier
     from notifications.catcher import MailboxHandler, MailCatcher
 
@@ -111,7 +111,8 @@ def _serve(settings: Settings, *, host: str, port: int, catcher: bool) -> None:
             )
             typer.echo(f"Page des décisions : {settings.public_base_url}/ — Ctrl+C pour arrêter.")
             with contextlib.suppress(KeyboardInterrupt):
-                uvicorn.run(build_app(runtime, worker), host=host, port=port, log_level="warning")
+                config = server_config(build_app(runtime, worker), settings, host=host, port=port)
+                uvicorn.Server(config).run()
     finally:
         if mail_catcher is not None:
             mail_catcher.stop()

@@ -38,7 +38,7 @@ def web_command(
     import uvicorn
 
     from atelier.processes import check_port_free, public_base_url
-    from atelier.serve import build_app
+    from atelier.serve import build_app, server_config
 
     settings = app_context(ctx).settings
     check_port_free(host, port, what="application web", option="--port")
@@ -49,11 +49,8 @@ def web_command(
         typer.echo(f"Attention : {warning}.", err=True)
     runtime = _runtime(ctx, settings)
     typer.echo(f"Application web : {settings.public_base_url}/ (processus {os.getpid()}).")
-    # uvicorn ends on SIGTERM after the requests under way (its graceful shutdown). No access log:
-    # the paths carry the signed tokens of the e-mails' links.
-    uvicorn.run(
-        build_app(runtime, None), host=host, port=port, log_level=None, log_config=None, access_log=False
-    )
+    # uvicorn ends on SIGTERM after the requests under way (its graceful shutdown).
+    uvicorn.Server(server_config(build_app(runtime, None), settings, host=host, port=port)).run()
 
 
 @french_errors

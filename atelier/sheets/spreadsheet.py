@@ -16,6 +16,12 @@ from datetime import date, datetime
 from atelier.errors import Refused
 
 XLSX_MAGIC = b"PK\x03\x04"
+# What a sheet may hold, whatever it declares: a pool of volunteers is the largest the product reads
+# (tens of thousands of lines, a few dozen columns). Cells past the last column are not read.
+MAX_ROWS = 100_000
+MAX_COLUMNS = 200
+# A workbook is a zip: what it may unpack to, so that a small file cannot unfold into gigabytes.
+MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -63,10 +69,19 @@ def _read_csv(text: str) -> Sheet:
     rows: list[tuple[int, list[str]]] = []
     for cells in reader:
         if headers is None:
-            headers = [c.strip() for c in cells]
+            headers = [c.strip() for c in cells[:MAX_COLUMNS]]
             continue
-        rows.append((reader.line_num + offset, cells))
+        if len(rows) == MAX_ROWS:
+            raise _too_many_rows()
+        rows.append((reader.line_num + offset, cells[:MAX_COLUMNS]))
     return Sheet(headers or [], rows)
+
+
+def _too_many_rows() -> Refused:
+    return Refused(
+        f"le fichier compte plus de {MAX_ROWS:,} lignes : découpez-le".replace(",", "\u202f"),
+        "sheet over the row limit",
+    )
 
 
 def _cell_text(value: object) -> str:
@@ -79,25 +94,43 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+def _without_trailing_blanks(cells: list[str]) -> list[str]:
+    """A row as wide as its last filled cell."""
+    end = len(cells)
+    while end and not cells[end - 1].strip():
+        end -= 1
+    return cells[:end]
+
+
 def _read_xlsx(data: bytes, *, name: str) -> Sheet:
     from openpyxl import load_workbook
 
+    unreadable = Refused(f"le fichier {name} n'est pas un classeur Excel lisible", "unreadable xlsx")
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+        if unpacked > MAX_XLSX_UNPACKED_BYTES:
+            raise Refused(f"le classeur {name} est trop volumineux une fois ouvert", "xlsx unpacks too large")
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise Refused(f"le fichier {name} n'est pas un classeur Excel lisible", "unreadable xlsx") from None
+        raise unreadable from None
     try:
         sheet = workbook.worksheets[0]
+        # The size the file declares (<dimension>) is not trusted: openpyxl would pad every row to
+        # it, and a 1.5 KB file may declare sixty million cells. Each row is as wide as its last cell.
+        sheet.reset_dimensions()
         headers: list[str] | None = None
         rows: list[tuple[int, list[str]]] = []
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            cells = [_cell_text(v) for v in values]
+            if number > MAX_ROWS + 1:  # the header and MAX_ROWS lines, blank ones included
+                raise _too_many_rows()
+            if values.count(None) == len(values):
+                continue  # a blank row (a file may place one far below the others)
+            cells = _without_trailing_blanks([_cell_text(v) for v in values[:MAX_COLUMNS]])
             if headers is None:
-                if not any(c.strip() for c in cells):
-                    continue
                 headers = [c.strip() for c in cells]
-                continue
-            rows.append((number, cells))
+            elif cells:
+                rows.append((number, cells + [""] * (len(headers) - len(cells))))
     finally:
         workbook.close()
     return Sheet(headers or [], rows)

@@ -19,8 +19,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from atelier.bootstrap import Runtime
 from atelier.errors import AtelierError, NotFound
+from atelier.services.documents import MAX_DOCUMENT_BYTES
 from atelier.web import committee, evaluation, follow_up, marks, public
 from atelier.web.deps import Forbidden, NotSignedIn, Trigger
+from atelier.web.limits import MEGABYTE, BodyLimit
 from atelier.web.link_pages import router as link_pages_router
 from atelier.web.operations import outbox_metrics
 from atelier.web.operations import router as operations_routes
@@ -40,6 +42,7 @@ from atelier.web.workspace import (
 )
 from atelier.web.workspace.auth import SigninLimiter
 from atelier.web.workspace.auth import router as auth_routes
+from atelier.web.workspace.recruitment import MAX_POOL_BYTES
 
 log = logging.getLogger("atelier.web")
 
@@ -51,6 +54,16 @@ def create_app(runtime: Runtime, *, on_change: Trigger | None = None) -> FastAPI
     app.state.runtime, app.state.pages, app.state.on_change = runtime, pages, on_change
     app.state.signin_limiter, app.state.outbox_metrics = SigninLimiter(), outbox_metrics(runtime)
     notice = pages.notice
+    # Bodies bounded before they are read: larger only for the uploads that need it.
+    app.add_middleware(
+        BodyLimit,
+        pages=pages,
+        default=runtime.settings.max_request_mb * MEGABYTE,
+        uploads=(
+            (r"/espace/[^/]+/decisions/[^/]+/documents", MAX_DOCUMENT_BYTES),
+            (r"/espace/[^/]+/recrutement/(vivier|quotas)", MAX_POOL_BYTES),
+        ),
+    )
     app.mount("/static", StaticFiles(directory=str(resources.files("atelier.web") / "static")), "static")
 
     # Behind https, browsers are told to come back only over https (a year, as the ANSSI advises).

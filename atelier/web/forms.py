@@ -10,6 +10,8 @@ from atelier.services.link_actions import BadInput
 
 # A form is a few fields and a comment of at most 4,000 characters: 64 KiB is plenty.
 MAX_FORM_BYTES = 64 * 1024
+# Any one field of a form (a name, a reason, a comment, a question): longer text is a mistake or abuse.
+MAX_FIELD_CHARS = 4000
 
 
 async def read_form(request: Request) -> dict[str, str]:
@@ -29,4 +31,10 @@ async def read_form(request: Request) -> dict[str, str]:
         fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
     except UnicodeDecodeError:
         raise BadInput("la réponse envoyée est illisible", "form not in UTF-8") from None
-    return {name: values[0] for name, values in fields.items()}
+    form = {name: values[0] for name, values in fields.items()}
+    if any(len(value) > MAX_FIELD_CHARS for value in form.values()):
+        raise BadInput(
+            f"un des champs dépasse {MAX_FIELD_CHARS:,} caractères : raccourcissez-le".replace(",", "\u202f"),
+            "form field over the length cap",
+        )
+    return form

@@ -7,6 +7,7 @@ from __future__ import annotations
 import email
 import email.policy
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -307,10 +308,22 @@ def latest_link(world: World, address: str) -> str | None:
     return found.group(1) if found else None
 
 
-def sign_in(world: World, http: httpx.Client, address: str) -> httpx.Response:
-    ask_link(http, address)
-    token = latest_link(world, address)
+def new_link(world: World, address: str, previous: str | None = None) -> str:
+    """The sign-in link queued after ``previous``: the app queues it once its answer is sent, so it is
+    looked for until it appears (a readiness wait, not the clock's)."""
+    deadline = time.monotonic() + 10
+    while (token := latest_link(world, address)) in (None, previous):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no new sign-in link for {address}")
+        time.sleep(0.005)
     assert token is not None
+    return token
+
+
+def sign_in(world: World, http: httpx.Client, address: str) -> httpx.Response:
+    previous = latest_link(world, address)
+    ask_link(http, address)
+    token = new_link(world, address, previous)
     page = http.get(f"/connexion/{token}")
     assert page.status_code == 200 and "Me connecter" in page.text
     return http.post(f"/connexion/{token}", data={"csrf": csrf_of(page)})

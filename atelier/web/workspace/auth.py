@@ -14,6 +14,7 @@ from collections import defaultdict, deque
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.background import BackgroundTask
 
 from atelier.bootstrap import Runtime
 from atelier.db import transaction
@@ -119,15 +120,22 @@ async def ask_signin(request: Request, runtime: RuntimeDep, render: RenderDep) -
     if not email or "@" not in email or len(email) > 320:
         return _signin_page(runtime, render, error="indiquez votre adresse e-mail", status=400)
     limiter: SigninLimiter = request.app.state.signin_limiter
+    response = _signin_page(runtime, render, message=SENT_NOTICE)
     if limiter.allows(request):
-        with transaction(runtime.engine) as session:
-            request_signin_link(
-                session=session, email=email, signer=runtime.signer, settings=runtime.settings,
-                now=runtime.clock.now(),
-            )  # fmt: skip
+        # After the answer is sent: it takes the same time whether the address has an account or not.
+        response.background = BackgroundTask(_queue_signin_link, runtime, email)
     else:
         log.warning("sign-in requests over the limit from one client")
-    return _signin_page(runtime, render, message=SENT_NOTICE)
+    return response
+
+
+async def _queue_signin_link(runtime: Runtime, email: str) -> None:
+    # On the event loop, as the request was: requests' links are queued in the order they came.
+    with transaction(runtime.engine) as session:
+        request_signin_link(
+            session=session, email=email, signer=runtime.signer, settings=runtime.settings,
+            now=runtime.clock.now(),
+        )  # fmt: skip
 
 
 def _link_claims(runtime: Runtime, token: str) -> LinkClaims:

@@ -8,6 +8,7 @@ from datetime import date
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from atelier.avis.sheets import STATUS_LABELS, AnswerIn, read_answers, read_proposals
 from atelier.bootstrap import Runtime
@@ -135,23 +136,29 @@ async def record(
             raise Refused("choisissez le fichier des propositions (CSV ou Excel)", "no proposals file")
         if len(upload[1]) > MAX_SHEET_BYTES or len(fields.get("texte", "")) > TEXT_MAX:
             raise Refused("le fichier ou le texte est trop long", "avis too large")
-        proposals = read_proposals(read_sheet(upload[1], name=upload[0]))
         validated = _day(fields.get("valide_le", ""), "date de validation")
-        with transaction(runtime.engine) as session:
-            atelier = access.within(session)
-            version = record_avis(
-                session=session,
-                atelier=atelier,
-                text=fields.get("texte", ""),
-                proposals=proposals,
-                validated_on=validated,
-                note=fields.get("note"),
-                now=runtime.clock.now(),
-                actor=person_actor(user.person_id),
-            ).version
+        name, data = upload
+
+        def save() -> tuple[int, int]:
+            proposals = read_proposals(read_sheet(data, name=name))
+            with transaction(runtime.engine) as session:
+                version = record_avis(
+                    session=session,
+                    atelier=access.within(session),
+                    text=fields.get("texte", ""),
+                    proposals=proposals,
+                    validated_on=validated,
+                    note=fields.get("note"),
+                    now=runtime.clock.now(),
+                    actor=person_actor(user.person_id),
+                ).version
+            return version, len(proposals)
+
+        # In a worker thread: no other request waits while the sheet is read and saved.
+        version, proposals = await run_in_threadpool(save)
     except Refused as error:
         return _page(runtime, render, request, access, error=error.message_fr, status=400)
-    return _done(access, f"Avis enregistré (version {version}, {count(len(proposals), 'proposition')}).")
+    return _done(access, f"Avis enregistré (version {version}, {count(proposals, 'proposition')}).")
 
 
 def _save_answers(runtime: Runtime, access: AtelierAccess, answers: list[AnswerIn]) -> Response:
@@ -181,7 +188,10 @@ async def answers_file(
             raise Refused(error.message_fr, "bad upload") from None
         if upload is None or len(upload[1]) > MAX_SHEET_BYTES:
             raise Refused("choisissez un fichier CSV ou Excel (.xlsx) de moins de 2 Mo", "no answers file")
-        return _save_answers(runtime, access, read_answers(read_sheet(upload[1], name=upload[0])))
+        name, data = upload
+        return await run_in_threadpool(
+            lambda: _save_answers(runtime, access, read_answers(read_sheet(data, name=name)))
+        )
     except Refused as error:
         return _page(runtime, render, request, access, error=error.message_fr, status=400)
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import col, select
+from starlette.concurrency import run_in_threadpool
 
 from atelier.bootstrap import Runtime
 from atelier.db import transaction
@@ -136,7 +137,8 @@ async def preview_import(
     if len(data) > MAX_SHEET_BYTES:
         return _import_view(render, access, error="le fichier dépasse 5 Mo", status=400)
     try:
-        preview = preview_people_sheet(read_sheet(data, name=filename))
+        # In a worker thread: no other request waits while a large sheet is read.
+        preview = await run_in_threadpool(lambda: preview_people_sheet(read_sheet(data, name=filename)))
     except Refused as error:
         return _import_view(render, access, error=error.message_fr, status=400)
     digest = LocalFileStore(runtime.settings.files_dir).put(data) if not preview.errors else None

@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from atelier.bootstrap import Runtime
 from atelier.db import transaction
@@ -22,6 +23,7 @@ from atelier.french import count
 from atelier.i18n import short_datetime
 from atelier.panel.criteria import default_criteria, quotas_from_shares, read_targets
 from atelier.panel.model import Quota
+from atelier.panel.registrations import Registrations
 from atelier.panel.report import probabilities_csv, report_csv, report_html
 from atelier.panel.run import published_json
 from atelier.planning.template import template_of
@@ -237,15 +239,20 @@ async def pool(here: Here) -> Response:
     runtime, user = here.runtime, here.access.user
     try:
         filename, data = await here.uploaded()
-        with transaction(runtime.engine) as session:
-            atelier = here.access.within(session)
-            result = import_pool(
-                session=session,
-                atelier=atelier,
-                sheet=read_sheet(data, name=filename),
-                now=runtime.clock.now(),
-                actor=person_actor(user.person_id),
-            )
+
+        def save() -> Registrations:
+            sheet = read_sheet(data, name=filename)
+            with transaction(runtime.engine) as session:
+                return import_pool(
+                    session=session,
+                    atelier=here.access.within(session),
+                    sheet=sheet,
+                    now=runtime.clock.now(),
+                    actor=person_actor(user.person_id),
+                )
+
+        # In a worker thread: no other request waits while thousands of lines are read and saved.
+        result = await run_in_threadpool(save)
     except Refused as error:
         return here.page(error=error.message_fr, status=400)
     parts = [count(len(result.volunteers), "volontaire ajouté", "volontaires ajoutés") + " au vivier"]
@@ -286,8 +293,10 @@ def _save_quotas(here: RecruitmentRequest, quotas: Callable[[Session, Atelier], 
 async def quotas_file(here: Here) -> Response:
     try:
         filename, data = await here.uploaded()
-        sheet = read_sheet(data, name=filename)
-        return _save_quotas(here, lambda _s, atelier: read_targets(sheet, template_of(atelier).citizens))
+        sheet = await run_in_threadpool(read_sheet, data, name=filename)
+        return await run_in_threadpool(
+            _save_quotas, here, lambda _s, atelier: read_targets(sheet, template_of(atelier).citizens)
+        )
     except Refused as error:
         return here.page(error=error.message_fr, status=400)
 
