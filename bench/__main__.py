@@ -58,9 +58,11 @@ def main() -> None:
 
         run_lifecycle()
     if "workspace" in args.which:
+        from bench.portfolio import run_portfolio
         from bench.workspace import run_workspace
 
         run_workspace()
+        run_portfolio()
     if "lottery" in args.which:
         from bench.lottery import run_lottery
 

@@ -26,6 +26,7 @@ from tasks.messages import (
     propose_panel_replacements,
     queue_follow_up_messages,
     queue_messages,
+    queue_team_digest,
     queue_volunteer_messages,
 )
 from tasks.stages import finish_if_complete
@@ -64,6 +65,7 @@ def lifecycle(binding: Binding, slug: str, now: datetime) -> LifecycleReport:
     run(propose_panel_replacements)(slug, now)
     sync = run(queue_messages)(slug, now)
     told = run(queue_volunteer_messages)(slug, now) + run(queue_follow_up_messages)(slug, now)
+    told += run(queue_team_digest)(slug, now)
     completed = run(finish_if_complete)(slug, now)
     return LifecycleReport(
         slug=slug,

@@ -19,6 +19,8 @@ class OutboxMessage(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("key"),
         Index("ix_outbox_due_pending", "status", "due_at"),
+        # Counting each atelier's failed messages (the portfolio) reads this index alone.
+        Index("ix_outbox_status_atelier", "status", "atelier_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -17,7 +17,8 @@ from models import (
     OutboxMessage,
 )
 from models.enums import OutboxStatus
-from notifications.compose import message_id_for
+from models.types import pk
+from notifications.compose import Recipient, address_line, message_id_for
 
 log = logging.getLogger("atelier.outbox")
 
@@ -51,6 +52,32 @@ def queue_team_alert(
             context={"alert": kind},
             message_id=message_id_for(key, settings),
             due_at=now,
+            created_at=now,
+        )
+    )
+
+
+def queue_message(
+    session: Session, atelier: Atelier, settings: Settings, to: Recipient, *, key: str, kind: str,
+    context: dict[str, Any], due: datetime, now: datetime, note: dict[str, Any],
+) -> None:  # fmt: skip
+    """A message outside the plan, rendered now (its key, chosen by the caller, makes it once only)."""
+    from notifications.rendering import render_message
+
+    rendered = render_message(kind, context)
+    session.add(
+        OutboxMessage(
+            atelier_id=pk(atelier),
+            key=key,
+            kind=kind,
+            person_id=to.person_id,
+            recipient=address_line(to.full_name, to.email),
+            subject=rendered.subject,
+            body_text=rendered.text,
+            body_html=rendered.html,
+            context=note,
+            message_id=message_id_for(key, settings),
+            due_at=due,
             created_at=now,
         )
     )

@@ -26,6 +26,7 @@ MESSAGE_KINDS = (
     "gate_escalation",
     "team_revision_request",
     "team_risk_alert",
+    "team_weekly_digest",
     "team_undeliverable_alert",
     "team_delivery_outage",
     "team_delivery_recovered",

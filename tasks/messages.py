@@ -10,6 +10,7 @@ from atelier.db import transaction
 from atelier.services.ateliers import get_atelier
 from atelier.services.follow_up_messages import sync_follow_up_messages
 from atelier.services.outbox_sync import SyncReport, sync_outbox
+from atelier.services.portfolio import queue_weekly_digest
 from atelier.services.replacements import propose_replacements
 from models.types import pk
 from notifications.volunteers import sync_volunteer_messages
@@ -53,3 +54,12 @@ def queue_follow_up_messages(slug: str, now: datetime) -> int:
         return sync_follow_up_messages(
             session=session, atelier=atelier, settings=runtime.settings, signer=runtime.signer, now=now
         )
+
+
+@unit("point de la semaine à l'équipe", "{slug} · point de la semaine")
+def queue_team_digest(slug: str, now: datetime) -> int:
+    """On Mondays, the team's digest of what is late or at risk, when something is; how many queued."""
+    runtime = current()
+    with transaction(runtime.engine) as session:
+        atelier = get_atelier(session=session, slug=slug)
+        return queue_weekly_digest(session=session, atelier=atelier, settings=runtime.settings, now=now)

@@ -27,8 +27,8 @@ from atelier.services.timeline import steps_of
 from models import Atelier, OutboxMessage, Person, ProposalAnswer, ProposalUpdate
 from models.enums import AnswerStatus, GateStatus, Role
 from models.types import pk
-from notifications.compose import Recipient, address_line, message_id_for, privacy_notice, public_record_url
-from notifications.rendering import render_message
+from notifications.compose import Recipient, privacy_notice, public_record_url
+from notifications.outbox import queue_message
 
 WEEK = timedelta(days=7)
 MARKS_KIND = "marks_request"
@@ -91,27 +91,6 @@ def _base(atelier: Atelier, settings: Settings, to: Recipient, links: dict[str, 
         "person": {"full_name": to.full_name, "is_copil": Role.COPIL_MEMBER in to.roles},
         "links": {"public": public_record_url(settings, atelier.slug), **links},
     }
-
-
-def _queue(session: Session, atelier: Atelier, settings: Settings, to: Recipient, *, key: str, kind: str,
-           context: dict[str, Any], due: datetime, now: datetime, note: dict[str, Any]) -> None:  # fmt: skip
-    rendered = render_message(kind, context)
-    session.add(
-        OutboxMessage(
-            atelier_id=pk(atelier),
-            key=key,
-            kind=kind,
-            person_id=to.person_id,
-            recipient=address_line(to.full_name, to.email),
-            subject=rendered.subject,
-            body_text=rendered.text,
-            body_html=rendered.html,
-            context=note,
-            message_id=message_id_for(key, settings),
-            due_at=due,
-            created_at=now,
-        )
-    )
 
 
 def _citizen(person: Person) -> Recipient:
@@ -181,8 +160,10 @@ def sync_follow_up_messages(
                 ],
             }
             note = {"week": week, "changes": len(items)}
-            _queue(session, atelier, settings, _citizen(person), key=key, kind=DIGEST_KIND, context=context,
-                   due=due, now=now, note=note)  # fmt: skip
+            queue_message(
+                session, atelier, settings, _citizen(person), key=key, kind=DIGEST_KIND, context=context,
+                due=due, now=now, note=note,
+            )  # fmt: skip
             queued += 1
     return queued
 
@@ -203,7 +184,7 @@ def _marks_requests(session: Session, atelier: Atelier, settings: Settings, sign
             "stop": signer.follow_up_stop_url(atelier=atelier.slug, person_id=pk(person), now=now),
         }
         to = _citizen(person)
-        _queue(session, atelier, settings, to, key=key, kind=MARKS_KIND,
+        queue_message(session, atelier, settings, to, key=key, kind=MARKS_KIND,
                context=_base(atelier, settings, to, links), due=first, now=now, note={})  # fmt: skip
         queued += 1
     return queued
@@ -252,7 +233,7 @@ def _stale_reminders(session: Session, atelier: Atelier, settings: Settings, exi
                 "since_long": long_date(quiet_from),
                 "days": days,
             }
-            _queue(session, atelier, settings, to, key=key, kind=STALE_KIND, context=context, due=due,
+            queue_message(session, atelier, settings, to, key=key, kind=STALE_KIND, context=context, due=due,
                    now=now, note={"number": number})  # fmt: skip
             queued += 1
     return queued
@@ -294,7 +275,7 @@ def _late_answer_alerts(session: Session, atelier: Atelier, settings: Settings, 
             "answered": answered,
             "proposals": proposals,
         }
-        _queue(session, atelier, settings, to, key=key, kind=LATE_KIND, context=context,
+        queue_message(session, atelier, settings, to, key=key, kind=LATE_KIND, context=context,
                due=deadline + LATE_AFTER, now=now, note={"round": gate.round})  # fmt: skip
         queued += 1
     return queued

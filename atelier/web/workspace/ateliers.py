@@ -4,21 +4,33 @@ steps, gates). Recording and moving steps is in ``steps``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlmodel import Session, func, select
 
 from atelier.db import transaction
 from atelier.errors import AtelierError, french_field_errors
 from atelier.i18n import long_datetime, short_date, short_datetime
+from atelier.planning.portfolio import (
+    SORTS,
+    STANDING_LABELS,
+    AtelierFigures,
+    Standing,
+    attention,
+    gate_wait_days,
+    ordered,
+    overdue_gates,
+    standing,
+)
 from atelier.planning.template import DEFAULT_TEMPLATE_KEY, available_templates
-from atelier.planning.timeline import RISK_LABELS, Risk
+from atelier.planning.timeline import RISK_LABELS
 from atelier.services.accounts import SignedIn, visible_ateliers
 from atelier.services.ateliers import AtelierCreate, create_atelier, venue_calendar_of
 from atelier.services.gates import STATUS_LABELS, gates_of
+from atelier.services.portfolio import figures_of
 from atelier.services.timeline import (
     current_timeline,
     stages_of,
@@ -36,8 +48,8 @@ from atelier.web.deps import (
 )
 from atelier.web.workspace.gantt import GanttStep, gantt_chart
 from atelier.web.workspace.notices import notice_of
-from models import Atelier, Gate, OutboxMessage
-from models.enums import AVIS_FORM_LABELS, GateStatus, OutboxStatus, StepKind, StepStatus
+from models import Gate
+from models.enums import AVIS_FORM_LABELS, StepKind, StepStatus
 from models.types import pk
 
 router = APIRouter(prefix="/espace")
@@ -55,50 +67,45 @@ CREATION_FIELDS = (
 
 
 @dataclass(frozen=True)
-class AtelierLine:
-    slug: str
-    title: str
-    stage: str
-    next_step: str
-    gates_waiting: int
-    avis: str
-    risk: str
-    at_risk: bool
-    failed_messages: int
+class PortfolioRow:
+    """One line of the portfolio, as the page shows it."""
+
+    figures: AtelierFigures
+    standing: Standing
+    label: str
+    attention: list[str]
+    gates_overdue: int
+    longest_wait_days: int
 
 
-def _atelier_line(session: Session, atelier: Atelier) -> AtelierLine:
-    steps = steps_of(session=session, atelier=atelier)
-    stage_rows = stages_of(session=session, atelier=atelier)
-    stages = {pk(s): s.name for s in stage_rows}
-    pending = sorted((s for s in steps if s.status is StepStatus.PENDING), key=lambda s: s.forecast_end)
-    current = next((s for s in stage_rows if s.key == atelier.current_stage_key), None)
-    waiting = sum(1 for g in gates_of(session=session, atelier=atelier) if g.status is GateStatus.OPEN)
-    failed = session.exec(
-        select(func.count())
-        .select_from(OutboxMessage)
-        .where(OutboxMessage.atelier_id == pk(atelier), OutboxMessage.status == OutboxStatus.FAILED)
-    ).one()
-    next_step = f"{pending[0].name} ({short_date(pending[0].forecast_end)})" if pending else "—"
-    risk = Risk(atelier.risk)
-    return AtelierLine(
-        slug=atelier.slug,
-        title=atelier.title,
-        stage=current.name if current else (stages.get(pending[0].stage_id, "—") if pending else "terminé"),
-        next_step=next_step,
-        gates_waiting=waiting,
-        avis=short_date(atelier.forecast_avis_at) if atelier.forecast_avis_at else "—",
-        risk=RISK_LABELS[risk],
-        at_risk=risk is not Risk.ON_TRACK,
-        failed_messages=failed,
+def _row(figures: AtelierFigures, now: datetime) -> PortfolioRow:
+    state = standing(figures, now)
+    return PortfolioRow(
+        figures=figures,
+        standing=state,
+        label=STANDING_LABELS[state],
+        attention=attention(figures, now),
+        gates_overdue=len(overdue_gates(figures, now)),
+        longest_wait_days=max((gate_wait_days(g, now) for g in figures.gates), default=0),
     )
 
 
 @router.get("", response_class=HTMLResponse)
-def list_page(user: UserDep, runtime: RuntimeDep, render: RenderDep) -> HTMLResponse:
+def list_page(
+    user: UserDep, runtime: RuntimeDep, render: RenderDep, etat: str = "", tri: str = "urgence"
+) -> HTMLResponse:
+    """The portfolio: every atelier this account follows, the most urgent first."""
+    now = runtime.clock.now()
     with transaction(runtime.engine) as session:
-        lines = [_atelier_line(session, a) for a in visible_ateliers(session=session, user=user)]
-    return render("workspace/ateliers.html", title="Ateliers", user=user, lines=lines)
+        figures = figures_of(session=session, ateliers=visible_ateliers(session=session, user=user))
+    rows = [_row(f, now) for f in ordered(figures, now, tri if tri in SORTS else "urgence")]
+    counts = {s.value: sum(1 for r in rows if r.standing is s) for s in Standing}
+    shown = [r for r in rows if not etat or r.standing.value == etat]
+    return render(
+        "workspace/ateliers.html", title="Ateliers", user=user, rows=shown, total=len(rows), counts=counts,
+        states=[(s.value, STANDING_LABELS[s]) for s in Standing], etat=etat, tri=tri,
+        short_date=short_date,
+    )  # fmt: skip
 
 
 def _admin(user: UserDep) -> SignedIn:
