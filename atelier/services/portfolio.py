@@ -142,7 +142,7 @@ def queue_weekly_digest(*, session: Session, atelier: Atelier, settings: Setting
             "atelier": {"title": atelier.title, "slug": atelier.slug, "commanditaire": atelier.commanditaire},
             "team": {"name": settings.mail_from_name, "email": settings.team_email},
             "person": {"full_name": to.full_name},
-            "lines": lines,
+            "attention": lines,
             "links": {"atelier": f"{settings.public_base_url}/espace/{atelier.slug}"},
         }
         queue_message(

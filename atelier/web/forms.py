@@ -10,8 +10,9 @@ from atelier.services.link_actions import BadInput
 
 # A form is a few fields and a comment of at most 4,000 characters: 64 KiB is plenty.
 MAX_FORM_BYTES = 64 * 1024
-# Any one field of a form (a name, a reason, a comment, a question): longer text is a mistake or abuse.
-MAX_FIELD_CHARS = 4000
+# Any one field of a form (a name, a reason, a question): longer text is a mistake or abuse. Above
+# the 4,000 characters of a comment, so that a comment's own check (and message) comes first.
+MAX_FIELD_CHARS = 5000
 
 
 async def read_form(request: Request) -> dict[str, str]:

@@ -81,6 +81,7 @@ def sample_context(question: str = "Quelles mobilités ?") -> dict[str, Any]:
             "stop": "https://a.example/suivi/arret/t",
             "marks": "https://a.example/appreciation/m",
             "avis": "https://a.example/espace/a/avis",
+            "atelier": "https://a.example/espace/a",
             "mandat": "https://a.example/public/a/mandat.html",
             "evaluation": "https://a.example/evaluation/e",
             "committee": "https://a.example/comite-de-suivi/c",
@@ -103,6 +104,10 @@ def sample_context(question: str = "Quelles mobilités ?") -> dict[str, Any]:
                 ],
                 "link": "https://a.example/lignes",
             }
+        ],
+        "attention": [
+            "décision « COPIL n°1 » attendue depuis le 15/02/2027 (3 jours de retard)",
+            "2 messages en échec",
         ],
         "risk": {
             "target_long": "mardi 11 mai 2027",

@@ -35,6 +35,7 @@ TEAM_KINDS = (
     "gate_escalation",
     "team_revision_request",
     "team_risk_alert",
+    "team_weekly_digest",
     "team_undeliverable_alert",
     "team_delivery_outage",
     "team_delivery_recovered",
@@ -445,6 +446,19 @@ Remise prévue : dimanche 23 mai 2027 (marge : -12 jours)
 - COPIL n°1 en retard
 
 Détail : « atelier show a ».
+""",
+            "team_weekly_digest": """\
+Objet : [Équipe projet] Point de la semaine : Mobilités rurales
+
+Bonjour Amina Benali,
+
+Cette semaine, l'atelier « Mobilités rurales » demande votre attention :
+- décision « COPIL n°1 » attendue depuis le 15/02/2027 (3 jours de retard)
+- 2 messages en échec
+
+Le détail est sur la page de l'atelier : https://a.example/espace/a
+
+Ce point vous est adressé chaque lundi tant que quelque chose est en retard ou menacé.
 """,
             "team_undeliverable_alert": """\
 Objet : [Équipe projet] Message non distribué : Invitation

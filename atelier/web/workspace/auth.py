@@ -129,8 +129,9 @@ async def ask_signin(request: Request, runtime: RuntimeDep, render: RenderDep) -
     return response
 
 
-async def _queue_signin_link(runtime: Runtime, email: str) -> None:
-    # On the event loop, as the request was: requests' links are queued in the order they came.
+def _queue_signin_link(runtime: Runtime, email: str) -> None:
+    # In a worker thread (Starlette runs a plain function's background there): on the event loop it
+    # would hold back the answer itself, which the app's middleware sends only once the loop is free.
     with transaction(runtime.engine) as session:
         request_signin_link(
             session=session, email=email, signer=runtime.signer, settings=runtime.settings,
