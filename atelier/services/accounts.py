@@ -167,6 +167,10 @@ def request_signin_link(
     if row is None:
         return False
     account, person = row
+    # Requests are queued in worker threads, side by side: the account's row is locked (PostgreSQL;
+    # SQLite's transactions already take turns) so that two cannot both count two links and add a
+    # third each.
+    session.exec(select(Account.id).where(Account.id == pk(account)).with_for_update()).one()
     key_prefix = f"account:{pk(account)}|signin_link|"
     recent = session.exec(
         select(func.count())
