@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     secret_key: str | None = Field(default=None, description="signs decision links")
     link_max_age_days: int = 21
+    # A decision link stays valid this many days past the decision's due date (and past the day its
+    # reminder leaves): a member deciding a little late is not turned away.
+    decision_link_margin_days: int = Field(default=7, ge=0, le=60)
     # The largest request body the web app reads (a form, a file); a gate's documents and a pool of
     # volunteers have their own limits (atelier/web/app.py).
     max_request_mb: int = Field(default=10, ge=1, le=1024)

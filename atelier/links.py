@@ -37,6 +37,9 @@ class LinkClaims:
     gate: str | None = None
     round: int | None = None
     answer: str | None = None
+    # When the link expires (a timestamp), for links that must live as long as what they ask (a
+    # decision, until its due date and a margin); without it, ``max_age`` after it was signed.
+    until: int | None = None
 
 
 class LinkExpired(Refused):
@@ -62,8 +65,15 @@ class LinkSigner:
         payload["iat"] = int(now.timestamp())
         return str(signer.sign(self._serializer.dump_payload(payload)).decode())
 
-    def decision_url(self, *, atelier: str, gate: str, round: int, person_id: int, now: datetime) -> str:
-        claims = LinkClaims("decision", atelier, person_id, secrets.token_hex(16), gate=gate, round=round)
+    def decision_url(
+        self, *, atelier: str, gate: str, round: int, person_id: int, now: datetime,
+        until: datetime | None = None,
+    ) -> str:  # fmt: skip
+        """A decision link, valid ``until`` when given (else ``max_age`` from ``now``)."""
+        claims = LinkClaims(
+            "decision", atelier, person_id, secrets.token_hex(16), gate=gate, round=round,
+            until=int(until.timestamp()) if until is not None else None,
+        )  # fmt: skip
         return f"{self.base_url}/decision/{self.token(claims, now=now)}"
 
     def answer_url(self, *, atelier: str, person_id: int, answer: str, now: datetime) -> str:
@@ -110,7 +120,10 @@ class LinkSigner:
         claims = _valid_claims(payload)
         if not isinstance(issued, int) or now.timestamp() < issued - 300:
             raise Refused("ce lien n'est pas valide", "link issued in the future")
-        if now.timestamp() - issued > (max_age or self.max_age).total_seconds():
+        if claims.until is not None:
+            if now.timestamp() > claims.until:
+                raise LinkExpired(claims)
+        elif now.timestamp() - issued > (max_age or self.max_age).total_seconds():
             raise LinkExpired(claims)
         return claims
 
@@ -126,6 +139,7 @@ def _valid_claims(payload: dict[str, object]) -> LinkClaims:
         and isinstance(claims.person_id, int)
         and isinstance(claims.nonce, str)
         and len(claims.nonce) <= 64
+        and (claims.until is None or isinstance(claims.until, int))
     )
     if claims.purpose == "decision":
         typed = typed and isinstance(claims.gate, str) and isinstance(claims.round, int)

@@ -212,12 +212,27 @@ def prefect_client(api_url: str, *, home: Path | None = None) -> Iterator[None]:
             drain_prefect_workers()
 
 
+def _answers(api_url: str, timeout: float = 5.0) -> bool:
+    """Whether the Prefect API at ``api_url`` answers its health check."""
+    try:
+        with urllib.request.urlopen(f"{api_url.rstrip('/')}/health", timeout=timeout) as response:  # noqa: S310
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
 @contextlib.contextmanager
 def prefect_session(data_dir: Path, *, ui: bool = False, home: Path | None = None) -> Iterator[str]:
     """The embedded default: the server PREFECT_API_URL names, or a local one we start and stop
     (its files in ``home``, by default the data folder's ``prefect``)."""
     external = os.environ.get("PREFECT_API_URL")
     if external:
+        if not _answers(external):
+            raise AtelierError(
+                f"le serveur Prefect indiqué par PREFECT_API_URL ({external}) ne répond pas : démarrez-le, "
+                "ou retirez cette variable pour que l'application démarre le sien",
+                "PREFECT_API_URL unreachable",
+            )
         with prefect_client(external):
             yield external
         return

@@ -9,6 +9,7 @@ taken until its lease ends, see the README's « Production »). A change waits f
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -19,7 +20,10 @@ from sqlmodel import col, select
 
 from atelier.bootstrap import Runtime
 from atelier.db import held_exclusively, transaction
+from atelier.services.advance_failures import clear_advance_failure, record_advance_failure
 from models import Atelier
+
+log = logging.getLogger("atelier.engine")
 
 Advance = Callable[[str, datetime], object]
 
@@ -38,12 +42,29 @@ def advance_in_turn(
         # The run's now may come from the one who triggered it (a deployment's run): the time it took
         # is added to it, so that a check begun meanwhile, on the same clock, sees it done.
         started, took = now or runtime.clock.now(), time.perf_counter()
-        with runtime.metrics.advance_seconds.time():
-            advance(slug, started)
+        try:
+            with runtime.metrics.advance_seconds.time():
+                advance(slug, started)
+        except Exception as error:
+            _noted(runtime, slug, error, started)
+            raise
         done_at = started + timedelta(seconds=time.perf_counter() - took)
         with transaction(engine) as session:
             session.execute(update(Atelier).where(col(Atelier.slug) == slug).values(advanced_at=done_at))
+            clear_advance_failure(session=session, slug=slug, now=done_at)
     return True
+
+
+def _noted(runtime: Runtime, slug: str, error: Exception, now: datetime) -> None:
+    """The failure shown to the team (the advance's own transaction was rolled back); if even that
+    cannot be written (the database is down), the log and /sante say so."""
+    try:
+        with transaction(runtime.engine) as session:
+            record_advance_failure(
+                session=session, slug=slug, error=error, settings=runtime.settings, now=now
+            )
+    except Exception:
+        log.exception("recording that advancing an atelier failed, failed too")
 
 
 def _advanced_since(engine: Engine, slug: str, since: datetime) -> bool:

@@ -46,6 +46,10 @@ class Atelier(AtelierBase, table=True):
     forecast_avis_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # The team's emergency brake: nothing of this atelier is sent while set.
     sending_suspended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Since when advancing it fails, and why (the error's type, nothing personal): shown to the team
+    # (its page, the portfolio, /sante) until an advance succeeds again.
+    stuck_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    stuck_cause: str | None = Field(default=None, max_length=120)
 
 
 class AtelierPublic(AtelierBase):

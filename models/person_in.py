@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, StringConstraints, ValidationError, field_validator
 
-from atelier.errors import Refused, french_validation_message
+from atelier.errors import InvalidValue, Refused, french_validation_message
 from models.enums import ASSIGNABLE_ROLES, ROLE_ALIASES, ROLE_LABELS, Role
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -29,6 +29,24 @@ def parse_role(value: str) -> Role:
         choices = ", ".join(ROLE_LABELS[r] for r in ASSIGNABLE_ROLES)
         raise ValueError(f"rôle inconnu « {value} » (rôles : {choices})")
     return role
+
+
+ACCENTED_LOCAL_PART = (
+    "contient des lettres accentuées avant « @ », que la plupart des messageries n'acceptent pas : "
+    "vérifiez l'adresse"
+)
+
+
+def deliverable_address(address: str) -> str:
+    """The address in lower case, refused (InvalidValue) when its part before « @ » is not ASCII.
+
+    The transport sends such an address only through a relay that offers SMTPUTF8, which most do
+    not; an accented domain is fine (it travels in its IDNA form). Every entry point applies this
+    rule, so that such an address is refused where it is typed, not found failing weeks later."""
+    local, _, _domain = address.rpartition("@")
+    if not local.isascii():
+        raise InvalidValue(ACCENTED_LOCAL_PART)
+    return address.lower()
 
 
 class PersonIn(BaseModel):
@@ -62,8 +80,8 @@ class PersonIn(BaseModel):
 
     @field_validator("email")
     @classmethod
-    def _lower(cls, value: str) -> str:
-        return value.lower()
+    def _deliverable(cls, value: str) -> str:
+        return deliverable_address(value)
 
 
 def _role_error(error: ValidationError, where: str) -> Refused:

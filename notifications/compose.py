@@ -22,8 +22,15 @@ ATELIER_STAGE = "atelier"  # the stage whose weekends and sessions make "the cal
 
 
 def address_line(full_name: str, email: str) -> str:
-    """The To: of a message: « Name <address> », the name on one line."""
-    return formataddr((" ".join(full_name.split()), email))
+    """The To: of a message: « Name <address> », the name on one line. An address whose part before
+    « @ » is not ASCII (refused at entry, but older data may hold one) travels only in UTF-8 headers
+    through a relay offering SMTPUTF8 (the transport checks): the line is written for that, instead
+    of failing here and stopping every other message of the atelier."""
+    name = " ".join(full_name.split())
+    if email.isascii():
+        return formataddr((name, email))
+    quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{quoted}" <{email}>'
 
 
 @dataclass(frozen=True)
@@ -205,12 +212,19 @@ def compose(
     if planned.gate_key is not None and recipient.person_id is not None:
         gate = snapshot.gates[planned.gate_key]
         context["gate"] = _gate_context(snapshot, planned.gate_key)
+        # Valid as long as the decision is asked, whenever this message leaves (a reminder leaves
+        # days after it is written): past its due date and a margin, never less than usual.
+        until = max(
+            max(gate.due_at, planned.due_at) + timedelta(days=settings.decision_link_margin_days),
+            signer.expires_at(now),
+        )
         context["links"] = {
             "decision": signer.decision_url(
-                atelier=atelier.slug, gate=gate.key, round=gate.round, person_id=recipient.person_id, now=now
+                atelier=atelier.slug, gate=gate.key, round=gate.round, person_id=recipient.person_id, now=now,
+                until=until,
             ),
-            "expires_long": long_datetime(signer.expires_at(now)),
-        }
+            "expires_long": long_datetime(until),
+        }  # fmt: skip
     elif planned.gate_key is not None:
         context["gate"] = _gate_context(snapshot, planned.gate_key)
     if planned.kind in ("citizen_invitation", "confirmation_reminder") and recipient.person_id is not None:

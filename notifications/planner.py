@@ -8,9 +8,10 @@ are cancelled (a date moved, a person answered, a gate was decided).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from atelier.clock import PARIS, ensure_utc
+from atelier.planning.french_calendar import VenueCalendar
 from atelier.planning.quorum import votes_needed
 from atelier.planning.template import MessageRule, MessageTrigger, ProcessTemplate
 from models.enums import Answer, DecisionOutcome, GateStatus, QuorumRule, Role, StepKind, StepStatus
@@ -75,6 +76,8 @@ class AtelierSnapshot:
     gates: dict[str, GateView]
     risk: str
     forecast_avis_at: datetime | None
+    # The venue's working days (public holidays depend on its département): reminders fall on them.
+    calendar: VenueCalendar = field(default_factory=lambda: VenueCalendar(None))
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,34 @@ def _at(day_time: datetime, at: time | None) -> datetime:
         return day_time
     local = ensure_utc(day_time).astimezone(PARIS)
     return datetime.combine(local.date(), at, tzinfo=PARIS).astimezone(ensure_utc(day_time).tzinfo)
+
+
+def _reminder_times(
+    snapshot: AtelierSnapshot, opened_at: datetime, due_at: datetime, every_days: int, at: time | None
+) -> list[tuple[int, datetime]]:
+    """Each reminder's number and time: every ``every_days`` from the opening, on a working day,
+    before the due date; two moved onto the same day make one."""
+    times: list[tuple[int, datetime]] = []
+    number = 1
+    while (due := _working(snapshot, _at(opened_at + timedelta(days=every_days * number), at))) < due_at:
+        if not times or _paris_day(times[-1][1]) != _paris_day(due):
+            times.append((number, due))
+        number += 1
+    return times
+
+
+def _paris_day(moment: datetime) -> date:
+    return ensure_utc(moment).astimezone(PARIS).date()
+
+
+def _working(snapshot: AtelierSnapshot, due: datetime) -> datetime:
+    """``due`` moved to the venue's next working day, same time: nobody is reminded on a Sunday,
+    a Saturday or a public holiday."""
+    local = ensure_utc(due).astimezone(PARIS)
+    day = snapshot.calendar.next_working_day(local.date())
+    if day == local.date():
+        return due
+    return datetime.combine(day, local.time(), tzinfo=PARIS).astimezone(ensure_utc(due).tzinfo)
 
 
 def _audience(snapshot: AtelierSnapshot, rule: MessageRule) -> list[PersonView]:
@@ -309,23 +340,22 @@ def _gate_messages(snapshot: AtelierSnapshot, rule: MessageRule) -> list[Planned
                 for m in waiting
             ]
         elif rule.trigger is MessageTrigger.GATE_REMINDER and rule.every_days:
-            number, due = 1, _at(gate.opened_at + timedelta(days=rule.every_days), rule.at)
-            while due < gate.due_at:
-                planned += [
-                    PlannedMessage(
-                        f"{_person(snapshot, m)}|{rule.kind}|{base}|n{number}",
-                        rule.key,
-                        rule.kind,
-                        m,
-                        due,
-                        gate_key=gate.key,
-                        round=gate.round,
-                        reminder=True,
-                    )
-                    for m in waiting
-                ]
-                number += 1
-                due = _at(gate.opened_at + timedelta(days=rule.every_days * number), rule.at)
+            planned += [
+                PlannedMessage(
+                    f"{_person(snapshot, m)}|{rule.kind}|{base}|n{number}",
+                    rule.key,
+                    rule.kind,
+                    m,
+                    due,
+                    gate_key=gate.key,
+                    round=gate.round,
+                    reminder=True,
+                )
+                for number, due in _reminder_times(
+                    snapshot, gate.opened_at, gate.due_at, rule.every_days, rule.at
+                )
+                for m in waiting
+            ]
         elif rule.trigger is MessageTrigger.GATE_ESCALATION:
             planned.append(
                 PlannedMessage(

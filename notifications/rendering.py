@@ -27,6 +27,7 @@ MESSAGE_KINDS = (
     "team_revision_request",
     "team_risk_alert",
     "team_weekly_digest",
+    "team_advance_failed",
     "team_undeliverable_alert",
     "team_delivery_outage",
     "team_delivery_recovered",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from atelier.planning.french_calendar import VenueCalendar
 from atelier.planning.template import template_of
 from models import (
     Atelier,
@@ -107,6 +108,7 @@ def load_snapshot(*, session: Session, atelier: Atelier) -> AtelierSnapshot:
             documents=tuple(documents_of.get((pk(gate), gate.round), [])),
         )
     return AtelierSnapshot(
+        calendar=VenueCalendar(atelier.venue_departement),
         id=atelier_id,
         slug=atelier.slug,
         template=template,

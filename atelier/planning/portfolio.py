@@ -55,6 +55,7 @@ class AtelierFigures:
     failed_messages: int
     dropouts_waiting: int  # drop-outs whose replacement waits for the team
     completed: bool
+    stuck_since: datetime | None = None  # advancing it fails since then
 
 
 def overdue_gates(figures: AtelierFigures, now: datetime) -> list[WaitingGate]:
@@ -64,7 +65,11 @@ def overdue_gates(figures: AtelierFigures, now: datetime) -> list[WaitingGate]:
 def standing(figures: AtelierFigures, now: datetime) -> Standing:
     if figures.completed:
         return Standing.COMPLETED
-    if overdue_gates(figures, now) or (figures.margin_days is not None and figures.margin_days < 0):
+    if (
+        figures.stuck_since is not None
+        or overdue_gates(figures, now)
+        or (figures.margin_days is not None and figures.margin_days < 0)
+    ):
         return Standing.OVERDUE
     if figures.risk is not Risk.ON_TRACK or figures.failed_messages or figures.dropouts_waiting:
         return Standing.AT_RISK
@@ -76,6 +81,10 @@ def attention(figures: AtelierFigures, now: datetime) -> list[str]:
     if figures.completed:
         return []
     lines = []
+    if figures.stuck_since is not None:
+        lines.append(
+            f"ne progresse plus depuis le {short_date(figures.stuck_since)} : un incident technique l'arrête"
+        )
     for gate in overdue_gates(figures, now):
         late = (now - gate.deadline) // timedelta(days=1)
         lines.append(

@@ -11,13 +11,13 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, func, select
 
 from atelier.config import Settings
-from atelier.errors import Refused
+from atelier.errors import InvalidValue, Refused
 from atelier.i18n import long_datetime
 from atelier.links import LinkClaims, LinkSigner, use_link_once
 from atelier.services.events import person_actor, record_event
 from models import Account, Atelier, CalendarFeed, Membership, OutboxMessage, Person, WebSession
 from models.enums import Role
-from models.person_in import clean_text
+from models.person_in import clean_text, deliverable_address
 from models.types import pk
 from notifications.compose import message_id_for
 from notifications.rendering import render_message
@@ -53,6 +53,10 @@ def add_account(
     address = email.strip().lower()
     if "@" not in address or any(c.isspace() for c in address):
         raise Refused(f"adresse e-mail invalide : « {email} »", "invalid account email")
+    try:
+        deliverable_address(address)
+    except InvalidValue as error:
+        raise Refused(f"« {email} » {error}", "account email with a non-ASCII local part") from None
     name = clean_text(full_name)
     if not name:
         raise Refused("indiquez le nom de la personne (option --nom)", "account without name")

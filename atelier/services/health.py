@@ -23,6 +23,7 @@ from sqlmodel import Session, col, func, select
 from atelier.clock import Clock
 from atelier.config import Settings
 from atelier.db import transaction
+from atelier.services.advance_failures import stuck_ateliers
 from models import Gate, OutboxMessage, ProcessBeat
 from models.enums import GateStatus, OutboxStatus
 
@@ -134,6 +135,7 @@ class OutboxCollector(Collector):
         with transaction(self.engine) as session:
             reading = read_outbox(session=session, now=self.clock.now())
             alive = processes_alive(session=session, within=timedelta(seconds=3 * self.heartbeat_seconds))
+            stuck = stuck_ateliers(session=session)
         processes = GaugeMetricFamily(
             "atelier_processes_alive", "Engines and dispatchers seen lately", labels=["role"]
         )
@@ -153,6 +155,9 @@ class OutboxCollector(Collector):
             "atelier_outbox_retrying_messages", "Messages waiting to be sent again after a failure",
             value=reading.retrying,
         )  # fmt: skip
+        yield GaugeMetricFamily(
+            "atelier_ateliers_stuck", "Ateliers whose advancing fails (shown on their page)", value=stuck
+        )
         yield GaugeMetricFamily(
             "atelier_gates_waiting",
             "Gates open, waiting for their members' decisions",

@@ -25,6 +25,12 @@ def resend_failed(
         raise Refused(
             "seul un message en échec peut être renvoyé", f"resend of a {message.status.value} message"
         )
+    if message.context.get("unwritten") is not None:
+        raise Refused(
+            "ce message n'a pas pu être rédigé : corrigez l'adresse ou les coordonnées de la personne, "
+            "il sera rédigé à nouveau et envoyé",
+            "resend of an unwritten message",
+        )
     message.status = OutboxStatus.PENDING
     message.attempts = 0
     message.next_attempt_at = None

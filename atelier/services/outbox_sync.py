@@ -57,6 +57,40 @@ def _risk_extra(*, session: Session, atelier: Atelier, now: datetime) -> dict[st
     }
 
 
+# Marks (in ``context``) a planned message that could not be written; it is written again, in place,
+# once it can (the team corrected the address), and not resent as it is.
+UNWRITTEN = "unwritten"
+REWRITTEN = (
+    "recipient",
+    "message_id",
+    "subject",
+    "body_text",
+    "body_html",
+    "ics",
+    "ics_method",
+    "context",
+    "due_at",
+)
+
+
+def _unwritten(
+    message: PlannedMessage, *, atelier_id: int, recipient: Recipient, now: datetime, error: Exception
+) -> OutboxMessage:
+    """A failed outbox row for a message that could not be written: the team sees it under « En
+    échec », with the reason in French; the rest of the atelier's messages go."""
+    reason = (
+        f"ce message n'a pas pu être rédigé pour « {recipient.email} » ({type(error).__name__}) : "
+        "corrigez l'adresse ou les coordonnées de la personne, il sera rédigé à nouveau"
+    )
+    return OutboxMessage(
+        atelier_id=atelier_id, key=message.key, kind=message.kind, person_id=recipient.person_id,
+        recipient=recipient.email, subject=f"Message non rédigé ({message.kind})", body_text="", body_html="",
+        context={"rule": message.rule, "step": message.step_key, UNWRITTEN: type(error).__name__},
+        message_id=f"<unwritten.{message.key}@atelier>", status=OutboxStatus.FAILED,
+        due_at=message.due_at, created_at=now, last_error=reason,
+    )  # fmt: skip
+
+
 def sync_outbox(
     *, session: Session, atelier: Atelier, settings: Settings, signer: LinkSigner, now: datetime
 ) -> SyncReport:
@@ -106,7 +140,8 @@ def sync_outbox(
     queued = 0
     extra: dict[str, Any] | None = None
     for key, (message, recipient) in wanted.items():
-        if key in existing:
+        unwritten = key in existing and existing[key].context.get(UNWRITTEN) is not None
+        if key in existing and not (unwritten and OutboxStatus(existing[key].status) is OutboxStatus.FAILED):
             continue
         received_earlier = (recipient.person_id, message.step_key) in invited
         if message.cancel and not received_earlier:
@@ -116,18 +151,37 @@ def sync_outbox(
             continue
         if message.kind == "team_risk_alert" and extra is None:
             extra = _risk_extra(session=session, atelier=atelier, now=now)
-        row = compose(
-            message,
-            atelier=atelier,
-            snapshot=snapshot,
-            recipient=recipient,
-            settings=settings,
-            signer=signer,
-            now=now,
-            extra=extra if message.kind == "team_risk_alert" else None,
-            received_earlier=received_earlier,
-        )
-        session.add(row)
+        try:
+            row = compose(
+                message,
+                atelier=atelier,
+                snapshot=snapshot,
+                recipient=recipient,
+                settings=settings,
+                signer=signer,
+                now=now,
+                extra=extra if message.kind == "team_risk_alert" else None,
+                received_earlier=received_earlier,
+            )
+        except Exception as error:  # one message that cannot be written fails alone
+            if unwritten:
+                continue  # still failing, already shown under « En échec »
+            log.warning(
+                "message %s of atelier %s could not be written: %s", message.kind, snapshot.id,
+                type(error).__name__,
+            )  # fmt: skip
+            row = _unwritten(message, atelier_id=snapshot.id, recipient=recipient, now=now, error=error)
+        if unwritten:
+            # Written at last (the address was corrected): the failed row becomes this message.
+            session.execute(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == existing[key].id)
+                .values(
+                    **{f: getattr(row, f) for f in REWRITTEN}, status=OutboxStatus.PENDING, last_error=None
+                )
+            )
+        else:
+            session.add(row)
         queued += 1
     session.flush()
     if queued or cancelled:

@@ -95,6 +95,7 @@ def figures_of(*, session: Session, ateliers: list[Atelier]) -> list[AtelierFigu
                 failed_messages=failed.get(atelier_id, 0),
                 dropouts_waiting=dropouts.get(atelier_id, 0),
                 completed=atelier.completed_at is not None,
+                stuck_since=atelier.stuck_since,
             )
         )
     return lines

@@ -14,6 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from atelier.bootstrap import Runtime
 from atelier.db import transaction
+from atelier.services.advance_failures import stuck_ateliers
 from atelier.services.health import (
     OutboxCollector,
     database_answers,
@@ -45,9 +46,10 @@ def health(runtime: RuntimeDep) -> JSONResponse:
         alive = processes_alive(
             session=session, within=timedelta(seconds=3 * runtime.settings.heartbeat_seconds)
         )
+        stuck = stuck_ateliers(session=session)  # ateliers whose advancing fails
     smtp = smtp_answers(runtime.settings)
     prefect = prefect_answers(os.environ.get("PREFECT_API_URL"))
-    working = smtp and prefect is not False and all(alive.values())
+    working = smtp and prefect is not False and all(alive.values()) and not stuck
     return JSONResponse(
         {
             "status": "ok" if working else "degraded",
@@ -59,6 +61,7 @@ def health(runtime: RuntimeDep) -> JSONResponse:
             "oldest_due_seconds": round(reading.oldest_due_seconds, 1),
             "retrying": reading.retrying,
             "gates_waiting": reading.gates_waiting,
+            "ateliers_stuck": stuck,
         }
     )
 

@@ -105,6 +105,7 @@ def sample_context(question: str = "Quelles mobilités ?") -> dict[str, Any]:
                 "link": "https://a.example/lignes",
             }
         ],
+        "failure": {"since_long": "lundi 1er mars 2027 à 07h00", "cause": "OperationalError"},
         "attention": [
             "décision « COPIL n°1 » attendue depuis le 15/02/2027 (3 jours de retard)",
             "2 messages en échec",

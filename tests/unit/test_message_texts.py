@@ -36,6 +36,7 @@ TEAM_KINDS = (
     "team_revision_request",
     "team_risk_alert",
     "team_weekly_digest",
+    "team_advance_failed",
     "team_undeliverable_alert",
     "team_delivery_outage",
     "team_delivery_recovered",
@@ -459,6 +460,15 @@ Cette semaine, l'atelier « Mobilités rurales » demande votre attention :
 Le détail est sur la page de l'atelier : https://a.example/espace/a
 
 Ce point vous est adressé chaque lundi tant que quelque chose est en retard ou menacé.
+""",
+            "team_advance_failed": """\
+Objet : [Équipe projet] L'atelier ne progresse plus : Mobilités rurales
+
+L'atelier « Mobilités rurales » ne progresse plus depuis le lundi 1er mars 2027 à 07h00 : un incident technique (OperationalError) arrête son avancement.
+
+Tant qu'il dure, aucune étape ne s'ouvre et aucun nouveau message n'est programmé pour cet atelier ; les autres ateliers ne sont pas touchés. Le moteur réessaie à chaque changement et chaque matin ; la page de l'atelier l'indique tant que l'incident n'est pas résolu : https://a.example/espace/a
+
+Transmettez ce message à l'exploitant de l'instance, avec le nom de l'incident ci-dessus.
 """,
             "team_undeliverable_alert": """\
 Objet : [Équipe projet] Message non distribué : Invitation

@@ -181,3 +181,19 @@ def test_a_moved_event_is_announced_once_the_forecast_settles() -> None:
     invites = [k for k in planned if k.startswith("a1|p1|event_invitation|weekend_1")]
     assert invites == ["a1|p1|event_invitation|weekend_1|r2"]
     assert planned[invites[0]].due_at == NOW + timedelta(minutes=12)
+
+
+def test_decision_reminders_fall_on_working_days_only() -> None:
+    """Reminders every 3 days from Thursday 10 December 2026: none on a Saturday, a Sunday or
+    Christmas Day; each moved to the next working day, two landing on one day make one."""
+    opened = datetime(2026, 12, 10, 17, 0, tzinfo=UTC)
+    gate = GateView(
+        key="copil_1", name="COPIL 1", step_key="copil_1", status=GateStatus.OPEN, round=1,
+        opened_at=opened, due_at=datetime(2026, 12, 28, 17, 0, tzinfo=UTC), quorum_rule=QuorumRule.N_OF_M,
+        quorum_n=3, member_ids=(COPIL[0].id,),
+    )  # fmt: skip
+    snapshot = _snapshot(done_until="saisine_copil", people=tuple(COPIL), gates={"copil_1": gate})
+    reminders = [m for m in plan_messages(snapshot, NOW) if m.kind == "decision_reminder"]
+    assert [_paris(m.due_at) for m in reminders] == [
+        (12, 14, 9, 0), (12, 16, 9, 0), (12, 21, 9, 0), (12, 22, 9, 0), (12, 28, 9, 0)
+    ]  # fmt: skip

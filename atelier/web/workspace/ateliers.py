@@ -228,6 +228,7 @@ def atelier_page(
         timeline=timeline,
         risk=RISK_LABELS[timeline.risk],
         avis=long_datetime(timeline.avis_end),
+        stuck=long_datetime(atelier.stuck_since) if atelier.stuck_since else None,
         deadline=short_date(timeline.target_avis_date),
         message=notice_of(request, user),
         editable=editable,
