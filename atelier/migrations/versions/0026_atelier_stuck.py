@@ -21,13 +21,13 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# Plain ALTER TABLE (SQLite 3.35+ drops a column in place): a batch operation would copy the table,
+# and SQLite refuses to drop ``atelier`` while other tables refer to it.
 def upgrade() -> None:
-    with op.batch_alter_table('atelier') as batch:
-        batch.add_column(sa.Column('stuck_since', models.types.UTCDateTime(timezone=True), nullable=True))
-        batch.add_column(sa.Column('stuck_cause', sa.String(length=120), nullable=True))
+    op.add_column('atelier', sa.Column('stuck_since', models.types.UTCDateTime(timezone=True), nullable=True))
+    op.add_column('atelier', sa.Column('stuck_cause', sa.String(length=120), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('atelier') as batch:
-        batch.drop_column('stuck_cause')
-        batch.drop_column('stuck_since')
+    op.drop_column('atelier', 'stuck_cause')
+    op.drop_column('atelier', 'stuck_since')
