@@ -34,36 +34,23 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60] or "atelier"
 
 
-class AtelierCreate(BaseModel):
-    """What a project team gives to open an atelier (YAML file or command-line options)."""
+class AtelierDetails(BaseModel):
+    """What the team may change of an atelier once it is open: what it is about, and the practical
+    details the invitations and the mandat carry (None until the team knows them)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    slug: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")] | None = None
     title: Annotated[Text, Field(max_length=300)]
     commanditaire: Annotated[Text, Field(max_length=300)]
-    question: Text
-    avis_form: AvisForm = AvisForm.PROPOSALS
-    template: str = DEFAULT_TEMPLATE_KEY
-    decision_date: date
-    target_avis_date: date | None = None
-    venue: str | None = None
+    question: Annotated[Text, Field(max_length=2000)]
+    venue: Annotated[str, Field(max_length=500)] | None = None
     venue_departement: str | None = None
-    venue_access: str | None = None
+    venue_access: Annotated[str, Field(max_length=1000)] | None = None
     day_phone: Annotated[str, Field(max_length=40, pattern=r"^[0-9+ ().-]{6,40}$")] | None = None
-    hotel: str | None = None
+    hotel: Annotated[str, Field(max_length=1000)] | None = None
     online_meeting_url: str | None = None
-    copil_meeting_place: str | None = None
+    copil_meeting_place: Annotated[str, Field(max_length=500)] | None = None
     indemnisation_per_day_eur: Annotated[int, Field(ge=0, le=500)] | None = None
-
-    @field_validator("avis_form", mode="before")
-    @classmethod
-    def _accept_french_label(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            for form, label in AVIS_FORM_LABELS.items():
-                if value.strip().lower() == label.lower():
-                    return form
-        return value
 
     @field_validator("online_meeting_url", mode="before")
     @classmethod
@@ -89,6 +76,25 @@ class AtelierCreate(BaseModel):
         if code is None:
             raise InvalidValue(f"n'est pas un département français (attendu : {DEPARTEMENT_HINT})")
         return code
+
+
+class AtelierCreate(AtelierDetails):
+    """What a project team gives to open an atelier (YAML file or command-line options)."""
+
+    slug: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")] | None = None
+    avis_form: AvisForm = AvisForm.PROPOSALS
+    template: str = DEFAULT_TEMPLATE_KEY
+    decision_date: date
+    target_avis_date: date | None = None
+
+    @field_validator("avis_form", mode="before")
+    @classmethod
+    def _accept_french_label(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            for form, label in AVIS_FORM_LABELS.items():
+                if value.strip().lower() == label.lower():
+                    return form
+        return value
 
     @field_validator("decision_date", "target_avis_date", mode="before")
     @classmethod

@@ -30,6 +30,7 @@ from atelier.web.pages import SECURITY_HEADERS, Pages
 from atelier.web.workspace import (
     accounts,
     agenda,
+    atelier_details,
     ateliers,
     avis,
     gates,
@@ -136,6 +137,7 @@ def create_app(runtime: Runtime, *, on_change: Trigger | None = None) -> FastAPI
     app.include_router(agenda.router)  # before /espace/{slug}
     app.include_router(accounts.router)  # before /espace/{slug}
     app.include_router(ateliers.router)
+    app.include_router(atelier_details.router)
     app.include_router(steps.router)
     app.include_router(people.router)
     app.include_router(recruitment.router)

@@ -347,3 +347,22 @@ def test_the_portfolio_of_fifty_ateliers_reads_in_a_browser_the_most_urgent_firs
     expect(page.get_by_role("table").get_by_role("row")).to_have_count(2)
     page.set_viewport_size({"width": 375, "height": 800})
     _accessible(page, "portefeuille-375")
+
+
+def test_a_team_member_changes_the_venue_in_the_browser(world: World, site: str, page: Page) -> None:
+    """From the atelier's page to « Modifier l'atelier »: the form reads under axe at 1280 and 375 px,
+    and the saved venue shows in the form again."""
+    _sign_in(world, site, page, _email(TEAM[0]))
+    page.goto(f"{site}/espace/{world.slug}")
+    page.get_by_role("link", name="Modifier l'atelier").click()
+    _accessible(page, "atelier-modifier")
+    venue = "Salle Europe, 20 avenue de Ségur, Paris 7e"
+    page.get_by_label("Lieu des week-ends").fill(venue)
+    page.get_by_role("button", name="Enregistrer les modifications").click()
+    expect(page.get_by_role("status")).to_contain_text("Les informations de l'atelier sont enregistrées.")
+    page.goto(f"{site}/espace/{world.slug}/modifier")
+    expect(page.get_by_label("Lieu des week-ends")).to_have_value(
+        "Salle Europe, 20 avenue de Ségur, Paris 7e"
+    )
+    page.set_viewport_size({"width": 375, "height": 800})
+    _accessible(page, "atelier-modifier-375")
