@@ -329,6 +329,9 @@ def test_an_administrator_creates_an_atelier_with_errors_shown_by_their_field(
         created = http.post("/espace/nouvel-atelier", data=fixed)
         assert created.status_code == 303 and created.headers["location"] == "/espace/musees-pour-tous"
         assert "Musées pour tous" in html.unescape(http.get("/espace/musees-pour-tous").text)
+        # Its creator is on its team (the team's alerts and digests reach them).
+        team = html.unescape(http.get("/espace/musees-pour-tous/personnes").text)
+        assert "admin@example.org" in team and "Équipe projet" in team
     with http_client(site) as http:
         sign_in(world, http, TEAM_EMAIL)
         assert http.get("/espace/nouvel-atelier").status_code == 403

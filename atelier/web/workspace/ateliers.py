@@ -29,7 +29,9 @@ from atelier.planning.template import DEFAULT_TEMPLATE_KEY, available_templates
 from atelier.planning.timeline import RISK_LABELS
 from atelier.services.accounts import SignedIn, visible_ateliers
 from atelier.services.ateliers import AtelierCreate, create_atelier, venue_calendar_of
+from atelier.services.events import person_actor
 from atelier.services.gates import STATUS_LABELS, gates_of
+from atelier.services.people import add_people
 from atelier.services.portfolio import figures_of
 from atelier.services.timeline import (
     current_timeline,
@@ -48,8 +50,9 @@ from atelier.web.deps import (
 )
 from atelier.web.workspace.gantt import GanttStep, gantt_chart
 from atelier.web.workspace.notices import notice_of
-from models import Gate
-from models.enums import AVIS_FORM_LABELS, StepKind, StepStatus
+from models import Gate, Person
+from models.enums import AVIS_FORM_LABELS, Role, StepKind, StepStatus
+from models.person_in import PersonIn
 from models.types import pk
 
 router = APIRouter(prefix="/espace")
@@ -150,7 +153,19 @@ def create(
         return _creation_view(render, user, values, french_field_errors(error), 400)
     try:
         with transaction(runtime.engine) as session:
-            atelier, _ = create_atelier(session=session, atelier_in=atelier_in, now=runtime.clock.now())
+            now = runtime.clock.now()
+            atelier, _ = create_atelier(session=session, atelier_in=atelier_in, now=now)
+            # Whoever creates it is on its team: the team's alerts and digests reach them from the start.
+            creator = session.get(Person, user.person_id)
+            if creator is not None:
+                team = PersonIn(full_name=creator.full_name, email=creator.email, roles=[Role.PROJECT_TEAM])
+                add_people(
+                    session=session,
+                    atelier=atelier,
+                    people=[team],
+                    now=now,
+                    actor=person_actor(user.person_id),
+                )
             slug = atelier.slug
     except AtelierError as error:
         return _creation_view(render, user, values, {"": error.message_fr}, 400)
