@@ -144,6 +144,15 @@ class DecisionChannel(StrEnum):
     WORKSPACE = "workspace"  # a signed-in member, from the workspace
 
 
+CHANNEL_LABELS: dict[DecisionChannel, str] = {
+    DecisionChannel.LINK: "lien reçu par e-mail",
+    DecisionChannel.MEETING: "réunion",
+    DecisionChannel.CLI: "ligne de commande",
+    DecisionChannel.SIMULATION: "simulation (démonstration)",
+    DecisionChannel.WORKSPACE: "espace de travail",
+}
+
+
 class VolunteerStatus(StrEnum):
     """Where a volunteer of the pool stands in the lottery."""
 
@@ -153,6 +162,15 @@ class VolunteerStatus(StrEnum):
     RESERVE = "reserve"  # not drawn, on the ordered reserve list
     NOT_SELECTED = "not_selected"
     WITHDRAWN = "withdrawn"  # selected, then declined or did not confirm, and replaced
+
+
+# Why a citizen drops out, and how their replacement was found (the replacements' own words).
+DROPOUT_REASON_LABELS = {"declined": "a décliné l'invitation", "no_answer": "n'a pas confirmé dans le délai"}
+REPLACEMENT_METHOD_LABELS = {
+    "reserve": "liste de réserve",
+    "resolved": "nouveau tirage parmi le vivier, le reste du panel fixé",
+    "none": "personne dans le vivier ne respecte les quotas",
+}
 
 
 class ReplacementStatus(StrEnum):

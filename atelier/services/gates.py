@@ -238,6 +238,13 @@ def _approvable(session: Session, atelier: Atelier, gate: Gate) -> None:
             )
 
 
+CLOSED_KINDS = {
+    GateStatus.APPROVED: "gate_approved",
+    GateStatus.REJECTED: "gate_rejected",
+    GateStatus.SENT_BACK: "gate_sent_back",
+}
+
+
 def _close(*, session: Session, atelier: Atelier, gate: Gate, status: GateStatus, now: datetime) -> None:
     gate.status = status
     gate.closed_at = now
@@ -248,7 +255,7 @@ def _close(*, session: Session, atelier: Atelier, gate: Gate, status: GateStatus
         session=session,
         atelier_id=pk(atelier),
         actor="engine",
-        kind=f"gate_{status.value}",
+        kind=CLOSED_KINDS[status],
         at=now,
         gate=gate.key,
         round=gate.round,

@@ -91,7 +91,7 @@ def log_refusal(
     them. A forged or unreadable one is anyone's traffic: it adds to one event per day and reason,
     so that no amount of it grows the database."""
     log.warning("link refused: %s", error)
-    reason = str(error)[:200]
+    reason = error.message_fr[:200]  # French: the team reads it in the journal
     with transaction(runtime.engine) as session:
         atelier = (
             session.exec(select(Atelier).where(Atelier.slug == claims.atelier)).first() if claims else None

@@ -25,16 +25,15 @@ from atelier.services.recruitment import (
     volunteers_of,
 )
 from models import Atelier, InvitationAnswer, PanelReplacement, Volunteer
-from models.enums import Answer, DecisionChannel, ReplacementStatus, VolunteerStatus
+from models.enums import (
+    DROPOUT_REASON_LABELS,
+    REPLACEMENT_METHOD_LABELS,
+    Answer,
+    DecisionChannel,
+    ReplacementStatus,
+    VolunteerStatus,
+)
 from models.types import pk
-
-REASON_LABELS = {"declined": "a décliné l'invitation", "no_answer": "n'a pas confirmé dans le délai"}
-METHOD_LABELS = {
-    "reserve": "liste de réserve",
-    "resolved": "nouveau tirage parmi le vivier, le reste du panel fixé",
-    "none": "personne dans le vivier ne respecte les quotas",
-}
-
 
 STATE_LABELS = {
     ReplacementStatus.PROPOSED: "à approuver",
@@ -72,9 +71,9 @@ def replacement_views(*, session: Session, atelier: Atelier) -> list[Replacement
         ReplacementView(
             pk(r),
             references[r.dropped_id],
-            REASON_LABELS[r.reason],
+            DROPOUT_REASON_LABELS[r.reason],
             references[r.replacement_id] if r.replacement_id else None,
-            METHOD_LABELS[r.method],
+            REPLACEMENT_METHOD_LABELS[r.method],
             r.status,
             STATE_LABELS[r.status],
         )

@@ -133,7 +133,7 @@ def test_a_member_decides_in_the_workspace_and_the_team_records_a_meeting_decisi
     with http_client(site) as http:
         sign_in(world, http, TEAM_EMAIL)
         journal = html.unescape(http.get(f"/espace/{world.slug}/journal?type=gate_decision").text)
-        assert f"entered_by : {TEAM[0]}" in journal
+        assert f"(réunion), saisi par {TEAM[0]}" in journal
 
 
 def test_after_a_send_back_the_team_records_the_revised_version_from_the_workspace(

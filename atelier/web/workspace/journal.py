@@ -8,76 +8,60 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from atelier.db import transaction
 from atelier.i18n import short_datetime
+from atelier.journal import KIND_LABELS, Names, sentence
+from atelier.planning.template import template_of
 from atelier.sheets.writing import csv_text, xlsx_bytes
 from atelier.web.deps import EditableAtelier, Forbidden, RenderDep, RuntimeDep
 from models import Atelier, Decision, Event, Gate, InvitationAnswer, Membership, Person
-from models.enums import OUTCOME_LABELS, ROLE_LABELS, Role
+from models.enums import CHANNEL_LABELS, OUTCOME_LABELS, ROLE_LABELS, Role
 from models.types import pk
 
-SHOWN = 500
-KIND_LABELS = {
-    "atelier_created": "atelier créé",
-    "atelier_completed": "atelier terminé",
-    "stage_opened": "phase ouverte",
-    "stage_closed": "phase close",
-    "step_done": "étape faite",
-    "forecast_moved": "prévision déplacée",
-    "avis_at_risk": "date de l'avis menacée",
-    "event_cancelled": "rendez-vous annulé",
-    "event_rescheduled": "rendez-vous déplacé par l'équipe",
-    "person_updated": "personne modifiée",
-    "gate_opened": "décision soumise",
-    "gate_asked_again": "décision soumise à nouveau",
-    "gate_decision": "décision d'un membre",
-    "gate_approved": "décision approuvée",
-    "gate_rejected": "décision rejetée",
-    "gate_sent_back": "décision renvoyée pour reprise",
-    "gate_revised": "version révisée enregistrée",
-    "document_attached": "document joint",
-    "person_added": "personne ajoutée",
-    "person_removed": "personne retirée",
-    "risk_changed": "risque sur l'avis réévalué",
-    "calendar_feed_created": "abonnement d'agenda créé",
-    "invitation_answer": "réponse à l'invitation",
-    "link_refused": "lien refusé",
-    "message_resent": "message renvoyé",
-    "sending_suspended": "envois suspendus",
-    "sending_resumed": "envois repris",
-}
-ACTOR_LABELS = {"engine": "moteur", "cli": "ligne de commande", "team": "équipe projet"}
+PAGE_SIZE = 50
 Table = tuple[list[str], list[list[Any]]]
 
 
-def _names(session: Session) -> dict[str, str]:
-    return {f"person:{pk(p)}": p.full_name for p in session.exec(select(Person)).all()}
+def _names(session: Session, atelier: Atelier, events: Sequence[Event]) -> Names:
+    """The names the events mention: their actors and the people in their details, the atelier's
+    steps, stages and decisions."""
+    ids = {int(e.actor.split(":", 1)[1]) for e in events if e.actor.startswith("person:")}
+    for e in events:
+        for key in ("person_id", "entered_by"):
+            value = e.detail.get(key)
+            if isinstance(value, int) or (isinstance(value, str) and value.startswith("person:")):
+                ids.add(int(str(value).removeprefix("person:")))
+    people = session.exec(select(Person).where(col(Person.id).in_(ids))).all() if ids else []
+    template = template_of(atelier)
+    gates = session.exec(select(Gate.key, Gate.name).where(Gate.atelier_id == pk(atelier))).all()
+    return Names(
+        people={f"person:{pk(p)}": p.full_name for p in people},
+        steps={s.key: s.name for s in template.steps},
+        stages={s.key: s.name for s in template.stages},
+        gates=dict(gates),
+        templates={template.key: template.name},
+    )
 
 
-def _journal(session: Session, atelier: Atelier, kind: str, person: str) -> Table:
+def _events(session: Session, atelier: Atelier, kind: str, person: str) -> Any:
     query = select(Event).where(Event.atelier_id == pk(atelier))
     if kind:
         query = query.where(Event.kind == kind)
     if person:
         query = query.where(Event.actor == f"person:{person}")
-    names = _names(session)
+    return query
+
+
+def _journal(session: Session, atelier: Atelier, events: Sequence[Event]) -> Table:
+    names = _names(session, atelier, events)
     rows = [
-        [
-            short_datetime(e.at),
-            names.get(e.actor, ACTOR_LABELS.get(e.actor, e.actor)),
-            KIND_LABELS.get(e.kind, e.kind),
-            # A person in the detail (who entered a meeting's decision) by name, as in « Qui ».
-            ", ".join(
-                f"{k} : {names.get(v, v) if isinstance(v, str) else v}"
-                for k, v in sorted(e.detail.items())
-                if v not in (None, "", [])
-            ),
-        ]
-        for e in session.exec(query.order_by(col(Event.id).desc()).limit(SHOWN)).all()
-    ]
-    return ["Quand", "Qui", "Quoi", "Détail"], rows
+        [short_datetime(e.at), names.actor(e.actor), KIND_LABELS.get(e.kind, "autre"),
+         sentence(e.kind, e.detail, names)]
+        for e in events
+    ]  # fmt: skip
+    return ["Quand", "Qui", "Type", "Événement"], rows
 
 
 def _people(session: Session, atelier: Atelier) -> Table:
@@ -100,13 +84,13 @@ def _people(session: Session, atelier: Atelier) -> Table:
 
 
 def _decisions(session: Session, atelier: Atelier) -> Table:
-    names = {pk(p): p.full_name for p in session.exec(select(Person)).all()}
     rows = [
-        [gate.name, d.round, names.get(d.person_id, "?"), OUTCOME_LABELS[d.outcome], d.comment or "",
-         d.channel.value, short_datetime(d.decided_at)]
-        for d, gate in session.exec(
-            select(Decision, Gate)
+        [gate.name, d.round, name, OUTCOME_LABELS[d.outcome], d.comment or "",
+         CHANNEL_LABELS[d.channel], short_datetime(d.decided_at)]
+        for d, gate, name in session.exec(
+            select(Decision, Gate, Person.full_name)
             .join(Gate, col(Gate.id) == col(Decision.gate_id))
+            .join(Person, col(Person.id) == col(Decision.person_id))
             .where(Gate.atelier_id == pk(atelier))
             .order_by(col(Decision.id))
         ).all()
@@ -140,10 +124,20 @@ def journal_page(
 ) -> HTMLResponse:
     user, slug = access.user, access.slug
     kind = request.query_params.get("type", "")
+    kind = kind if kind in KIND_LABELS else ""
     person = request.query_params.get("personne", "")
+    person = person if person.isdigit() else ""
+    wanted = request.query_params.get("page", "1")
     with transaction(runtime.engine) as session:
         atelier = access.within(session)
-        headers, rows = _journal(session, atelier, kind, person if person.isdigit() else "")
+        query = _events(session, atelier, kind, person)
+        total = session.exec(select(func.count()).select_from(query.subquery())).one()
+        pages = max(1, -(-total // PAGE_SIZE))
+        page = min(max(1, int(wanted)), pages) if wanted.isdigit() else 1
+        events = session.exec(
+            query.order_by(col(Event.id).desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+        ).all()
+        headers, rows = _journal(session, atelier, events)
         people = sorted(
             (p.full_name, pk(p))
             for p in session.exec(
@@ -165,6 +159,9 @@ def journal_page(
         people=people,
         kind=kind,
         person=person,
+        page=page,
+        pages=pages,
+        total=total,
     )
 
 
@@ -180,5 +177,6 @@ def export(what: str, fmt: str, access: EditableAtelier, runtime: RuntimeDep) ->
         elif what == "decisions":
             headers, rows = _decisions(session, atelier)
         else:
-            headers, rows = _journal(session, atelier, "", "")
+            events = session.exec(_events(session, atelier, "", "").order_by(col(Event.id).desc())).all()
+            headers, rows = _journal(session, atelier, events)
     return tabular(headers, rows, name=f"{slug}-{what}", fmt=fmt)
