@@ -10,6 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from atelier.french import count
 from atelier.i18n import long_date
 from atelier.planning.timeline import RISK_LABELS, Risk
 from models.enums import (
@@ -118,11 +119,6 @@ class Names:
         return self.people.get(actor) or ACTOR_LABELS.get(actor, "inconnu")
 
 
-def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    """« 1 message », « 3 messages », « 0 message » (French puts 0 and 1 in the singular)."""
-    return f"{count} {singular if abs(count) < 2 else plural_form or singular + 's'}"
-
-
 def _label(labels: Mapping[Any, str], enum: type[StrEnum], value: Any, unknown: str = "?") -> str:
     return labels[enum(value)] if value in enum._value2member_map_ else unknown
 
@@ -138,7 +134,7 @@ class _Detail:
         return self.d.get(key, default)
 
     def count(self, key: str, singular: str, plural_form: str | None = None) -> str:
-        return plural(int(self.d.get(key) or 0), singular, plural_form)
+        return count(int(self.d.get(key) or 0), singular, plural_form)
 
     def date(self, key: str) -> str:
         """A French date; a missing or unreadable one makes the sentence fall back to the label."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.policy import default as default_policy
 from email.utils import formataddr
 from typing import Any
 
@@ -31,6 +32,11 @@ def address_line(full_name: str, email: str) -> str:
         return formataddr((name, email))
     quoted = name.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{quoted}" <{email}>'
+
+
+def readable_address(line: str) -> str:
+    """A To: line as people read it: « Jérôme Petit <jerome@exemple.fr> », not its encoded words."""
+    return str(default_policy.header_factory("To", line))
 
 
 @dataclass(frozen=True)

@@ -394,8 +394,14 @@ def test_the_team_adds_a_person_and_removes_one_not_yet_contacted(world: World, 
         assert "La personne est ajoutée à l'atelier." in shown and "lea.martin@example.org" in shown
         lea = removal_id(shown, "Léa Martin")
         assert lea is not None
-        removed = http.post(f"/espace/{world.slug}/personnes/{lea}/retirer", data={"csrf": csrf_of(page)})
-        assert "La personne est retirée de l'atelier." in html.unescape(
+        before = snapshot(world.runtime.engine, skip=("web_session",))
+        asked = http.post(f"/espace/{world.slug}/personnes/{lea}/retirer", data={"csrf": csrf_of(page)})
+        assert asked.status_code == 200 and "Retirer Léa Martin de l'atelier ?" in html.unescape(asked.text)
+        assert snapshot(world.runtime.engine, skip=("web_session",)) == before  # asked, nothing done
+        removed = http.post(
+            f"/espace/{world.slug}/personnes/{lea}/retirer", data={"csrf": csrf_of(asked), "confirme": "oui"}
+        )
+        assert "Léa Martin ne fait plus partie de l'atelier." in html.unescape(
             http.get(removed.headers["location"]).text
         )
     until_open(world, "cahier_des_charges_valide")

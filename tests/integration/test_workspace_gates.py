@@ -162,3 +162,34 @@ def test_after_a_send_back_the_team_records_the_revised_version_from_the_workspa
         requests = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "decision_request")).all()
     round_two = [r for r in requests if r.context.get("gate") == GATE and r.context.get("round") == 2]
     assert round_two and all("Quotas revus : 40 % de communes rurales." in r.body_text for r in round_two)
+
+
+def test_a_rejection_entered_for_a_meeting_is_confirmed_on_a_second_page(world: World, site: str) -> None:
+    """« Rejeter » in the team's meeting form asks first (nothing written), then records once confirmed."""
+    until_open(world, GATE)
+    with transaction(world.runtime.engine) as session:
+        patrick = session.exec(select(Person).where(Person.full_name == COPIL[1])).one()
+    with http_client(site) as http:
+        sign_in(world, http, TEAM_EMAIL)
+        page = http.get(f"/espace/{world.slug}/decisions")
+        values = {"membre": str(patrick.id), "outcome": "reject", "comment": "Hors budget"}
+        before = snapshot(world.runtime.engine, skip=("web_session",))
+        asked = http.post(
+            f"/espace/{world.slug}/decisions/{GATE}/seance", data={"csrf": csrf_of(page), **values}
+        )
+        text = html.unescape(asked.text)
+        assert asked.status_code == 200 and f"{COPIL[1]} rejette" in text and "l'atelier s'arrête" in text
+        assert snapshot(world.runtime.engine, skip=("web_session",)) == before
+        done = http.post(
+            f"/espace/{world.slug}/decisions/{GATE}/seance",
+            data={"csrf": csrf_of(asked), **values, "confirme": "oui"},
+        )
+        assert done.status_code == 303
+    with transaction(world.runtime.engine) as session:
+        gate = gate_of(world, GATE)
+        recorded = session.exec(select(Decision).where(Decision.gate_id == gate.id)).one()
+    assert (recorded.person_id, recorded.outcome, recorded.comment) == (
+        patrick.id,
+        DecisionOutcome.REJECT,
+        "Hors budget",
+    )

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from atelier.db import transaction
 from atelier.demo.cast import COPIL
-from models import Event, OutboxMessage
+from models import Event, OutboxMessage, Person
 from models.enums import DecisionOutcome, OutboxStatus
 from tests.integration.dispatch_helpers import dispatcher_for, drain
 from tests.integration.helpers import (
@@ -42,6 +42,10 @@ def _atelier_mail(world: World) -> int:
 def test_the_team_reads_every_message_as_sent_and_resends_a_failed_one(world: World, site: str) -> None:
     """Sent messages are listed and shown as read (HTML framed in a sandbox, text, calendar); a failed
     message is resent in one click, logged; COPIL members do not see the messages."""
+    with transaction(world.runtime.engine) as session:
+        sylvie = session.exec(select(Person).where(Person.full_name == COPIL[4])).one()
+        sylvie.full_name = "Sylvie Carón-Élie"  # an accented name: its To: line is encoded
+        session.add(sylvie)
     until_open(world, "cahier_des_charges_valide")
     first = _decision_requests(world)[0]
     with transaction(world.runtime.engine) as session:
@@ -53,6 +57,9 @@ def test_the_team_reads_every_message_as_sent_and_resends_a_failed_one(world: Wo
         sign_in(world, http, TEAM_EMAIL)
         sent = html.unescape(http.get(f"/espace/{world.slug}/messages?etat=envoyes").text)
         assert "Décision attendue : Validation du cahier des charges" in sent
+        # Names with accents read as typed, not as the encoded words of the To: line.
+        assert "=?utf-8?" not in sent and "<td>Sylvie Carón-Élie <sylvie.caron@example.org></td>" in sent
+        assert re.search(r"<p>\d+ programmés · \d+ envoyés", sent)  # agreed with their number
         page = http.get(f"/espace/{world.slug}/messages/{first.id}")
         assert page.status_code == 200 and f'src="/espace/{world.slug}/messages/{first.id}/html"' in page.text
         framed = http.get(f"/espace/{world.slug}/messages/{first.id}/html")
@@ -166,7 +173,8 @@ def test_a_calendar_subscribes_to_the_ateliers_events_until_the_address_is_revok
 
 def test_the_team_cancels_an_online_session_knowing_who_will_be_told(world: World, site: str) -> None:
     """Once people hold the session in their agenda, its page says how many will get the cancellation;
-    cancelling needs a reason, then the cancellations are queued and the journal names the team member."""
+    cancelling needs a reason and a confirmation, then the cancellations are queued and the journal names
+    the team member."""
     from atelier.demo.run import simulate
     from flows.lifecycle import advance_without_prefect
     from tests.integration.helpers import record_done
@@ -182,8 +190,17 @@ def test_the_team_cancels_an_online_session_knowing_who_will_be_told(world: Worl
         assert found and int(found.group(1)) >= 15, text
         no_reason = http.post(f"{path}/annuler", data={"csrf": csrf_of(page), "motif": " "})
         assert no_reason.status_code == 400 and "indiquez le motif" in html.unescape(no_reason.text)
-        done = http.post(
+        asked = http.post(
             f"{path}/annuler", data={"csrf": csrf_of(page), "motif": "fusion avec la session n°1"}
+        )
+        assert asked.status_code == 200 and "Confirmer l'annulation" in html.unescape(asked.text)
+        with transaction(world.runtime.engine) as session:
+            assert session.exec(select(Event).where(Event.kind == "event_cancelled")).all() == []
+        # The confirmation page carries the reason: pressing its button is all that is left to do.
+        assert 'name="motif" value="fusion avec la session n°1"' in html.unescape(asked.text)
+        done = http.post(
+            f"{path}/annuler",
+            data={"csrf": csrf_of(asked), "motif": "fusion avec la session n°1", "confirme": "oui"},
         )
         assert done.status_code == 303
     with transaction(world.runtime.engine) as session:

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from atelier.journal import KIND_LABELS, SENTENCES, UNSCOPED_KINDS, Names, plural, sentence
+from atelier.journal import KIND_LABELS, SENTENCES, UNSCOPED_KINDS, Names, sentence
 
 ROOT = Path(__file__).parents[2]
 CODE_NAME = re.compile(r"\b[a-z]+_[a-z_]+\b")
@@ -121,9 +121,3 @@ def test_an_old_event_missing_its_details_still_reads() -> None:
     assert sentence("step_done", {"step": "disparue"}, NAMES) == "Étape faite."
     assert sentence("step_done", {"step": "copil_1", "done_at": "hier"}, NAMES) == "Étape faite."
     assert sentence("inconnu_du_code", {"x": 1}, NAMES) == "Événement."
-
-
-def test_french_puts_zero_and_one_in_the_singular() -> None:
-    """« 0 jour », « 1 jour », « 2 jours »; an irregular plural is given."""
-    assert [plural(n, "jour") for n in (0, 1, 2)] == ["0 jour", "1 jour", "2 jours"]
-    assert plural(3, "citoyen tiré", "citoyens tirés") == "3 citoyens tirés"

@@ -31,6 +31,7 @@ from atelier.web.deps import (
     TriggerDep,
     signed_upload,
 )
+from atelier.web.workspace.confirm import confirmation_page, confirmed
 from atelier.web.workspace.notices import notice_of, redirect_with_notice
 from models import Atelier, Decision, GateDocument, Person
 from models.enums import OUTCOME_LABELS, DecisionChannel, DecisionOutcome, GateStatus
@@ -187,21 +188,34 @@ def _record(
     try:
         outcome = parse_outcome(form.get("outcome"))
         comment = check_comment(form.get("comment", ""))
+        # A rejection stops the atelier: checked first (a refusal shows at once), then confirmed.
+        asking = outcome is DecisionOutcome.REJECT and not confirmed(form)
         with transaction(runtime.engine) as session:
             atelier = access.within(session)
-            get_gate(session=session, atelier=atelier, key=gate_key)
+            gate = get_gate(session=session, atelier=atelier, key=gate_key)
             member_id = user.person_id if own else int(form.get("membre", "0") or 0)
             person = session.get(Person, member_id)
             if person is None:
                 raise BadInput("choisissez le membre qui a décidé", "no member chosen")
+            trial = session.begin_nested() if asking else None
             decide(
                 session=session, atelier=atelier, gate_key=gate_key, person=person, outcome=outcome,
                 comment=comment, channel=DecisionChannel.WORKSPACE if own else DecisionChannel.MEETING,
                 now=runtime.clock.now(), entered_by=None if own else user.person_id,
             )  # fmt: skip
+            if trial is not None:
+                trial.rollback()
+            who, what = ("Vous rejetez" if own else f"{person.full_name} rejette"), gate.name
     except (Refused, ValueError) as error:
         message = error.message_fr if isinstance(error, Refused) else "choisissez le membre qui a décidé"
         return _page(runtime, render, request, access, error=message, status=400)
+    if asking:
+        return confirmation_page(
+            render, access, question=f"Rejeter « {what} » ?", form=form, action=request.url.path,
+            consequence=f"{who} « {what} ». Si ce rejet réunit le quorum, la décision est rejetée et "
+            "l'atelier s'arrête : aucune phase ne reprend ensuite.",
+            button="Confirmer le rejet",
+        )  # fmt: skip
     return _changed(access, on_change, f"Décision enregistrée : {OUTCOME_LABELS[outcome]}.")
 
 

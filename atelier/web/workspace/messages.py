@@ -14,6 +14,7 @@ from sqlmodel import col, func, select
 from atelier.bootstrap import Runtime
 from atelier.db import transaction
 from atelier.errors import Refused
+from atelier.french import count
 from atelier.i18n import short_datetime
 from atelier.services.messages import resend_failed, set_sending_suspended
 from atelier.web.deps import AtelierAccess, EditableAtelier, Forbidden, FormDep, RenderDep, RuntimeDep
@@ -21,6 +22,7 @@ from atelier.web.workspace.notices import notice_of, redirect_with_notice
 from models import OutboxMessage
 from models.enums import OutboxStatus
 from models.types import pk
+from notifications.compose import readable_address
 
 UPCOMING = timedelta(days=14)
 SHOWN = 300  # rows per list; the counts say how many there are in all
@@ -30,6 +32,7 @@ STATUS_LABELS = {
     OutboxStatus.CANCELLED: "annulé",
     OutboxStatus.FAILED: "en échec",
 }
+ORDER = list(STATUS_LABELS)
 # The message's own HTML, framed: no script, no request anywhere, shown only in our page.
 PREVIEW_HEADERS = {
     "Content-Security-Policy": (
@@ -76,7 +79,7 @@ def messages_page(
                 "id": message_id,
                 "due": short_datetime(due_at),
                 "sent": short_datetime(sent_at) if sent_at else "",
-                "recipient": recipient,
+                "recipient": readable_address(recipient),
                 "subject": subject,
                 "status": STATUS_LABELS[OutboxStatus(status)],
                 "failed": OutboxStatus(status) is OutboxStatus.FAILED,
@@ -95,7 +98,10 @@ def messages_page(
         slug=slug,
         rows=rows,
         shown=shown,
-        counts={STATUS_LABELS[OutboxStatus(s)]: n for s, n in counts.items()},
+        counts=" · ".join(
+            count(n, STATUS_LABELS[OutboxStatus(s)], "en échec" if s == OutboxStatus.FAILED else None)
+            for s, n in sorted(counts.items(), key=lambda item: ORDER.index(OutboxStatus(item[0])))
+        ),
         suspended=short_datetime(suspended) if suspended else None,
         message=notice_of(request, user),
         error=notice_of(request, user, error=True),
@@ -122,6 +128,7 @@ def message_page(
         user=access.user,
         slug=access.slug,
         outbox=message,
+        recipient=readable_address(message.recipient),
         state=STATUS_LABELS[message.status],
         due=short_datetime(message.due_at),
         calendar=message.ics.decode("utf-8") if message.ics else None,

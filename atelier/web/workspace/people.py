@@ -30,6 +30,7 @@ from atelier.web.deps import (
     RuntimeDep,
     signed_upload,
 )
+from atelier.web.workspace.confirm import confirmation_page, confirmed
 from atelier.web.workspace.notices import notice_of, redirect_with_notice
 from models import InvitationAnswer, Membership, Person
 from models.enums import ASSIGNABLE_ROLES, ROLE_LABELS, Answer, Role
@@ -237,15 +238,27 @@ def edit(
 
 @router.post("/{person_id}/retirer")
 def remove_one(
-    request: Request, person_id: int, access: EditableAtelier, _form: FormDep, runtime: RuntimeDep,
+    request: Request, person_id: int, access: EditableAtelier, form: FormDep, runtime: RuntimeDep,
     render: RenderDep,
 ) -> Response:  # fmt: skip
+    """Without ``confirme``: checked, then a page asking to confirm; with it: the removal."""
     try:
         with transaction(runtime.engine) as session:
-            remove_person(
-                session=session, atelier=access.within(session), person_id=person_id, now=runtime.clock.now(),
+            atelier = access.within(session)
+            trial = None if confirmed(form) else session.begin_nested()
+            name = remove_person(
+                session=session, atelier=atelier, person_id=person_id, now=runtime.clock.now(),
                 actor=person_actor(access.user.person_id),
             )  # fmt: skip
+            if trial is not None:
+                trial.rollback()
     except Refused as error:
         return _people_view(runtime, render, request, access, error=error.message_fr, status=400)
-    return _back(access, "La personne est retirée de l'atelier.")
+    if not confirmed(form):
+        return confirmation_page(
+            render, access, question=f"Retirer {name} de l'atelier ?", form=form, action=request.url.path,
+            consequence=f"{name} ne recevra plus aucun message de l'atelier et n'y aura plus de rôle ; "
+            "le journal garde la trace du retrait. Pour l'y remettre, il faudra l'ajouter de nouveau.",
+            button=f"Retirer {name}",
+        )  # fmt: skip
+    return _back(access, f"{name} ne fait plus partie de l'atelier.")

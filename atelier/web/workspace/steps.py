@@ -30,6 +30,7 @@ from atelier.web.deps import (
     Trigger,
     TriggerDep,
 )
+from atelier.web.workspace.confirm import confirmation_page, confirmed
 from atelier.web.workspace.notices import redirect_with_notice
 from models import Atelier, Gate
 from models.enums import StepKind, StepStatus
@@ -223,11 +224,23 @@ def cancel(
     try:
         with transaction(runtime.engine) as session:
             atelier = access.within(session)
+            # Checked first (a refusal shows at once); written only once confirmed.
+            trial = None if confirmed(form) else session.begin_nested()
             step = cancel_event(
                 session=session, atelier=atelier, step_key=key, reason=reason, now=runtime.clock.now(),
                 actor=person_actor(access.user.person_id),
             )  # fmt: skip
             name = step.name
+            if trial is not None:
+                trial.rollback()
     except Refused as error:
         return _step_view(runtime, render, access, key, error=error.message_fr, status=400)
+    if not confirmed(form):
+        return confirmation_page(
+            render, access, question=f"Annuler « {name} » ?", form=form,
+            action=f"/espace/{access.slug}/etapes/{key}/annuler",
+            consequence="Les participants reçoivent l'annulation, qui retire la session de leur agenda. "
+            "Une session annulée ne se rétablit pas.",
+            button="Confirmer l'annulation",
+        )  # fmt: skip
     return _recorded(access, on_change, f"« {name} » annulée ; les invitations sont retirées des agendas.")
