@@ -7,6 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from atelier.french import count
 from atelier.i18n import hour, short_date, short_datetime
 from atelier.planning.french_calendar import VenueCalendar
 from atelier.planning.timeline import RISK_LABELS, Risk, Timeline
@@ -129,7 +130,7 @@ def print_timeline(
     console.print(
         f"Échéance de l'avis : {short_date(timeline.target_avis_date)} ; "
         f"prévision : {short_date(timeline.avis_end)} ; "
-        f"marge : {timeline.slack_days} jour(s) ; "
+        f"marge : {count(timeline.slack_days, 'jour')} ; "
         f"état : {RISK_LABELS[timeline.risk]}"
     )
     style = "red" if timeline.risk is Risk.AT_RISK else "yellow"

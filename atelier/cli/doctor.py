@@ -8,6 +8,7 @@ import typer
 
 from atelier.cli.context import app_context, french_errors
 from atelier.db import make_engine
+from atelier.french import count
 from atelier.services.doctor import check_connections, check_settings
 
 
@@ -28,6 +29,6 @@ def doctor_command(ctx: typer.Context) -> None:
         typer.echo(f"{mark} {finding.text}")
     blocking = [f for f in findings if not f.ok and f.blocking]
     if blocking:
-        typer.echo(f"{len(blocking)} point(s) à corriger avant la mise en service.", err=True)
+        typer.echo(f"{count(len(blocking), 'point')} à corriger avant la mise en service.", err=True)
         raise typer.Exit(code=1)
     typer.echo("Configuration prête pour la mise en service.")

@@ -14,6 +14,7 @@ from enum import StrEnum
 from itertools import combinations
 
 from atelier.clock import PARIS, ensure_utc
+from atelier.french import count
 from atelier.planning.french_calendar import VenueCalendar
 from atelier.planning.placement import Placing, at, lower_first, pinned_slot, place
 from atelier.planning.template import ProcessTemplate
@@ -243,7 +244,7 @@ def _causes(
             days = (actual.astimezone(PARIS).date() - planned_end.astimezone(PARIS).date()).days
             causes.append(
                 f"« {name} » réalisé le {actual.astimezone(PARIS):%d/%m/%Y}, prévu le "
-                f"{planned_end.astimezone(PARIS):%d/%m/%Y} ({days} jour(s) de retard)."
+                f"{planned_end.astimezone(PARIS):%d/%m/%Y} ({count(days, 'jour')} de retard)."
             )
         elif actual is None and (note := steps[key].note) and note.startswith(_CAUSE_NOTES):
             causes.append(f"« {name} » : {note}.")
@@ -266,11 +267,14 @@ def _assess(
     reasons: list[str] = []
     if risk is Risk.AT_RISK:
         reasons.append(
-            f"L'avis serait remis le {avis_day.strftime('%d/%m/%Y')}, {-slack} jour(s) après "
+            f"L'avis serait remis le {avis_day.strftime('%d/%m/%Y')}, {count(-slack, 'jour')} après "
             f"l'échéance du {target.strftime('%d/%m/%Y')}."
         )
     elif risk is Risk.TIGHT:
-        reasons.append(f"Il ne reste que {slack} jour(s) de marge avant l'échéance de l'avis.")
+        left = (
+            f"Il ne reste que {count(slack, 'jour')} de marge" if slack else "Il ne reste aucun jour de marge"
+        )
+        reasons.append(f"{left} avant l'échéance de l'avis.")
     if risk is not Risk.ON_TRACK:
         reasons.extend(_causes(template, path, steps, planned_ends or {}, actuals or {}))
     return Timeline(

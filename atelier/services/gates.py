@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from atelier.errors import NotFound, Refused
+from atelier.french import count
 from atelier.i18n import short_datetime
 from atelier.planning.quorum import gate_outcome, votes_needed
 from atelier.planning.template import template_of
@@ -367,7 +368,8 @@ def describe_round(*, session: Session, gate: Gate) -> str:
     approvals = sum(1 for d in decisions if d.outcome is DecisionOutcome.APPROVE)
     return (
         f"{gate.name} — {STATUS_LABELS[gate.status]}, tour {gate.round}, "
-        f"{approvals}/{needed} approbation(s) requises, {len(decisions)}/{members} réponse(s)"
+        f"{count(approvals, 'approbation')} sur {needed} requise{'s' if needed > 1 else ''}, "
+        f"{count(len(decisions), 'réponse')} sur {members}"
     )
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from atelier.french import of, sentence, to, with_article
+from atelier.french import count, of, sentence, to, with_article
 from atelier.services.mandat import Mandat
 from atelier.services.public_record import PublicRecord, answers_csv, record_json
 
@@ -27,7 +27,7 @@ def _documents() -> Environment:
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
     )
-    pages.filters.update({"de": of, "le": with_article, "a": to, "phrase": sentence})
+    pages.filters.update({"de": of, "le": with_article, "a": to, "phrase": sentence, "nombre": count})
     return pages
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import Session
 
 from atelier.avis.sheets import STATUS_LABELS
+from atelier.french import count
 from atelier.i18n import percent, short_date
 from atelier.planning.template import template_of
 from atelier.services.avis import current_answers, current_avis, proposals_of
@@ -160,7 +161,8 @@ def _committee(session: Session, atelier: Atelier) -> str | None:
     if committee.state == "avant":
         size = f"{committee.seats} citoyens volontaires, appelés après la remise de l'avis"
     else:
-        size = f"{len(committee.members)} citoyen(s) volontaire(s) sur {committee.seats} places"
+        volunteers = count(len(committee.members), "citoyen volontaire", "citoyens volontaires")
+        size = f"{volunteers} sur {count(committee.seats, 'place')}"
     return f"{size}. Réunions : {meetings}."
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.responses import HTMLResponse
 
+from atelier.french import count
+
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; "
@@ -26,6 +28,8 @@ class Pages:
             autoescape=select_autoescape(enabled_extensions=("html",)),
             undefined=StrictUndefined,
         )
+        # « {{ n|nombre("personne") }} »: 0 and 1 in the singular, then the plural (or the one given).
+        self.environment.filters["nombre"] = count
 
     def render(self, template: str, status: int = 200, /, **context: object) -> HTMLResponse:
         values: dict[str, object] = {"error": None, "message": None, "comment": ""}

@@ -15,7 +15,7 @@ def test_create_list_and_show(data_dir: Path) -> None:
     assert code == 0
     assert "sam. 03/04/2027 10h00 → dim. 17h00" in out and "sam. 24/04/2027 10h00" in out
     assert "Chemin critique :" in out
-    assert "marge : 16 jour(s)" in out
+    assert "marge : 16 jours" in out
 
 
 def test_create_from_options(tmp_path: Path) -> None:

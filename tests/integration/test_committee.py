@@ -139,5 +139,5 @@ def test_citizens_take_the_seats_of_the_comite_and_only_its_members_are_invited_
         reminded = {_to(m) for m in _about(world, "Rappel : Comité de suivi citoyen n°1")}
         assert reminded == {*first[1:], sixth}
         public = html.unescape(http.get(f"/public/{world.slug}").text)
-    assert "5 citoyen(s) volontaire(s) sur 5 places" in public
+    assert "5 citoyens volontaires sur 5 places" in public
     assert not [name for name in names if name in public]

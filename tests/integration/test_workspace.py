@@ -250,7 +250,7 @@ def test_the_team_imports_a_spreadsheet_after_a_row_by_row_preview(world: World,
         )
         text = html.unescape(preview.text)
         assert preview.status_code == 200 and "Léa Martin" in text and "ligne 3" in text
-        assert "1 ligne(s) à corriger" in text and "/import/confirmer" not in text
+        assert "1 ligne à corriger" in text and "/import/confirmer" not in text
         assert snapshot(world.runtime.engine, skip=("web_session",)) == before
         preview = http.post(
             f"/espace/{world.slug}/personnes/import",
@@ -309,7 +309,7 @@ def test_an_administrator_creates_an_atelier_with_errors_shown_by_their_field(
         before = snapshot(world.runtime.engine, skip=("web_session",))
         wrong = http.post("/espace/nouvel-atelier", data={**fields, "csrf": csrf_of(page)})
         text = html.unescape(wrong.text)
-        assert wrong.status_code == 400 and "Le formulaire contient 2 erreur(s)" in text
+        assert wrong.status_code == 400 and "Le formulaire contient 2 erreurs" in text
         assert 'id="title-erreur">champ obligatoire manquant : « titre »' in text
         assert "département du lieu : « 99 » n'est pas un département français" in text
         assert 'value="Comment ouvrir' not in text and "Comment ouvrir les musées à tous ?</textarea>" in text

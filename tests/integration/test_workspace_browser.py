@@ -90,10 +90,15 @@ def test_a_team_member_signs_in_reads_the_gantt_and_records_a_step(
     expect(page.get_by_role("heading", name="Ateliers")).to_be_visible()
     _accessible(page, "ateliers")
     page.get_by_role("link", name="Atelier citoyen sur les mobilités dans les territoires ruraux").click()
-    expect(page.get_by_role("img", name="Calendrier de l'atelier")).to_be_visible()
+    # For the team the chart is a group of links: every step's page, a COPIL meeting's too.
+    expect(page.get_by_role("group", name="Calendrier de l'atelier")).to_be_visible()
     expect(page.locator('[data-etape="weekend_1"] rect.prevision')).to_have_count(1)
+    expect(page.locator('.gantt [data-etape="copil_1"] a')).to_have_attribute(
+        "href", re.compile("/etapes/copil_1$")
+    )
+    expect(page.locator("#etape-copil_1").get_by_role("link")).to_have_count(1)
     _accessible(page, "atelier")
-    page.get_by_role("link", name=re.compile("^Réunion de travail de la demande")).click()
+    page.locator("#etape-reunion_demande").get_by_role("link", name=re.compile("^Réunion de travail")).click()
     _accessible(page, "etape")
     page.get_by_role("button", name=re.compile("Enregistrer « Réunion")).click()
     expect(page.get_by_role("status")).to_contain_text("enregistrée comme faite")

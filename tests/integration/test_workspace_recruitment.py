@@ -78,10 +78,17 @@ def test_the_team_uploads_seals_and_draws_from_the_recruitment_page(lottery_worl
         advance_without_prefect(world.runtime, world.slug, world.clock.now())
         sign_in(world, http, TEAM_EMAIL)  # weeks later: the session has expired
         csrf = csrf_of(http.get(page_path))
-        sealed = http.post(f"{page_path}/sceller", data={"csrf": csrf, "taille": "15"})
+        sealed = http.post(
+            f"{page_path}/sceller", data={"csrf": csrf, "taille": "15", "algorithme": "leximin"}
+        )
         shown = html.unescape(http.get(sealed.headers["location"]).text)
         commitment = re.search(r"<code>([0-9a-f]{64})</code>", shown)
         assert commitment is not None and "Tirer le panel" in shown
+        # Chosen in the page, the method is named beside the report's files, each linked and served.
+        assert "calculé par LEXIMIN" in shown
+        for suffix in ("", ".csv", "-probabilites.csv", "-publication.json"):
+            assert f'href="{page_path}/rapport{suffix}"' in shown
+            assert http.get(f"{page_path}/rapport{suffix}").status_code == 200
         drawn = http.post(f"{page_path}/tirer", data={"csrf": csrf, "graine": "12 27 33 40 48"})
         shown = html.unescape(http.get(drawn.headers["location"]).text)
         assert "Panel tiré" in shown and commitment.group(1) in shown and "Panel (15)" in shown

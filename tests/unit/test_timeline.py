@@ -62,7 +62,7 @@ def test_copil_three_weeks_late_moves_downstream_and_flags_risk() -> None:
     assert forecast.steps["cahier_des_charges"].end == plan.steps["cahier_des_charges"].end
     assert forecast.risk is Risk.AT_RISK
     assert forecast.slack_days < 0
-    assert any("COPIL n°1" in r and "21 jour(s) de retard" in r for r in forecast.reasons)
+    assert any("COPIL n°1" in r and "21 jours de retard" in r for r in forecast.reasons)
 
 
 def test_overdue_step_is_forecast_from_now() -> None:

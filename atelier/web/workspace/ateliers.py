@@ -216,15 +216,14 @@ def atelier_page(
             "status": STEP_STATUS_LABELS[s.status],
             "critical": s.key in timeline.critical_path,
             "note": timeline.steps[s.key].note or "",
-            "recordable": editable
-            and s.status is StepStatus.PENDING
-            and pk(s) not in gate_of_step
-            and s.kind is not StepKind.MILESTONE,
+            # Every step but a milestone has a page (record it, move it, cancel it, or read it).
+            "page": editable and s.kind is not StepKind.MILESTONE,
         }
         for s in steps
     ]
     gate_rows = [
         {
+            "key": g.key,
             "name": g.name,
             "status": STATUS_LABELS[g.status],
             "round": g.round,
@@ -238,6 +237,7 @@ def atelier_page(
         user=user,
         atelier=atelier,
         chart=chart,
+        step_pages={row["key"] for row in rows if row["page"]},
         rows=rows,
         gates=gate_rows,
         timeline=timeline,

@@ -32,6 +32,7 @@ from atelier.services.link_actions import BadInput
 from atelier.services.panel_report import publication_of
 from atelier.services.panel_settings import set_panel_settings
 from atelier.services.recruitment import (
+    ALGORITHM,
     approval_refusal,
     composition,
     draw_panel,
@@ -63,13 +64,17 @@ from models.types import pk
 
 router = APIRouter(prefix="/espace/{slug}/recrutement")
 MAX_POOL_BYTES = 10 * 1024 * 1024  # some 50,000 registrations
-STATUS_LABELS = {
-    VolunteerStatus.POOL: "au vivier",
-    VolunteerStatus.SET_ASIDE: "hors tirage (même foyer)",
-    VolunteerStatus.SELECTED: "tirés au sort",
-    VolunteerStatus.RESERVE: "en réserve",
-    VolunteerStatus.NOT_SELECTED: "non tirés",
-    VolunteerStatus.WITHDRAWN: "désistés et remplacés",
+STATUS_LABELS = {  # after a number: its singular and plural
+    VolunteerStatus.POOL: ("au vivier", "au vivier"),
+    VolunteerStatus.SET_ASIDE: ("hors tirage (même foyer)", "hors tirage (même foyer)"),
+    VolunteerStatus.SELECTED: ("tiré au sort", "tirés au sort"),
+    VolunteerStatus.RESERVE: ("en réserve", "en réserve"),
+    VolunteerStatus.NOT_SELECTED: ("non tiré", "non tirés"),
+    VolunteerStatus.WITHDRAWN: ("désisté et remplacé", "désistés et remplacés"),
+}
+ALGORITHM_LABELS = {
+    "maximin": "calculé par MAXIMIN",
+    "leximin": "calculé par LEXIMIN",
 }
 REPORT_FILES = {  # the address's suffix: the file's name and type
     "": ("report.html", "text/html; charset=utf-8"),
@@ -93,7 +98,8 @@ def _page_data(session: Session, atelier: Atelier) -> dict[str, object]:
         "rows": composition(session=session, atelier=atelier),
         "quotas_version": quotas_version(quotas_of(session=session, atelier=atelier)),
         "settings": lottery or PanelLottery(atelier_id=pk(atelier)),  # the defaults until first saved
-        "statuses": [(label, statuses[s]) for s, label in STATUS_LABELS.items() if statuses[s]],
+        "statuses": [count(statuses[s], *labels) for s, labels in STATUS_LABELS.items() if statuses[s]],
+        "algorithm": ALGORITHM_LABELS.get(lottery.algorithm or "", "") if lottery else "",
         "panel": [
             (v.reference, v.full_name, ANSWERS[answers.get(v.person_id or 0)])
             for v in volunteers
@@ -346,6 +352,9 @@ def seal_lottery(here: Here, form: FormDep) -> Response:
         size = int(form.get("taille", "") or 0) or None
     except ValueError:
         return here.page(error="la taille du panel doit être un nombre entier", status=400)
+    algorithm = form.get("algorithme", ALGORITHM)
+    if algorithm not in ALGORITHM_LABELS:
+        return here.page(error="choisissez MAXIMIN ou LEXIMIN", status=400)
     try:
         with transaction(runtime.engine) as session:
             atelier = here.access.within(session)
@@ -355,6 +364,7 @@ def seal_lottery(here: Here, form: FormDep) -> Response:
                 size=size,
                 now=runtime.clock.now(),
                 actor=person_actor(user.person_id),
+                algorithm=algorithm,
             )
     except Refused as error:
         return here.page(error=error.message_fr, status=400)
