@@ -229,23 +229,25 @@ SENTENCES: dict[str, Callable[[_Detail], str]] = {
         f"Risque sur l'avis : {_label(RISK_LABELS, Risk, e.get('old_risk'))} → "
         f"{_label(RISK_LABELS, Risk, e.get('new_risk'))} ; {e.margin}."
     ),
-    "event_cancelled": lambda e: f"{e.step} annulé.{e.reason}",
+    "event_cancelled": lambda e: f"Annulation de {e.step}.{e.reason}",
     "event_rescheduled": lambda e: (
-        f"{e.step} déplacé du {e.date('old_start')} au {e.date('new_start')}.{e.reason}"
+        f"Déplacement de {e.step} du {e.date('old_start')} au {e.date('new_start')}.{e.reason}"
     ),
-    "person_added": lambda e: f"{e.person} ajouté(e) : {e.roles()}.",
-    "person_updated": lambda e: f"{e.person} : {e.fields()} modifié(s).",
-    "person_removed": lambda e: f"{e.person} retiré(e) de l'atelier.",
+    "person_added": lambda e: f"Ajout de {e.person} : {e.roles()}.",
+    "person_updated": lambda e: f"Coordonnées de {e.person} corrigées : {e.fields()}.",
+    "person_removed": lambda e: f"Retrait de {e.person} de l'atelier.",
     "gate_opened": lambda e: (
-        f"{e.gate} soumise aux membres (tour {e.get('round')}), réponse attendue le {e.date('due_at')}."
+        f"Décision {e.gate} soumise aux membres (tour {e.get('round')}), "
+        f"réponse attendue le {e.date('due_at')}."
     ),
     "gate_asked_again": lambda e: (
-        f"{e.gate} soumise à nouveau (tour {e.get('round')}), réponse attendue le {e.date('due_at')}."
+        f"Décision {e.gate} soumise à nouveau (tour {e.get('round')}), "
+        f"réponse attendue le {e.date('due_at')}."
     ),
     "gate_decision": _decision,
-    "gate_approved": lambda e: f"{e.gate} approuvée{e.late}.",
-    "gate_rejected": lambda e: f"{e.gate} rejetée{e.late} : l'atelier s'arrête.",
-    "gate_sent_back": lambda e: f"{e.gate} renvoyée pour reprise{e.late}.",
+    "gate_approved": lambda e: f"Décision {e.gate} approuvée{e.late}.",
+    "gate_rejected": lambda e: f"Décision {e.gate} rejetée{e.late} : l'atelier s'arrête.",
+    "gate_sent_back": lambda e: f"Décision {e.gate} renvoyée pour reprise{e.late}.",
     "gate_revised": lambda e: (
         f"Version révisée de {e.gate} enregistrée ; réponse attendue le {e.date('due_at')}."
     ),

@@ -95,15 +95,16 @@ def test_sentences_name_people_steps_and_decisions_with_french_dates() -> None:
     """No code name, id or ISO date in a sentence: names, French labels and « lundi 1er février 2027 »."""
     written = {kind: sentence(kind, detail, NAMES) for kind, detail in SAMPLES.items()}
     for text in written.values():
+        assert "(s)" not in text and "(e)" not in text, text
         assert not CODE_NAME.search(text) and not ISO_DATE.search(text) and "person" not in text, text
-    assert written["person_added"] == "Claire Martin ajouté(e) : citoyen, membre du COPIL."
+    assert written["person_added"] == "Ajout de Claire Martin : citoyen, membre du COPIL."
     assert written["gate_decision"] == (
         "« Validation du cahier des charges » : renvoyé pour reprise (réunion), saisi par Jérôme Petit. "
         "Commentaire : Préciser le budget"
     )
     assert "le lundi 1er février 2027" in written["step_done"]
     assert written["event_rescheduled"] == (
-        "« Premier week-end » déplacé du samedi 13 mars 2027 au samedi 20 mars 2027. "
+        "Déplacement de « Premier week-end » du samedi 13 mars 2027 au samedi 20 mars 2027. "
         "Motif : Salle indisponible."
     )
     assert written["risk_changed"].endswith("1 jour de marge.")
