@@ -4,9 +4,11 @@ until « Confirmer » is pressed)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 from fastapi.responses import HTMLResponse
+from sqlmodel import Session
 
 from atelier.web.deps import AtelierAccess, Render
 
@@ -15,6 +17,20 @@ CONFIRMED = "confirme"
 
 def confirmed(form: Mapping[str, str]) -> bool:
     return form.get(CONFIRMED) == "oui"
+
+
+@contextmanager
+def rehearsal(session: Session, *, keep: bool) -> Iterator[None]:
+    """Unless ``keep``, what runs inside is rolled back at the end: run before asking to confirm,
+    a refusal shows at once and nothing is written."""
+    if keep:
+        yield
+        return
+    trial = session.begin_nested()
+    try:
+        yield
+    finally:
+        trial.rollback()
 
 
 def confirmation_page(

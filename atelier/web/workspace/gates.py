@@ -31,7 +31,7 @@ from atelier.web.deps import (
     TriggerDep,
     signed_upload,
 )
-from atelier.web.workspace.confirm import confirmation_page, confirmed
+from atelier.web.workspace.confirm import confirmation_page, confirmed, rehearsal
 from atelier.web.workspace.notices import notice_of, redirect_with_notice
 from models import Atelier, Decision, GateDocument, Person
 from models.enums import OUTCOME_LABELS, DecisionChannel, DecisionOutcome, GateStatus
@@ -197,14 +197,12 @@ def _record(
             person = session.get(Person, member_id)
             if person is None:
                 raise BadInput("choisissez le membre qui a décidé", "no member chosen")
-            trial = session.begin_nested() if asking else None
-            decide(
-                session=session, atelier=atelier, gate_key=gate_key, person=person, outcome=outcome,
-                comment=comment, channel=DecisionChannel.WORKSPACE if own else DecisionChannel.MEETING,
-                now=runtime.clock.now(), entered_by=None if own else user.person_id,
-            )  # fmt: skip
-            if trial is not None:
-                trial.rollback()
+            with rehearsal(session, keep=not asking):
+                decide(
+                    session=session, atelier=atelier, gate_key=gate_key, person=person, outcome=outcome,
+                    comment=comment, channel=DecisionChannel.WORKSPACE if own else DecisionChannel.MEETING,
+                    now=runtime.clock.now(), entered_by=None if own else user.person_id,
+                )  # fmt: skip
             who, what = ("Vous rejetez" if own else f"{person.full_name} rejette"), gate.name
     except (Refused, ValueError) as error:
         message = error.message_fr if isinstance(error, Refused) else "choisissez le membre qui a décidé"

@@ -30,7 +30,7 @@ from atelier.web.deps import (
     RuntimeDep,
     signed_upload,
 )
-from atelier.web.workspace.confirm import confirmation_page, confirmed
+from atelier.web.workspace.confirm import confirmation_page, confirmed, rehearsal
 from atelier.web.workspace.notices import notice_of, redirect_with_notice
 from models import InvitationAnswer, Membership, Person
 from models.enums import ASSIGNABLE_ROLES, ROLE_LABELS, Answer, Role
@@ -245,13 +245,11 @@ def remove_one(
     try:
         with transaction(runtime.engine) as session:
             atelier = access.within(session)
-            trial = None if confirmed(form) else session.begin_nested()
-            name = remove_person(
-                session=session, atelier=atelier, person_id=person_id, now=runtime.clock.now(),
-                actor=person_actor(access.user.person_id),
-            )  # fmt: skip
-            if trial is not None:
-                trial.rollback()
+            with rehearsal(session, keep=confirmed(form)):
+                name = remove_person(
+                    session=session, atelier=atelier, person_id=person_id, now=runtime.clock.now(),
+                    actor=person_actor(access.user.person_id),
+                )  # fmt: skip
     except Refused as error:
         return _people_view(runtime, render, request, access, error=error.message_fr, status=400)
     if not confirmed(form):

@@ -30,7 +30,7 @@ from atelier.web.deps import (
     Trigger,
     TriggerDep,
 )
-from atelier.web.workspace.confirm import confirmation_page, confirmed
+from atelier.web.workspace.confirm import confirmation_page, confirmed, rehearsal
 from atelier.web.workspace.notices import redirect_with_notice
 from models import Atelier, Gate
 from models.enums import StepKind, StepStatus
@@ -224,15 +224,11 @@ def cancel(
     try:
         with transaction(runtime.engine) as session:
             atelier = access.within(session)
-            # Checked first (a refusal shows at once); written only once confirmed.
-            trial = None if confirmed(form) else session.begin_nested()
-            step = cancel_event(
-                session=session, atelier=atelier, step_key=key, reason=reason, now=runtime.clock.now(),
-                actor=person_actor(access.user.person_id),
-            )  # fmt: skip
-            name = step.name
-            if trial is not None:
-                trial.rollback()
+            with rehearsal(session, keep=confirmed(form)):
+                name = cancel_event(
+                    session=session, atelier=atelier, step_key=key, reason=reason, now=runtime.clock.now(),
+                    actor=person_actor(access.user.person_id),
+                ).name  # fmt: skip
     except Refused as error:
         return _step_view(runtime, render, access, key, error=error.message_fr, status=400)
     if not confirmed(form):
