@@ -16,6 +16,9 @@ from datetime import date, datetime
 from atelier.errors import Refused
 
 XLSX_MAGIC = b"PK\x03\x04"
+# Formats people may pick by mistake: the old Excel (.xls, an OLE2 compound file) and OpenDocument.
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+UNSUPPORTED = (".xls", ".ods", ".numbers")
 # What a sheet may hold, whatever it declares: a pool of volunteers is the largest the product reads
 # (tens of thousands of lines, a few dozen columns). Cells past the last column are not read.
 MAX_ROWS = 100_000
@@ -32,6 +35,12 @@ class Sheet:
 
 def read_sheet(data: bytes, *, name: str) -> Sheet:
     """A CSV (UTF-8 with or without BOM, UTF-16, Windows-1252; ``sep=`` line) or an .xlsx workbook."""
+    if data.startswith(OLE2_MAGIC) or name.lower().endswith(UNSUPPORTED):
+        raise Refused(
+            f"le fichier {name} est dans un format non pris en charge : enregistrez-le au format Excel "
+            "(.xlsx) ou CSV, puis déposez-le de nouveau",
+            "unsupported spreadsheet format",
+        )
     if data.startswith(XLSX_MAGIC) or name.lower().endswith((".xlsx", ".xlsm")):
         return _read_xlsx(data, name=name)
     return _read_csv(decode_text(data))

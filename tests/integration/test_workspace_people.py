@@ -43,6 +43,7 @@ def test_a_citizens_corrected_address_takes_their_waiting_messages_with_it(world
     with http_client(site) as http:
         sign_in(world, http, TEAM_EMAIL)
         people = http.get(f"/espace/{world.slug}/personnes")
+        assert "<caption>Membre du COPIL (5)</caption>" in html.unescape(people.text)  # not « copil »
         person_id = removal_id(html.unescape(people.text), name)
         assert person_id is not None
         # Their invitation bounced (as a relay refusing a mistyped address would leave it).
