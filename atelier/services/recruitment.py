@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from atelier.errors import Refused
+from atelier.french import count
 from atelier.i18n import short_datetime
 from atelier.panel.criteria import default_criteria
 from atelier.panel.draw import commitment, draw, publication
@@ -235,6 +236,42 @@ def approval_refusal(*, session: Session, atelier: Atelier) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Precondition:
+    """One thing the draw needs, said on the recruitment page from the start."""
+
+    label: str
+    unmet: str | None  # why it is not met yet (French), None once it is
+
+
+def draw_preconditions(*, session: Session, atelier: Atelier) -> list[Precondition]:
+    """What sealing the draw needs, in the order a team meets them; sealing refuses the first unmet."""
+    by_hand = len(people_with_role(session=session, atelier=atelier, role=Role.CITIZEN))
+    in_pool = session.exec(
+        select(func.count()).where(
+            col(Volunteer.atelier_id) == pk(atelier), col(Volunteer.status) == VolunteerStatus.POOL
+        )
+    ).one()
+    hand_added = count(by_hand, "citoyen inscrit", "citoyens inscrits")
+    return [
+        Precondition(
+            "Les quotas sont saisis et approuvés par le COPIL",
+            approval_refusal(session=session, atelier=atelier),
+        ),
+        Precondition(
+            "Le vivier compte des volontaires",
+            None if in_pool else "le vivier est vide : importez d'abord les volontaires",
+        ),
+        Precondition(
+            "Aucun citoyen n'est inscrit à la main",
+            None
+            if not by_hand
+            else f"l'atelier compte déjà {hand_added} à la main (page Personnes) : "
+            "le tirage ne peut pas s'y ajouter",
+        ),
+    ]
+
+
 def pool_of(volunteers: list[Volunteer], categories: tuple[str, ...]) -> Pool:
     """The pseudonymous pool the lottery sees: references and criteria, nothing personal."""
     return Pool(
@@ -256,20 +293,15 @@ def seal(
     """Compute the distribution and publish its commitment, before the seed is known."""
     lottery = lottery_of(session=session, atelier=atelier)
     not_sealed(lottery, "il ne peut l'être deux fois")
-    refusal = approval_refusal(session=session, atelier=atelier)
-    if refusal is not None:
-        raise Refused(f"pas de tirage : {refusal}", "lottery before the quotas' approval")
-    if people_with_role(session=session, atelier=atelier, role=Role.CITIZEN):
-        raise Refused(
-            "l'atelier compte déjà des citoyens inscrits à la main : le tirage ne peut pas s'y ajouter",
-            "citizens already added by hand",
-        )
+    for precondition in draw_preconditions(session=session, atelier=atelier):
+        if precondition.unmet is not None:
+            raise Refused(
+                f"pas de tirage : {precondition.unmet}", f"lottery precondition: {precondition.label}"
+            )
     size = size or template_of(atelier).citizens
     quotas = quotas_of(session=session, atelier=atelier)
     categories = tuple(dict.fromkeys(q.category for q in quotas))
     pool = pool_of(volunteers_of(session=session, atelier=atelier, status=VolunteerStatus.POOL), categories)
-    if not pool.ids:
-        raise Refused("le vivier est vide : importez d'abord les volontaires", "empty pool")
     types = types_of(pool)
     problem = Problem(types, categories, tuple(quotas), size)
     distribution = solve_or_explain(problem, algorithm)

@@ -150,3 +150,21 @@ def test_the_household_rule_and_automatic_replacements_are_settings_of_the_page_
             VolunteerStatus.WITHDRAWN
         )
     assert "approuvé" in run_cli(world, "panel", "remplacements", world.slug)[1]
+
+
+def test_the_draws_preconditions_show_from_the_start_citizens_added_by_hand_included(
+    world: World, site: str
+) -> None:
+    """Before any quota, the page lists what sealing needs; citizens typed in by hand show at once, not
+    only as the seal's refusal at the very end."""
+    with http_client(site) as http:
+        sign_in(world, http, TEAM_EMAIL)
+        page = html.unescape(http.get(f"/espace/{world.slug}/recrutement").text)
+    items = re.findall(r"<li><span class=\"(risque|ok)\">[^<]+</span> — ([^<]+)</li>", page)
+    assert [(state, text.split(" :")[0].rstrip(".")) for state, text in items] == [
+        ("risque", "Les quotas sont saisis et approuvés par le COPIL"),
+        ("risque", "Le vivier compte des volontaires"),
+        ("risque", "Aucun citoyen n'est inscrit à la main"),
+    ]
+    assert "l'atelier compte déjà 15 citoyens inscrits à la main (page Personnes)" in page
+    assert "Sceller le tirage</button>" not in page

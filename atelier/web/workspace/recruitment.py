@@ -33,9 +33,9 @@ from atelier.services.panel_report import publication_of
 from atelier.services.panel_settings import set_panel_settings
 from atelier.services.recruitment import (
     ALGORITHM,
-    approval_refusal,
     composition,
     draw_panel,
+    draw_preconditions,
     find_lottery,
     import_pool,
     quotas_of,
@@ -90,11 +90,13 @@ def _page_data(session: Session, atelier: Atelier) -> dict[str, object]:
     answers = answers_of(session=session, atelier=atelier)
     statuses = Counter(v.status for v in volunteers)
     lottery = find_lottery(session=session, atelier=atelier)
+    preconditions = draw_preconditions(session=session, atelier=atelier)
     return {
         "lottery": lottery,
         "sealed_when": short_datetime(lottery.sealed_at) if lottery and lottery.sealed_at else None,
         "drawn_when": short_datetime(lottery.drawn_at) if lottery and lottery.drawn_at else None,
-        "refusal": approval_refusal(session=session, atelier=atelier),
+        "preconditions": preconditions,
+        "refusal": next((p.unmet for p in preconditions if p.unmet), None),
         "rows": composition(session=session, atelier=atelier),
         "quotas_version": quotas_version(quotas_of(session=session, atelier=atelier)),
         "settings": lottery or PanelLottery(atelier_id=pk(atelier)),  # the defaults until first saved
