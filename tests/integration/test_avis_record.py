@@ -172,9 +172,26 @@ def test_the_team_records_the_avis_and_answers_from_the_workspace(world: World, 
         assert "Avis enregistré (version 1, 3 propositions)." in html.unescape(
             http.get(sent.headers["location"]).text
         )
-        refused = http.post(f"{path}/reponses/2", data={"csrf": csrf, "statut": "non_retenue", "motif": " "})
+        refused = http.post(
+            f"{path}/reponses/2",
+            data={
+                "csrf": csrf,
+                "statut": "non_retenue",
+                "motif": " ",
+                "porteur": "DGITM",
+                "echeance": "2027-12-31",
+            },
+        )
         assert refused.status_code == 400
-        assert "proposition n°2 « non retenue » : le motif est obligatoire" in html.unescape(refused.text)
+        shown = html.unescape(refused.text)
+        assert "proposition n°2 « non retenue » : le motif est obligatoire" in shown
+        # What was typed stays in the form, opened, for the missing field to be added.
+        assert "<details open>\n<summary>Proposition n°2" in shown
+        assert (
+            'value="non_retenue" selected' in shown
+            and 'name="porteur" type="text" maxlength="300" value="DGITM"' in shown
+        )
+        assert 'id="echeance-2" name="echeance" type="date" value="2027-12-31"' in shown
         assert _rows(world) == (1, 3, 0)
         form = {"csrf": csrf, "statut": "non_retenue", "motif": "Coût trop élevé.", "echeance": "2027-12-31"}
         assert http.post(f"{path}/reponses/2", data=form).status_code == 303

@@ -41,6 +41,7 @@ from atelier.web.deps import (
     signed_upload_with,
 )
 from atelier.web.workspace.notices import notice_of, redirect_with_notice
+from models.avis import ProposalAnswer
 from models.enums import AnswerStatus, ImplementationState
 
 MAX_SHEET_BYTES = 2 * 1024 * 1024
@@ -57,10 +58,24 @@ def _day(text: str, label: str) -> date:
 router = APIRouter(prefix="/espace/{slug}/avis")
 
 
+ANSWER_FIELDS = ("statut", "motif", "porteur", "instrument", "echeance")
+
+
+def _answer_form(answer: ProposalAnswer | None) -> dict[str, str]:
+    """An answer's form as recorded (empty before the first one)."""
+    if answer is None:
+        return dict.fromkeys(ANSWER_FIELDS, "")
+    return {
+        "statut": answer.status.value, "motif": answer.reason or "", "porteur": answer.carrier or "",
+        "instrument": answer.instrument or "", "echeance": answer.due_on.isoformat() if answer.due_on else "",
+    }  # fmt: skip
+
+
 def _page(
     runtime: Runtime, render: Render, request: Request, access: AtelierAccess, *, error: str | None = None,
-    status: int = 200,
+    status: int = 200, typed: tuple[int, dict[str, str]] | None = None,
 ) -> HTMLResponse:  # fmt: skip
+    """The page; ``typed``: a refused answer's number and what was typed, shown again in its form."""
     user, slug = access.user, access.slug
     with transaction(runtime.engine) as session:
         atelier = access.within(session)
@@ -75,6 +90,8 @@ def _page(
             {
                 "p": p,
                 "answer": answers.get(p.number),
+                "form": typed[1] if typed and typed[0] == p.number else _answer_form(answers.get(p.number)),
+                "open": bool(typed and typed[0] == p.number),
                 "mark": averages.get(p.number),
                 "comments": comments.get(p.number, []),
             }
@@ -216,7 +233,10 @@ def answer_one(
         )
         return _save_answers(runtime, access, [answer])
     except Refused as error:
-        return _page(runtime, render, request, access, error=error.message_fr, status=400)
+        typed = {name: form.get(name, "") for name in ANSWER_FIELDS}
+        return _page(
+            runtime, render, request, access, error=error.message_fr, status=400, typed=(number, typed)
+        )
 
 
 @router.post("/suivi/{number}")
