@@ -20,7 +20,7 @@ def test_embedded_defaults_are_refused_for_production_with_what_to_correct(
     monkeypatch.setenv("ATELIER_SECRET_KEY", "demo-secret-not-for-production")
     assert run(tmp_path, "list")[0] == 0  # the schema, as any first command makes it
     code, out, err = run(tmp_path, "doctor")
-    assert code == 1 and "3 point(s) à corriger avant la mise en service." in err
+    assert code == 1 and "3 points à corriger avant la mise en service." in err
     assert "✘ ATELIER_PUBLIC_BASE_URL (http://127.0.0.1:8000) désigne cette machine" in out
     assert "✘ ATELIER_SECRET_KEY est la clé de la démonstration" in out
     assert "✘ l'envoi SMTP n'est pas chiffré" in out

@@ -188,9 +188,10 @@ def test_signed_links_forged_expired_reused_or_stale_are_refused_and_logged(worl
             e.detail["reason"]
             for e in list_events(session=session, atelier_id=atelier.id or 0, kind="link_refused")
         ]
-    assert any("reused" in r for r in logged)
-    assert any("expired" in r for r in logged)
-    assert any("round 1" in r for r in logged)
+    # The journal gives the reason as the person read it.
+    assert any("déjà été utilisé" in r for r in logged)
+    assert any("a expiré" in r for r in logged)
+    assert any("version précédente" in r for r in logged)
 
 
 def test_rejected_gate_halts_the_atelier(world: World) -> None:
