@@ -41,6 +41,7 @@ KIND_LABELS = {
     "person_added": "personne ajoutée",
     "person_updated": "personne modifiée",
     "person_removed": "personne retirée",
+    "person_roles_changed": "rôles modifiés",
     "gate_opened": "décision soumise",
     "gate_asked_again": "décision soumise à nouveau",
     "gate_decision": "décision d'un membre",
@@ -143,8 +144,8 @@ class _Detail:
     def fields(self) -> str:
         return ", ".join(FIELD_LABELS.get(v, v) for v in self.d.get("fields") or []) or "aucun champ"
 
-    def roles(self) -> str:
-        labels = [_label(ROLE_LABELS, Role, v, "") for v in self.d.get("roles") or []]
+    def roles(self, key: str = "roles") -> str:
+        labels = [_label(ROLE_LABELS, Role, v, "") for v in self.d.get(key) or []]
         return ", ".join(label for label in labels if label) or "sans rôle"
 
     @property
@@ -236,6 +237,12 @@ SENTENCES: dict[str, Callable[[_Detail], str]] = {
     "person_added": lambda e: f"Ajout de {e.person} : {e.roles()}.",
     "person_updated": lambda e: f"Coordonnées de {e.person} corrigées : {e.fields()}.",
     "person_removed": lambda e: f"Retrait de {e.person} de l'atelier.",
+    "person_roles_changed": lambda e: (
+        f"Rôles de {e.person} modifiés"
+        + (f" ; ajout : {e.roles('added')}" if e.get("added") else "")
+        + (f" ; retrait : {e.roles('removed')}" if e.get("removed") else "")
+        + "."
+    ),
     "gate_opened": lambda e: (
         f"Décision {e.gate} soumise aux membres (tour {e.get('round')}), "
         f"réponse attendue le {e.date('due_at')}."

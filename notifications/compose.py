@@ -39,12 +39,28 @@ def readable_address(line: str) -> str:
     return str(default_policy.header_factory("To", line))
 
 
+# The roles that open an atelier in the workspace, in the order an invitation names them.
+WORKSPACE_ROLES = (Role.PROJECT_TEAM, Role.COMMANDITAIRE, Role.COPIL_MEMBER, Role.GARANT)
+
+
 @dataclass(frozen=True)
 class Recipient:
     person_id: int | None
     email: str
     full_name: str
     roles: frozenset[Role]
+
+
+def workspace_context(settings: Settings, email: str, roles: frozenset[Role] | None) -> dict[str, Any]:
+    """How to reach the workspace: its sign-in page, the address to give, what this person does there
+    (``roles`` None: an account given by an administrator, for every atelier they will be part of)."""
+    shown = [r for r in WORKSPACE_ROLES if roles is not None and r in roles]
+    return {
+        "signin_page": settings.public_base_url.rstrip("/") + "/connexion",
+        "email": email,
+        "roles": ", ".join(ROLE_LABELS[r] for r in shown),
+        "edits": roles is not None and Role.PROJECT_TEAM in roles,
+    }
 
 
 def message_id_for(key: str, settings: Settings) -> str:
@@ -248,6 +264,8 @@ def compose(
         }
     if planned.kind == "meeting_reminder":
         context["links"] = {"public": public_record_url(settings, atelier.slug)}
+    if planned.kind == "workspace_invitation":
+        context["workspace"] = workspace_context(settings, recipient.email, recipient.roles)
     if planned.kind == "committee_call" and recipient.person_id is not None:
         committee = snapshot.template.follow_up.committee
         seats, meetings = (committee.seats, committee.meetings) if committee else (0, [])

@@ -29,6 +29,8 @@ class PersonView:
     selected_at: datetime | None = None  # drawn by lot (or approved as a replacement) at
     evaluated: bool = False  # answered the evaluation survey
     left_committee: bool = False  # had a seat on the comité de suivi and left it
+    added_at: tuple[tuple[Role, datetime], ...] = ()  # when each role was given
+    is_admin: bool = False  # administers the workspace: sees every atelier without invitation
 
 
 @dataclass(frozen=True)
@@ -188,6 +190,22 @@ def _step_done(snapshot: AtelierSnapshot, rule: MessageRule) -> list[PlannedMess
                 refers_to=rule.refers_to,
             )
         )
+    return planned
+
+
+def _added(snapshot: AtelierSnapshot, rule: MessageRule) -> list[PlannedMessage]:
+    """Once per person, when first given a role of the audience; not before ``from_step`` is done."""
+    reachable = _reachable_at(snapshot, rule) if rule.from_step else None
+    if rule.from_step and reachable is None:
+        return []
+    planned = []
+    for person in _audience(snapshot, rule):
+        given = [at for role, at in person.added_at if role in rule.audience]
+        if person.is_admin or not given:
+            continue
+        due = max(min(given), reachable) if reachable is not None else min(given)
+        key = f"{_person(snapshot, person.id)}|{rule.kind}"
+        planned.append(PlannedMessage(key, rule.key, rule.kind, person.id, due))
     return planned
 
 
@@ -394,6 +412,8 @@ def plan_messages(snapshot: AtelierSnapshot, now: datetime) -> list[PlannedMessa
             planned += _no_evaluation(snapshot, rule)
         elif rule.trigger is MessageTrigger.RISK_ALERT:
             planned += _risk_alert(snapshot, rule, now)
+        elif rule.trigger is MessageTrigger.ADDED:
+            planned += _added(snapshot, rule)
         else:
             planned += _gate_messages(snapshot, rule)
     return planned

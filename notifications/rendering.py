@@ -32,6 +32,7 @@ MESSAGE_KINDS = (
     "team_delivery_outage",
     "team_delivery_recovered",
     "signin_link",
+    "workspace_invitation",
     "avis_handover",
     "droit_de_suite_notice",
     "panel_not_selected",

@@ -3,11 +3,15 @@ with their roles and answers, its steps and its gates, read from the database in
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import Session, col, select
 
+from atelier.clock import ensure_utc
 from atelier.planning.french_calendar import VenueCalendar
 from atelier.planning.template import template_of
 from models import (
+    Account,
     Atelier,
     CommitteeSeat,
     Decision,
@@ -31,13 +35,22 @@ def load_snapshot(*, session: Session, atelier: Atelier) -> AtelierSnapshot:
     template = template_of(atelier)
     stage_of = {s.key: s.stage for s in template.steps}
     people: dict[int, tuple[Person, set[Role]]] = {}
+    added_at: dict[int, list[tuple[Role, datetime]]] = {}
     rows = session.exec(
-        select(Person, Membership.role)
+        select(Person, Membership.role, Membership.added_at)
         .join(Membership, col(Membership.person_id) == col(Person.id))
         .where(Membership.atelier_id == atelier_id)
     ).all()
-    for person, role in rows:
+    for person, role, at in rows:
         people.setdefault(pk(person), (person, set()))[1].add(Role(role))
+        added_at.setdefault(pk(person), []).append((Role(role), ensure_utc(at)))
+    admins = set(
+        session.exec(
+            select(Account.person_id).where(
+                col(Account.is_admin).is_(True), col(Account.person_id).in_(list(people))
+            )
+        ).all()
+    )
     answers = {
         a.person_id: a.answer
         for a in session.exec(select(InvitationAnswer).where(InvitationAnswer.atelier_id == atelier_id)).all()
@@ -122,6 +135,8 @@ def load_snapshot(*, session: Session, atelier: Atelier) -> AtelierSnapshot:
                 selected.get(pid),
                 evaluated=pid in evaluated,
                 left_committee=pid in left_committee,
+                added_at=tuple(sorted(added_at[pid])),
+                is_admin=pid in admins,
             )
             for pid, (person, roles) in sorted(people.items())
         ),

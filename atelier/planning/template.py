@@ -122,6 +122,7 @@ class MessageTrigger(StrEnum):
     GATE_SENT_BACK = "gate_sent_back"  # to the team: record the revised version of a sent-back gate
     RISK_ALERT = "risk_alert"  # to the team when the avis date is at risk
     NO_EVALUATION = "no_evaluation"  # ``days`` after ``step`` is done, to who has not answered the survey
+    ADDED = "added"  # once to each person given a role of ``audience`` (after ``from_step``, if any)
 
 
 class MessageRule(_Strict):
@@ -159,6 +160,7 @@ class MessageRule(_Strict):
             MessageTrigger.BEFORE_EVENT,
             MessageTrigger.NO_ANSWER,
             MessageTrigger.NO_EVALUATION,
+            MessageTrigger.ADDED,
         }
         if self.trigger in needs_audience and not self.audience:
             raise ValueError(f"message rule {self.key}: audience required")

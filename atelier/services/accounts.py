@@ -19,7 +19,7 @@ from models import Account, Atelier, CalendarFeed, Membership, OutboxMessage, Pe
 from models.enums import Role
 from models.person_in import clean_text, deliverable_address
 from models.types import pk
-from notifications.compose import message_id_for
+from notifications.compose import address_line, message_id_for, workspace_context
 from notifications.rendering import render_message
 
 # A sign-in link is short-lived: it only opens a session.
@@ -80,6 +80,30 @@ def add_account(
         admin=is_admin,
     )
     return account
+
+
+def invite_account(*, session: Session, account: Account, settings: Settings, now: datetime) -> None:
+    """Tell the holder of a new account how to sign in (once: the key is the account's)."""
+    person = session.get(Person, account.person_id)
+    key = f"account:{pk(account)}|workspace_invitation"
+    if person is None or session.exec(select(OutboxMessage.id).where(OutboxMessage.key == key)).first():
+        return
+    rendered = render_message(
+        "workspace_invitation",
+        {
+            "person": {"full_name": person.full_name},
+            "team": {"name": settings.mail_from_name, "email": settings.team_email},
+            "workspace": workspace_context(settings, person.email, None),
+        },
+    )
+    session.add(
+        OutboxMessage(
+            atelier_id=None, key=key, kind="workspace_invitation", person_id=pk(person),
+            recipient=address_line(person.full_name, person.email), subject=rendered.subject,
+            body_text=rendered.text, body_html=rendered.html, context={"account": pk(account)},
+            message_id=message_id_for(key, settings), due_at=now, created_at=now,
+        )
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -166,9 +190,11 @@ def request_signin_link(
     row = session.exec(
         select(Account, Person)
         .join(Person, col(Person.id) == col(Account.person_id))
-        .where(Person.email == email.strip().lower(), col(Account.disabled_at).is_(None))
+        .where(Person.email == email.strip().lower())
     ).first()
     if row is None:
+        row = _member_account(session=session, email=email.strip().lower(), now=now)
+    if row is None or row[0].disabled_at is not None:
         return False
     account, person = row
     # Requests are queued in worker threads, side by side: the account's row is locked (PostgreSQL;
@@ -213,6 +239,26 @@ def request_signin_link(
         )
     )
     return True
+
+
+def _member_account(*, session: Session, email: str, now: datetime) -> tuple[Account, Person] | None:
+    """The account of a team or COPIL member who signs in for the first time, opened then: being
+    given such a role in an atelier is what opens the workspace to them (their invitation says so)."""
+    person = session.exec(
+        select(Person)
+        .join(Membership, col(Membership.person_id) == col(Person.id))
+        .where(Person.email == email, col(Membership.role).in_([r.value for r in EDITORS | READERS]))
+    ).first()
+    if person is None:
+        return None
+    account = Account(person_id=pk(person), is_admin=False, created_at=now)
+    session.add(account)
+    session.flush()
+    record_event(
+        session=session, atelier_id=None, actor=person_actor(pk(person)), kind="account_added", at=now,
+        account_id=pk(account), admin=False,
+    )  # fmt: skip
+    return account, person
 
 
 def token_hash(token: str) -> str:

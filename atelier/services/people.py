@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from atelier.errors import Refused
+from atelier.planning.template import template_of
 from atelier.services.accounts import EDITORS
 from atelier.services.events import record_event
 from models import Account, Atelier, Gate, GateMember, Membership, OutboxMessage, Person
@@ -26,6 +27,11 @@ def _members(*, session: Session, atelier: Atelier) -> set[tuple[str, str]]:
     return {(email, role) for email, role in rows}
 
 
+def _same_name(name: str) -> str:
+    """A name as compared for an address already known: case and spacing aside, accents kept."""
+    return " ".join(name.split()).casefold()
+
+
 def add_people(
     *, session: Session, atelier: Atelier, people: Iterable[PersonIn], now: datetime, actor: str = "cli"
 ) -> list[Person]:
@@ -39,6 +45,15 @@ def add_people(
         if person_in.email in seen:
             raise Refused(f"{prefix}{person_in.email} apparaît deux fois", "duplicate person in batch")
         seen.add(person_in.email)
+        known = session.exec(select(Person.full_name).where(Person.email == person_in.email)).first()
+        if known is not None and _same_name(known) != _same_name(person_in.full_name):
+            # Not merged under either name, and the other name not shown: it may be of another atelier.
+            raise Refused(
+                f"{prefix}l'adresse {person_in.email} est déjà enregistrée sous un autre nom que "
+                f"« {person_in.full_name} » : vérifiez l'adresse, ou demandez à un administrateur "
+                "le nom sous lequel elle est connue",
+                "known address with another name",
+            )
         for role in person_in.roles:
             if (person_in.email, role.value) in existing:
                 raise Refused(
@@ -225,3 +240,67 @@ def remove_person(*, session: Session, atelier: Atelier, person_id: int, now: da
         person_id=person_id,
     )
     return person.full_name
+
+
+def set_roles(
+    *, session: Session, atelier: Atelier, person_id: int, roles: Iterable[Role], now: datetime, actor: str
+) -> tuple[list[Role], list[Role]]:
+    """Give a person exactly these roles in the atelier; returns the roles (added, taken away).
+
+    A role is not taken away once it has been used: a decision asked in it (COPIL, commanditaire),
+    or a message sent for it alone (their agenda already holds its invitations). The planner does
+    the rest: the new role's messages are queued, the old one's not yet sent are cancelled.
+    """
+    person, memberships = person_in_atelier(session=session, atelier=atelier, person_id=person_id)
+    wanted = set(roles)
+    if not wanted:
+        raise Refused("cochez au moins un rôle (pour retirer la personne, utilisez « Retirer »)", "no role")
+    held = {Role(m.role): m for m in memberships}
+    added = sorted(wanted - held.keys(), key=list(Role).index)
+    removed = sorted(held.keys() - wanted, key=list(Role).index)
+    for role in removed:
+        _check_role_unused(session=session, atelier=atelier, person=person, role=role, kept=wanted)
+    for role in removed:
+        session.delete(held[role])
+    for role in added:
+        session.add(Membership(atelier_id=pk(atelier), person_id=person_id, role=role.value, added_at=now))
+    if added or removed:
+        record_event(
+            session=session, atelier_id=pk(atelier), actor=actor, kind="person_roles_changed", at=now,
+            person_id=person_id, added=[r.value for r in added], removed=[r.value for r in removed],
+        )  # fmt: skip
+    session.flush()
+    return added, removed
+
+
+def _check_role_unused(
+    *, session: Session, atelier: Atelier, person: Person, role: Role, kept: set[Role]
+) -> None:
+    label = ROLE_LABELS[role]
+    if role in (Role.COPIL_MEMBER, Role.COMMANDITAIRE):
+        asked = session.exec(
+            select(GateMember.id)
+            .join(Gate, col(Gate.id) == col(GateMember.gate_id))
+            .where(Gate.atelier_id == pk(atelier), GateMember.person_id == pk(person))
+        ).first()
+        if asked is not None:
+            raise Refused(
+                f"{person.full_name} a déjà été sollicité(e) pour une décision : le rôle « {label} » reste",
+                "role used in a gate",
+            )
+    rules = {rule.key: set(rule.audience) for rule in template_of(atelier).messages}
+    sent = session.exec(
+        select(OutboxMessage.context).where(
+            OutboxMessage.atelier_id == pk(atelier),
+            OutboxMessage.person_id == pk(person),
+            OutboxMessage.status == OutboxStatus.SENT,
+        )
+    ).all()
+    for context in sent:
+        audience = rules.get(str(context.get("rule")), set())
+        if role in audience and not audience & kept:
+            raise Refused(
+                f"{person.full_name} a déjà reçu des messages en tant que {label} : ce rôle ne se retire "
+                "plus" + (" (enregistrez plutôt son désistement)" if role is Role.CITIZEN else ""),
+                "role already written to",
+            )

@@ -7,6 +7,7 @@ import re
 
 from atelier.db import transaction
 from atelier.services.accounts import add_account
+from tests.integration.dispatch_helpers import dispatcher_for, drain
 from tests.integration.helpers import (
     COPIL_EMAIL,
     TEAM_EMAIL,
@@ -40,8 +41,9 @@ def _account_id(page: str, name: str) -> str:
 
 
 def test_an_administrator_adds_an_account_who_then_signs_in(world: World, site: str) -> None:
-    """The administrator creates an account from the form; the new person asks for a link and
-    signs in; a duplicate address is refused in French with nothing written."""
+    """The administrator creates an account from the form; the new person receives a message saying
+    how to sign in, asks for a link and signs in; a duplicate address is refused in French with
+    nothing written."""
     _admin(world)
     with http_client(site) as http:
         sign_in(world, http, ADMIN_EMAIL)
@@ -53,16 +55,22 @@ def test_an_administrator_adds_an_account_who_then_signs_in(world: World, site: 
         )
         assert added.status_code == 303
         shown = html.unescape(http.get(added.headers["location"]).text)
-        assert "Compte créé : la personne se connecte" in shown and NEW_EMAIL in shown
+        assert "Compte créé : un message indique à la personne comment se connecter." in shown
+        assert NEW_EMAIL in shown
         assert NEW_EMAIL not in added.headers["location"]  # no address in the URL (proxies log it)
         before = snapshot(world.runtime.engine, skip=("web_session",))
         again = http.post(
             "/espace/comptes", data={"csrf": csrf_of(page), "nom": "Doublon", "email": NEW_EMAIL}
         )
-        assert again.status_code == 400 and f"un compte existe déjà pour {NEW_EMAIL}" in html.unescape(
+        assert again.status_code == 400 and f"Un compte existe déjà pour {NEW_EMAIL}" in html.unescape(
             again.text
         )
         assert snapshot(world.runtime.engine, skip=("web_session",)) == before
+    drain(dispatcher_for(world.runtime))
+    received = [m for m in world.emails() if m["To"].addresses[0].addr_spec == NEW_EMAIL]
+    assert [m["Subject"] for m in received] == ["Votre accès à l'espace des ateliers citoyens"]
+    body = received[0].get_body(("plain",))
+    assert body is not None and f"{world.runtime.settings.public_base_url}/connexion" in body.get_content()
     with http_client(site) as http:
         signed = sign_in(world, http, NEW_EMAIL)
         assert signed.status_code == 303 and http.get("/espace").status_code == 200

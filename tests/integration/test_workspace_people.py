@@ -22,6 +22,7 @@ from tests.integration.helpers import (
     record_done,
     removal_id,
     sign_in,
+    until_open,
 )
 from tests.served import snapshot
 
@@ -114,3 +115,48 @@ def test_an_address_that_signs_in_or_is_invalid_is_refused_and_nothing_is_writte
     with http_client(site) as http:
         sign_in(world, http, COPIL_EMAIL)
         assert http.get(path).status_code == 403
+
+
+def _roles_form(name: str, roles: list[str], csrf: str) -> dict[str, str]:
+    return {"csrf": csrf, **{f"role_{role}": "oui" for role in roles}}
+
+
+def test_a_persons_roles_change_in_the_browser_and_a_role_used_for_a_decision_stays(
+    world: World, site: str
+) -> None:
+    """The team adds a role to a COPIL member and takes it back from the person's page; no role at
+    all is refused; once the COPIL member was asked to decide, taking the COPIL role away is
+    refused, and nothing is written by either refusal."""
+    name = COPIL[1]
+    with http_client(site) as http:
+        sign_in(world, http, TEAM_EMAIL)
+        people = http.get(f"/espace/{world.slug}/personnes")
+        person_id = removal_id(html.unescape(people.text), name)
+        assert person_id is not None
+        path = f"/espace/{world.slug}/personnes/{person_id}"
+        form = http.get(f"{path}/modifier")
+        page = html.unescape(form.text)
+        assert "Rôles de " + name in page and 'name="role_copil_member" value="oui" checked' in page
+        csrf = csrf_of(form)
+        added = http.post(f"{path}/roles", data=_roles_form(name, ["copil_member", "expert"], csrf))
+        assert added.status_code == 303
+        shown = html.unescape(http.get(added.headers["location"]).text)
+        assert "Les rôles sont modifiés." in shown and "membre du COPIL, expert" in shown
+        journal = html.unescape(http.get(f"/espace/{world.slug}/journal").text)
+        assert f"Rôles de {name} modifiés ; ajout : expert." in journal
+        before = snapshot(world.runtime.engine, skip=("web_session",))
+        empty = http.post(f"{path}/roles", data=_roles_form(name, [], csrf))
+        assert empty.status_code == 400 and "cochez au moins un rôle" in html.unescape(empty.text)
+        assert snapshot(world.runtime.engine, skip=("web_session",)) == before
+        back = http.post(f"{path}/roles", data=_roles_form(name, ["copil_member"], csrf))
+        assert back.status_code == 303
+    until_open(world, "copil_1")
+    with http_client(site) as http:  # weeks later: signed in again
+        sign_in(world, http, TEAM_EMAIL)
+        csrf = csrf_of(http.get(f"{path}/modifier"))
+        before = snapshot(world.runtime.engine, skip=("web_session",))
+        refused = http.post(f"{path}/roles", data=_roles_form(name, ["expert"], csrf))
+        text = html.unescape(refused.text)
+        assert refused.status_code == 400 and "sollicité(e) pour une décision" in text
+        assert 'name="role_expert" value="oui" checked' in text  # what was ticked, kept
+        assert snapshot(world.runtime.engine, skip=("web_session",)) == before

@@ -41,7 +41,7 @@ TEAM_KINDS = (
     "team_delivery_outage",
     "team_delivery_recovered",
 )
-WORKSPACE_KINDS = ("signin_link",)
+WORKSPACE_KINDS = ("signin_link", "workspace_invitation")
 VOLUNTEER_KINDS = ("panel_not_selected", "panel_pool_thanks")
 FOLLOW_UP_KINDS = ("follow_up_digest", "marks_request", "team_follow_up_reminder", "copil_answer_late")
 EVALUATION_KINDS = ("evaluation_request", "evaluation_reminder")
@@ -80,8 +80,10 @@ def _read(kind: str, **changes: Any) -> str:
     if kind in EVENT_OF_KIND:
         context["event"] = EVENT_OF_KIND[kind]
     for key, value in changes.items():
-        if isinstance(value, dict):
-            context[key] = {**context[key], **value}
+        if value is None:  # a message written without it (an account's invitation, no atelier)
+            context.pop(key, None)
+        elif isinstance(value, dict):
+            context[key] = {**context.get(key, {}), **value}
         else:
             context[key] = value
     message = render_message(kind, context)
@@ -499,9 +501,23 @@ Les messages en attente partent dans l'ordre prévu.
 
 
 def test_what_a_workspace_user_reads() -> None:
-    """The sign-in link, sent to whoever asked for it."""
+    """The sign-in link, sent to whoever asked for it; the invitation to the workspace, as a team
+    member, a COPIL member and the holder of an account opened by an administrator read it."""
     links = {"signin": "https://a.example/connexion/t", "expires_long": "lundi 1er mars 2027 à 09h15"}
-    assert {kind: _read(kind, links=links) for kind in WORKSPACE_KINDS} == snapshot(
+    page = {"signin_page": "https://a.example/connexion", "email": "amina@example.org"}
+    texts = {
+        "signin_link": _read("signin_link", links=links),
+        "workspace_invitation (équipe)": _read(
+            "workspace_invitation", workspace={**page, "roles": "équipe projet", "edits": True}
+        ),
+        "workspace_invitation (COPIL)": _read(
+            "workspace_invitation", workspace={**page, "roles": "membre du COPIL", "edits": False}
+        ),
+        "workspace_invitation (compte)": _read(
+            "workspace_invitation", atelier=None, workspace={**page, "roles": "", "edits": False}
+        ),
+    }
+    assert texts == snapshot(
         {
             "signin_link": """\
 Objet : Votre lien de connexion à l'espace des ateliers citoyens
@@ -516,7 +532,43 @@ Si vous n'avez pas demandé à vous connecter, ignorez ce message : personne ne 
 
 Bien cordialement,
 Équipe
-"""
+""",
+            "workspace_invitation (équipe)": """\
+Objet : Votre accès à l'espace de travail de l'atelier « Mobilités rurales »
+
+Bonjour Amina Benali,
+
+Vous faites partie de l'atelier « Mobilités rurales » (équipe projet). Son espace de travail vous est ouvert : vous y enregistrez l'avancement des étapes, les personnes, le recrutement et l'avis.
+
+Pour vous connecter, ouvrez la page https://a.example/connexion et indiquez votre adresse, amina@example.org : vous recevrez un lien de connexion personnel, valable quelques minutes. Il n'y a pas de mot de passe.
+
+Bien cordialement,
+Équipe
+""",
+            "workspace_invitation (COPIL)": """\
+Objet : Votre accès à l'espace de travail de l'atelier « Mobilités rurales »
+
+Bonjour Amina Benali,
+
+Vous faites partie de l'atelier « Mobilités rurales » (membre du COPIL). Son espace de travail vous est ouvert : vous y suivez l'avancement, les décisions et les documents de l'atelier.
+
+Pour vous connecter, ouvrez la page https://a.example/connexion et indiquez votre adresse, amina@example.org : vous recevrez un lien de connexion personnel, valable quelques minutes. Il n'y a pas de mot de passe.
+
+Bien cordialement,
+Équipe
+""",
+            "workspace_invitation (compte)": """\
+Objet : Votre accès à l'espace des ateliers citoyens
+
+Bonjour Amina Benali,
+
+Un compte vous a été ouvert dans l'espace des ateliers citoyens. Vous y trouverez les ateliers dont vous faites partie.
+
+Pour vous connecter, ouvrez la page https://a.example/connexion et indiquez votre adresse, amina@example.org : vous recevrez un lien de connexion personnel, valable quelques minutes. Il n'y a pas de mot de passe.
+
+Bien cordialement,
+Équipe
+""",
         }
     )
 

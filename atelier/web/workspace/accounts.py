@@ -11,7 +11,13 @@ from fastapi.responses import HTMLResponse, Response
 from atelier.bootstrap import Runtime
 from atelier.db import transaction
 from atelier.errors import Refused
-from atelier.services.accounts import SignedIn, add_account, list_accounts, set_account_disabled
+from atelier.services.accounts import (
+    SignedIn,
+    add_account,
+    invite_account,
+    list_accounts,
+    set_account_disabled,
+)
 from atelier.services.events import person_actor
 from atelier.web.deps import Forbidden, FormDep, Render, RenderDep, RuntimeDep, UserDep
 from atelier.web.workspace.notices import notice_of, redirect_with_notice
@@ -54,15 +60,18 @@ def add(request: Request, user: AdminDep, form: FormDep, runtime: RuntimeDep, re
     is_admin = form.get("admin") == "oui"
     try:
         with transaction(runtime.engine) as session:
-            add_account(
+            account = add_account(
                 session=session, email=values["email"], full_name=values["nom"], is_admin=is_admin,
                 now=runtime.clock.now(), actor=person_actor(user.person_id),
             )  # fmt: skip
+            invite_account(
+                session=session, account=account, settings=runtime.settings, now=runtime.clock.now()
+            )
     except Refused as error:
         return _page(runtime, render, request, user, values=values, error=error.message_fr, status=400)
     kind = "Compte administrateur" if is_admin else "Compte"
     # No address in the notice: it travels in the URL, which proxies log and browsers keep.
-    text = f"{kind} créé : la personne se connecte par un lien reçu à son adresse."
+    text = f"{kind} créé : un message indique à la personne comment se connecter."
     return redirect_with_notice(PATH, user, text)
 
 

@@ -16,7 +16,7 @@ from atelier.errors import Refused
 from atelier.french import count
 from atelier.services.events import person_actor
 from atelier.services.link_actions import BadInput
-from atelier.services.people import add_people, person_in_atelier, remove_person, update_person
+from atelier.services.people import add_people, person_in_atelier, remove_person, set_roles, update_person
 from atelier.sheets.people import parse_people_sheet, preview_people_sheet
 from atelier.sheets.spreadsheet import read_sheet
 from atelier.storage import LocalFileStore
@@ -192,17 +192,22 @@ def add_one(
 
 def _edit_view(
     runtime: Runtime, render: Render, access: AtelierAccess, person_id: int, values: dict[str, str] | None,
-    error: str | None, status: int,
+    error: str | None, status: int, roles: list[str] | None = None,
 ) -> HTMLResponse:  # fmt: skip
     with transaction(runtime.engine) as session:
-        person, _ = person_in_atelier(session=session, atelier=access.within(session), person_id=person_id)
+        person, memberships = person_in_atelier(
+            session=session, atelier=access.within(session), person_id=person_id
+        )
         shown = values or {
             "nom": person.full_name, "email": person.email, "organisation": person.organisation or ""
         }  # fmt: skip
+        held = {m.role for m in memberships}
         title = f"Modifier {person.full_name} — {access.atelier.title}"
+    checked = set(roles) if roles is not None else held
     return render(
         "workspace/person_edit.html", status, title=title, user=access.user, slug=access.slug,
-        person_id=person_id, values=shown, error=error,
+        person_id=person_id, values=shown, error=error, name=person.full_name,
+        roles=[(role.value, ROLE_LABELS[role], role.value in checked) for role in ASSIGNABLE_ROLES],
     )  # fmt: skip
 
 
@@ -234,6 +239,25 @@ def edit(
     except Refused as error:
         return _edit_view(runtime, render, access, person_id, values, error.message_fr, 400)
     return _back(access, "Les coordonnées sont modifiées." if fields else "Aucune modification.")
+
+
+@router.post("/{person_id}/roles")
+def change_roles(
+    person_id: int, access: EditableAtelier, form: FormDep, runtime: RuntimeDep, render: RenderDep
+) -> Response:
+    # One check box per role, each its own field (``role_expert``…): a form field is read once.
+    chosen = [role for role in ASSIGNABLE_ROLES if form.get(f"role_{role.value}") == "oui"]
+    try:
+        with transaction(runtime.engine) as session:
+            added, removed = set_roles(
+                session=session, atelier=access.within(session), person_id=person_id, roles=chosen,
+                now=runtime.clock.now(), actor=person_actor(access.user.person_id),
+            )  # fmt: skip
+    except Refused as error:
+        return _edit_view(
+            runtime, render, access, person_id, None, error.message_fr, 400, roles=[r.value for r in chosen]
+        )
+    return _back(access, "Les rôles sont modifiés." if added or removed else "Aucune modification.")
 
 
 @router.post("/{person_id}/retirer")
