@@ -73,7 +73,12 @@ def sentence(text: str) -> str:
 
 def count(number: int, singular: str, plural: str | None = None) -> str:
     """« 1 jour », « 3 jours », « 0 message »: French takes the singular below two."""
-    return f"{number} {singular if abs(number) < 2 else (plural or singular + 's')}"
+    return f"{number} {agreed(number, singular, plural)}"
+
+
+def agreed(number: int, singular: str, plural: str | None = None) -> str:
+    """The words alone, agreed with ``number``: « colonne manquante », « colonnes manquantes »."""
+    return singular if abs(number) < 2 else (plural or singular + "s")
 
 
 def decimal_number(text: str) -> float:

@@ -63,6 +63,7 @@ KIND_LABELS = {
     "replacement_proposed": "remplacement proposé",
     "replacement_approved": "remplacement approuvé",
     "avis_recorded": "avis enregistré",
+    "avis_published": "avis publié",
     "answers_recorded": "réponses du commanditaire enregistrées",
     "answers_published": "réponses publiées",
     "answers_marked": "réponses appréciées par le comité de suivi",
@@ -286,7 +287,10 @@ SENTENCES: dict[str, Callable[[_Detail], str]] = {
         f"Remplacement de {e.get('dropped', '?')} par {e.get('replacement', '?')} approuvé."
     ),
     "avis_recorded": lambda e: (
-        f"Avis enregistré (version {e.get('version')}, {e.count('proposals', 'proposition')})."
+        f"Avis enregistré, à publier (version {e.get('version')}, {e.count('proposals', 'proposition')})."
+    ),
+    "avis_published": lambda e: (
+        f"Avis publié (version {e.get('version')}) : il paraît dans le compte rendu public."
     ),
     "answers_recorded": lambda e: (
         f"Réponses du commanditaire enregistrées ({e.count('answers', 'réponse')})."

@@ -222,9 +222,11 @@ def _answers(api_url: str, timeout: float = 5.0) -> bool:
 
 
 @contextlib.contextmanager
-def prefect_session(data_dir: Path, *, ui: bool = False, home: Path | None = None) -> Iterator[str]:
+def prefect_session(
+    data_dir: Path, *, ui: bool = False, home: Path | None = None, port: int | None = None
+) -> Iterator[str]:
     """The embedded default: the server PREFECT_API_URL names, or a local one we start and stop
-    (its files in ``home``, by default the data folder's ``prefect``)."""
+    (its files in ``home``, by default the data folder's ``prefect``; on ``port``, else a free one)."""
     external = os.environ.get("PREFECT_API_URL")
     if external:
         if not _answers(external):
@@ -237,7 +239,7 @@ def prefect_session(data_dir: Path, *, ui: bool = False, home: Path | None = Non
             yield external
         return
     home = home or data_dir / "prefect"
-    server = LocalPrefectServer(home, ui=ui)
+    server = LocalPrefectServer(home, ui=ui, port=port)
     api_url = server.start()
     try:
         with prefect_client(api_url, home=home):

@@ -28,6 +28,8 @@ class AvisVersion(SQLModel, table=True):
     digest: str = Field(max_length=64)  # SHA-256 of the text and the proposals
     recorded_at: datetime = Field(sa_type=UTCDateTime)
     recorded_by: str = Field(max_length=80)
+    # A draft until the team publishes it (after reading its preview); only then is it public.
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class AvisProposal(SQLModel, table=True):

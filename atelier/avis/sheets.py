@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
 from atelier.errors import Refused
-from atelier.french import decimal_number
+from atelier.french import agreed, decimal_number
 from atelier.sheets.people import normal_header
 from atelier.sheets.spreadsheet import Sheet
 from models.enums import AnswerStatus, GroupPosition
@@ -74,7 +74,8 @@ def _columns(sheet: Sheet, accepted: dict[str, tuple[str, ...]], required: tuple
     }  # fmt: skip
     missing = [accepted[field][0] for field in required if field not in found]
     if missing:
-        raise Refused(f"{what} : colonne(s) manquante(s) : " + ", ".join(missing), f"{what} columns missing")
+        missing_columns = agreed(len(missing), "colonne manquante", "colonnes manquantes")
+        raise Refused(f"{what} : {missing_columns} : " + ", ".join(missing), f"{what} columns missing")
     return found
 
 

@@ -14,7 +14,7 @@ from atelier.db import transaction
 from atelier.errors import Refused
 from atelier.french import count
 from atelier.services.ateliers import get_atelier
-from atelier.services.avis import publish_answers, record_answers, record_avis
+from atelier.services.avis import publish_answers, publish_avis, record_answers, record_avis
 from atelier.services.follow_up import read_state, record_update
 from atelier.services.mandat import mandat_of
 from atelier.services.public_files import mandat_html, write_record
@@ -41,7 +41,8 @@ def record_command(
         str | None, typer.Option("--note", help="Ce qui change (à partir de la version 2).")
     ] = None,
 ) -> None:
-    """Enregistre l'avis tel que les citoyens l'ont validé ; il ne se modifie plus ensuite."""
+    """Enregistre l'avis tel que les citoyens l'ont validé, à relire puis publier
+    (« atelier avis publier »)."""
     app_ctx = app_context(ctx)
     read = read_proposals(read_sheet(read_input(proposals), name=proposals.name))
     body = decode_text(read_input(text))
@@ -61,6 +62,20 @@ def record_command(
     typer.echo(
         f"Avis enregistré (version {number}, {count(len(read), 'proposition')}) ; empreinte : {digest}"
     )
+    typer.echo(f"Il sera public une fois publié : atelier avis publier {slug}")
+
+
+@avis_app.command("publier")
+@french_errors
+def publish_avis_command(ctx: typer.Context, slug: SLUG) -> None:
+    """Publie la version enregistrée de l'avis : elle paraît dans le compte rendu public et ne se
+    modifie plus."""
+    app_ctx = app_context(ctx)
+    with transaction(app_ctx.engine) as session:
+        version = publish_avis(
+            session=session, atelier=get_atelier(session=session, slug=slug), now=app_ctx.now(), actor="cli"
+        ).version
+    typer.echo(f"Avis publié (version {version}) : il paraît dans le compte rendu public.")
 
 
 @avis_app.command("repondre")

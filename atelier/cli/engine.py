@@ -22,6 +22,9 @@ def demo_command(
     mailbox: Annotated[
         Path | None, typer.Option("--mailbox", help="Dossier où écrire les courriels (.eml).")
     ] = None,
+    port: Annotated[
+        int, typer.Option(help="Port qu'utilisera « serve » ensuite (celui du lien de connexion affiché).")
+    ] = 8000,
 ) -> None:
     """Déroule un atelier citoyen complet en temps simulé (Prefect, SMTP local, SQLite)."""
     from atelier.demo.report import print_report
@@ -38,9 +41,10 @@ def demo_command(
     typer.echo(
         f"Terminé en {result.wall_seconds:.0f} s ({result.advances} exécutions du cycle de vie Prefect)."
     )
-    address, link = open_workspace(result.runtime, data_dir)
+    address, link = open_workspace(result.runtime, data_dir, port=port)
+    serve = f".venv/bin/atelier --data-dir {data_dir} serve" + (f" --port {port}" if port != 8000 else "")
     typer.echo(
-        f"Espace de travail : lancez « .venv/bin/atelier --data-dir {data_dir} serve », puis ouvrez "
+        f"Espace de travail : lancez « {serve} », puis ouvrez "
         f"dans les 15 minutes ce lien de connexion ({address}, équipe projet) :\n  {link}\n"
         f"Ensuite, demandez un lien sur la page de connexion : il arrive dans {data_dir / 'mailbox'}."
     )
@@ -60,11 +64,26 @@ def serve_command(
             help="Serveur SMTP local écrivant les courriels dans le dossier des données.",
         ),
     ] = True,
+    smtp_port: Annotated[
+        int | None,
+        typer.Option(
+            "--smtp-port", help="Port du serveur SMTP (le local, avec --catcher) ; sinon ATELIER_SMTP_PORT."
+        ),
+    ] = None,
+    prefect_port: Annotated[
+        int | None,
+        typer.Option(
+            "--prefect-port",
+            help="Port du serveur Prefect local et de son interface ; sinon un port libre.",
+        ),
+    ] = None,
 ) -> None:
     """Lance le moteur : page des décisions, envois programmés, serveur Prefect local."""
     from atelier.processes import DataFolderLock, check_port_free, public_base_url
 
     settings = app_context(ctx).settings
+    if smtp_port is not None:
+        settings = settings.model_copy(update={"smtp_port": smtp_port})
     # Everything that can be refused is checked before anything starts.
     lock = DataFolderLock(settings.data_dir)
     lock.acquire()
@@ -72,19 +91,21 @@ def serve_command(
         check_port_free(host, port, what="page des liens", option="--port")
         if catcher:
             check_port_free(
-                settings.smtp_host, settings.smtp_port, what="serveur SMTP local", option="ATELIER_SMTP_PORT"
+                settings.smtp_host, settings.smtp_port, what="serveur SMTP local", option="--smtp-port"
             )
+        if prefect_port is not None:
+            check_port_free("127.0.0.1", prefect_port, what="serveur Prefect local", option="--prefect-port")
         configured = settings.public_base_url if "public_base_url" in settings.model_fields_set else None
         url, warning = public_base_url(configured, host=host, port=port)
         settings = settings.model_copy(update={"public_base_url": url})
         if warning:
             typer.echo(f"Attention : {warning}.", err=True)
-        _serve(settings, host=host, port=port, catcher=catcher)
+        _serve(settings, host=host, port=port, catcher=catcher, prefect_port=prefect_port)
     finally:
         lock.release()
 
 
-def _serve(settings: Settings, *, host: str, port: int, catcher: bool) -> None:
+def _serve(settings: Settings, *, host: str, port: int, catcher: bool, prefect_port: int | None) -> None:
     import uvicorn
 
     from atelier.bootstrap import bootstrap, install
@@ -104,7 +125,7 @@ def _serve(settings: Settings, *, host: str, port: int, catcher: bool) -> None:
         typer.echo(f"Courriels écrits dans {settings.mailbox_dir} (SMTP local, port {settings.smtp_port}).")
     try:
         runtime = install(bootstrap(settings))
-        with prefect_session(settings.data_dir, ui=True) as api_url:
+        with prefect_session(settings.data_dir, ui=True, port=prefect_port) as api_url:
             typer.echo(f"Prefect : {api_url.removesuffix('/api')}")
             worker = EngineWorker(
                 runtime, lambda slug, now: advance_atelier(slug=slug, now=now), api_url=api_url

@@ -19,7 +19,7 @@ def lottery_command(
     pool: Annotated[
         Path, typer.Option("--pool", help="Volontaires (CSV ou .xlsx), une colonne par critère.")
     ],
-    quotas: Annotated[Path, typer.Option("--quotas", help="Quotas : category,feature,min,max.")],
+    quotas: Annotated[Path, typer.Option("--quotas", help="Quotas : critère, valeur, min, max.")],
     size: Annotated[int, typer.Option("--size", help="Taille du panel.")],
     seed: Annotated[str, typer.Option("--seed", help="Nombre annoncé à l'avance pour le tirage.")],
     out: Annotated[Path, typer.Option("--out", help="Dossier des résultats.")],

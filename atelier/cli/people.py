@@ -11,6 +11,7 @@ from sqlmodel import select
 from atelier.cli.context import app_context, french_errors
 from atelier.db import transaction
 from atelier.errors import Refused
+from atelier.french import count
 from atelier.services.ateliers import get_atelier
 from atelier.services.people import add_people, update_person
 from atelier.sheets.people import parse_people_sheet
@@ -102,10 +103,14 @@ def person_import_command(
         add_people(session=session, atelier=atelier, people=imported.people, now=app_ctx.now())
     if imported.ignored_columns:
         typer.echo("Colonnes ignorées : " + ", ".join(f"« {c} »" for c in imported.ignored_columns) + ".")
-    typer.echo(f"{len(imported.people)} personne(s) importée(s) dans l'atelier {slug}.")
+    typer.echo(
+        f"{count(len(imported.people), 'personne importée', 'personnes importées')} dans l'atelier {slug}."
+    )
     international = [p.email for p in imported.people if not p.email.isascii()]
     if international:
         typer.echo(
-            f"Attention : {len(international)} adresse(s) contiennent des caractères accentués ; elles ne "
-            "seront remises que si le serveur d'envoi accepte les adresses internationalisées (SMTPUTF8)."
+            f"Attention : {count(len(international), 'adresse contient', 'adresses contiennent')} des "
+            "caractères accentués ; "
+            + ("elle ne sera remise" if len(international) == 1 else "elles ne seront remises")
+            + " que si le serveur d'envoi accepte les adresses internationalisées (SMTPUTF8)."
         )

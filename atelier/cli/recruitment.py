@@ -73,7 +73,7 @@ def quotas_command(
         Path | None,
         typer.Option(
             "--file",
-            help="Quotas : category,feature,min,max, ou category,feature,share (parts de la population).",
+            help="Quotas : critère, valeur, min, max, ou critère, valeur, part (parts de la population).",
         ),
     ] = None,
     defaults: Annotated[

@@ -12,6 +12,7 @@ import typer
 
 from atelier.cli.context import app_context, french_errors
 from atelier.config import Settings
+from atelier.french import count
 
 if TYPE_CHECKING:
     from atelier.bootstrap import Runtime
@@ -60,7 +61,7 @@ def dispatch_command(ctx: typer.Context) -> None:
 
     s = app_context(ctx).settings
     runtime = _runtime(ctx)
-    limits = [f"{s.smtp_connections} connexion(s)"]
+    limits = [count(s.smtp_connections, "connexion")]
     if s.smtp_rate_per_minute:
         limits.append(f"{s.smtp_rate_per_minute} courriels/min")
     if s.smtp_domain_rate_per_minute:

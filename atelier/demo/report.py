@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from atelier.bootstrap import Runtime
 from atelier.console_views import timeline_table
 from atelier.db import transaction
+from atelier.french import count
 from atelier.i18n import short_date, short_datetime
 from atelier.services.ateliers import get_atelier
 from atelier.services.committee import committee_of
@@ -81,14 +82,14 @@ def print_report(console: Console, runtime: Runtime, slug: str, mailbox: Path) -
         person_roles = roles.get(row.person_id or -1, {Role.PROJECT_TEAM.value})
         audience = ", ".join(sorted(ROLE_LABELS[Role(r)] for r in person_roles))
         counts[(audience, row.kind)] += 1
-    for (audience, kind), count in sorted(counts.items()):
-        table.add_row(audience, kind, str(count))
+    for (audience, kind), sent in sorted(counts.items()):
+        table.add_row(audience, kind, str(sent))
     console.print(table)
     status_counts = Counter(row.status.value for row in outbox)
     files = sorted(mailbox.glob("*.eml"))
     console.print(
         Text(
-            f"Boîte aux lettres : {mailbox} — {len(files)} fichier(s) .eml ; "
+            f"Boîte aux lettres : {mailbox} — {count(len(files), 'fichier')} .eml ; "
             f"envoyés {status_counts['sent']}, annulés {status_counts['cancelled']}, "
             f"en attente {status_counts['pending']}, en échec {status_counts['failed']}."
         )
@@ -107,7 +108,7 @@ def print_report(console: Console, runtime: Runtime, slug: str, mailbox: Path) -
         Text(
             f"Suivi : {sum(len(p.updates) for p in record.proposals)} points d'étape publiés ; "
             f"{len(digests)} lettres de suivi envoyées aux citoyens "
-            f"({len({r.context.get('week') for r in digests})} semaine(s) avec du nouveau)."
+            f"({count(len({r.context.get('week') for r in digests}), 'semaine')} avec du nouveau)."
         )
     )
     marked = [p for p in record.proposals if p.marks]
@@ -125,7 +126,7 @@ def print_report(console: Console, runtime: Runtime, slug: str, mailbox: Path) -
     console.print(
         Text(
             "Évaluation de la démarche : "
-            + " ; ".join(f"{group} {answered} réponse(s) sur {asked}" for group, answered, asked in
+            + " ; ".join(f"{group} {count(answered, 'réponse')} sur {asked}" for group, answered, asked in
                          record.evaluation_respondents)
             + "."
         )

@@ -173,9 +173,9 @@ def run_demo(
     )
 
 
-def open_workspace(runtime: Runtime, data_dir: Path) -> tuple[str, str]:
-    """An account for the demo's first team member, and a sign-in link for ``atelier serve`` on
-    this data folder: signed with the key and the real clock that ``serve`` will use."""
+def open_workspace(runtime: Runtime, data_dir: Path, *, port: int = 8000) -> tuple[str, str]:
+    """An account for the demo's first team member, and a sign-in link for ``atelier serve --port``
+    on this data folder: signed with the key, the address and the real clock that it will use."""
     from datetime import UTC
 
     from atelier.demo.cast import TEAM, _email
@@ -188,10 +188,12 @@ def open_workspace(runtime: Runtime, data_dir: Path) -> tuple[str, str]:
             session=session, email=address, full_name=TEAM[0], is_admin=False, now=runtime.clock.now()
         )
         person_id = account.person_id
+    from atelier.processes import public_base_url
+
     serving = Settings(data_dir=data_dir)
-    signer = LinkSigner(
-        serving.resolved_secret_key(), base_url=serving.public_base_url, max_age=SIGNIN_LINK_MAX_AGE
-    )
+    configured = serving.public_base_url if "public_base_url" in serving.model_fields_set else None
+    base_url, _warning = public_base_url(configured, host="127.0.0.1", port=port)
+    signer = LinkSigner(serving.resolved_secret_key(), base_url=base_url, max_age=SIGNIN_LINK_MAX_AGE)
     return address, signer.signin_url(person_id=person_id, now=datetime.now(UTC))
 
 

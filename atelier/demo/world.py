@@ -22,7 +22,7 @@ from atelier.demo.voice import Intent, voice_intents
 from atelier.errors import Refused
 from atelier.planning.template import template_of
 from atelier.services.ateliers import get_atelier
-from atelier.services.avis import answer_gate_of, current_avis, record_answers, record_avis
+from atelier.services.avis import answer_gate_of, current_avis, publish_avis, record_answers, record_avis
 from atelier.services.follow_up import record_update
 from atelier.services.gates import (
     gate_asked_from,
@@ -209,6 +209,7 @@ class SimulatedWorld:
         validated = (handover.actual_end or self.clock.now()).astimezone(PARIS).date()
         record_avis(session=session, atelier=atelier, text=AVIS_TEXT, proposals=PROPOSALS,
                     validated_on=validated, note=None, now=self.clock.now(), actor="team")  # fmt: skip
+        publish_avis(session=session, atelier=atelier, now=self.clock.now(), actor="team")
 
     # --- COPIL members (and citizens on the avis) decide through their links -------------
 

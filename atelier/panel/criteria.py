@@ -1,8 +1,9 @@
 """The criteria of a panel and quotas derived from population shares.
 
 The default set (``criteria.yaml``) is the five INSEE-style criteria and an attitude question; a
-team that imports its own quotas replaces it, either as counts (``category,feature,min,max``) or
-as the shares of its population (``category,feature,share``), from which the counts follow.
+team that imports its own quotas replaces it, either as counts (``critère,valeur,min,max``, or the
+Sortition Foundation's ``category,feature,min,max``) or as the shares of its population
+(``critère,valeur,part``), from which the counts follow.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import yaml
 from atelier.errors import Refused
 from atelier.french import decimal_number
 from atelier.i18n import percent
-from atelier.panel.model import Quota, read_quotas
+from atelier.panel.model import Quota, quota_columns, read_quotas
 from atelier.sheets.spreadsheet import Sheet
 
 SHARE_COLUMNS = ("share", "part", "proportion", "pourcentage")
@@ -74,14 +75,15 @@ def _share(text: str, line: int) -> float:
 
 
 def read_shares(sheet: Sheet) -> tuple[Criterion, ...]:
-    """``category,feature,share``: the share of each value in the population, in per cent
-    (« 52 % », « 52 ») or as a fraction (« 0,52 »); each criterion's shares must make 100 %."""
-    headers = [h.strip().lower() for h in sheet.headers]
-    value_column = "feature" if "feature" in headers else "name"
-    share_column = next((c for c in SHARE_COLUMNS if c in headers), None)
-    if "category" not in headers or value_column not in headers or share_column is None:
-        raise Refused("quotas : colonnes attendues category, feature et share", "share columns missing")
-    at = [headers.index(c) for c in ("category", value_column, share_column)]
+    """``critère,valeur,part`` (or ``category,feature,share``): the share of each value in the
+    population, in per cent (« 52 % », « 52 ») or as a fraction (« 0,52 »); each criterion's shares
+    must make 100 %."""
+    at_of, missing = quota_columns(sheet.headers, ("category", "feature"))
+    lowered = [h.strip().lower() for h in sheet.headers]
+    share_at = next((lowered.index(c) for c in SHARE_COLUMNS if c in lowered), None)
+    if missing or share_at is None:
+        raise Refused("quotas : colonnes attendues critère, valeur et part", "share columns missing")
+    at = [at_of["category"], at_of["feature"], share_at]
     rows = []
     for line, cells in sheet.rows:
         category, value, typed = (cells[i].strip() if i < len(cells) else "" for i in at)
@@ -105,6 +107,6 @@ def read_shares(sheet: Sheet) -> tuple[Criterion, ...]:
 def read_targets(sheet: Sheet, size: int) -> list[Quota]:
     """The quotas of a file, as counts or as population shares for a panel of ``size``."""
     headers = {h.strip().lower() for h in sheet.headers}
-    if "min" not in headers and headers & set(SHARE_COLUMNS):
+    if not headers & {"min", "minimum"} and headers & set(SHARE_COLUMNS):
         return quotas_from_shares(read_shares(sheet), size)
     return read_quotas(sheet)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from atelier.errors import Refused
+from atelier.french import agreed
 from atelier.sheets.spreadsheet import Sheet
 
 ID_COLUMNS = ("id", "identifiant", "nationbuilder_id", "primary_key")
@@ -50,17 +51,35 @@ def types_of(pool: Pool) -> Types:
     return Types(tuple(keys), tuple(tuple(sorted(groups[k])) for k in keys))
 
 
+# A quota file's headings as the team types them (French) or as the Sortition Foundation's files have them.
+QUOTA_HEADINGS = {
+    "category": ("critère", "critere", "catégorie", "categorie", "category"),
+    "feature": ("valeur", "modalité", "modalite", "feature", "name"),
+    "min": ("min", "minimum"),
+    "max": ("max", "maximum"),
+}
+
+
+def quota_columns(headers: list[str], wanted: tuple[str, ...]) -> tuple[dict[str, int], list[str]]:
+    """Where each wanted column is (by its French or English heading), and the French names of
+    those missing."""
+    lowered = [h.strip().lower() for h in headers]
+    found: dict[str, int] = {}
+    for name in wanted:
+        at = next((lowered.index(h) for h in QUOTA_HEADINGS.get(name, (name,)) if h in lowered), None)
+        if at is not None:
+            found[name] = at
+    return found, [QUOTA_HEADINGS.get(n, (n,))[0] for n in wanted if n not in found]
+
+
 def read_quotas(sheet: Sheet) -> list[Quota]:
-    """``category,feature,min,max`` (also ``name`` for ``feature``), one row per value."""
-    headers = [h.strip().lower() for h in sheet.headers]
-    value_column = "feature" if "feature" in headers else "name"
-    missing = [c for c in ("category", value_column, "min", "max") if c not in headers]
+    """``critère,valeur,min,max`` (or ``category,feature,min,max``), one row per value."""
+    at, missing = quota_columns(sheet.headers, ("category", "feature", "min", "max"))
     if missing:
         raise Refused(
-            "quotas : colonnes attendues category, feature, min, max (manque : " + ", ".join(missing) + ")",
+            "quotas : colonnes attendues critère, valeur, min, max (manque : " + ", ".join(missing) + ")",
             "quota columns missing",
         )
-    at = {h: headers.index(h) for h in ("category", value_column, "min", "max")}
     quotas = []
     for line, cells in sheet.rows:
         cell = {name: cells[i].strip() if i < len(cells) else "" for name, i in at.items()}
@@ -72,7 +91,7 @@ def read_quotas(sheet: Sheet) -> list[Quota]:
             ) from None
         if low < 0 or high < low:
             raise Refused(f"quotas, ligne {line} : il faut 0 ≤ min ≤ max", "bad quota bounds")
-        quotas.append(Quota(cell["category"], cell[value_column], low, high))
+        quotas.append(Quota(cell["category"], cell["feature"], low, high))
     if not quotas:
         raise Refused("quotas : le fichier ne contient aucune ligne", "no quotas")
     return quotas
@@ -86,7 +105,11 @@ def read_pool(sheet: Sheet, quotas: list[Quota]) -> Pool:
     categories = tuple(dict.fromkeys(q.category for q in quotas))
     missing = [c for c in categories if c not in headers]
     if missing:
-        raise Refused("volontaires : colonne(s) absente(s) : " + ", ".join(missing), "pool columns missing")
+        raise Refused(
+            "volontaires : " + agreed(len(missing), "colonne absente", "colonnes absentes") + " : "
+            + ", ".join(missing),
+            "pool columns missing",
+        )  # fmt: skip
     id_at = next((lowered.index(c) for c in ID_COLUMNS if c in lowered), None)
     columns = [headers.index(c) for c in categories]
     known = {(q.category, q.value) for q in quotas}

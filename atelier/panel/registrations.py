@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from atelier.errors import Refused
+from atelier.french import agreed
 from atelier.sheets.people import COLUMNS, normal_header
 from atelier.sheets.spreadsheet import Sheet
 from models.person_in import validate_person
@@ -91,7 +92,9 @@ def _columns(sheet: Sheet, categories: tuple[str, ...]) -> tuple[dict[str, int],
     missing += [label for label, ok in needed if not ok]
     if missing:
         raise Refused(
-            "colonne(s) manquante(s) dans le fichier des volontaires : " + ", ".join(missing),
+            agreed(len(missing), "colonne manquante", "colonnes manquantes")
+            + " dans le fichier des volontaires : "
+            + ", ".join(missing),
             "registration columns missing",
         )
     return contact, criteria

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from atelier.errors import Refused
+from atelier.french import agreed
 from atelier.sheets.spreadsheet import Sheet
 from models.person_in import PersonIn, validate_person
 
@@ -97,7 +98,8 @@ def _columns(sheet: Sheet) -> tuple[dict[str, int], list[str]]:
     ]
     if missing:
         raise Refused(
-            "colonne(s) manquante(s) dans le fichier : "
+            agreed(len(missing), "colonne manquante", "colonnes manquantes")
+            + " dans le fichier : "
             + ", ".join(missing)
             + " (colonnes attendues : nom — ou prénom et nom —, email, rôle[, organisation])",
             "spreadsheet missing columns",

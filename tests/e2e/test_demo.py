@@ -17,7 +17,7 @@ from rich.console import Console
 
 from atelier.demo.cast import CITIZENS, COPIL
 from atelier.demo.report import print_report
-from atelier.demo.run import run_demo
+from atelier.demo.run import open_workspace, run_demo
 
 pytestmark = pytest.mark.prefect
 
@@ -100,6 +100,10 @@ def test_demo_runs_a_whole_atelier_and_fills_the_mailbox(tmp_path: Path, prefect
             uid = str(calendar.walk("VEVENT")[0]["uid"])
             first_seen.setdefault((message["To"].addresses[0].addr_spec, uid), str(message["Subject"]))
     assert first_seen and not any(s.startswith("Modification") for s in first_seen.values())
+
+    # The sign-in link printed at the end is for the port « serve » will use, not always 8000.
+    _address, link = open_workspace(result.runtime, tmp_path / "data", port=8123)
+    assert link.startswith("http://127.0.0.1:8123/connexion/")
 
 
 def _text(message: EmailMessage) -> str:

@@ -30,7 +30,7 @@ from atelier.db import transaction
 from atelier.demo.cast import CITIZENS, COMMANDITAIRE, COPIL, TEAM, _email
 from atelier.demo.run import DEMO_SLUG, simulate
 from atelier.services.ateliers import get_atelier
-from atelier.services.avis import answer_gate_of
+from atelier.services.avis import answer_gate_of, avis_weekend
 from atelier.services.gates import decide, gate_asked_from, get_gate
 from flows.lifecycle import advance_without_prefect
 from models import (
@@ -124,14 +124,32 @@ def answers_published(world: World, tmp_path: Path) -> None:
     assert run_cli(world, "avis", "publier-reponses", world.slug)[0] == 0
 
 
+def to_avis_weekend(world: World) -> None:
+    """Move the clock to the end of the last weekend, where the citizens validate their avis (an
+    avis is recorded from then on), if it is earlier."""
+    with transaction(world.runtime.engine) as session:
+        weekend = avis_weekend(session=session, atelier=get_atelier(session=session, slug=world.slug))
+        assert weekend is not None
+        end = weekend.forecast_end
+    if world.clock.now() < end:
+        world.clock.set(end)
+
+
 def record_the_avis(
-    world: World, tmp_path: Path, *extra: str, proposals: str = AVIS_PROPOSALS
+    world: World, tmp_path: Path, *extra: str, proposals: str = AVIS_PROPOSALS, publish: bool = True
 ) -> tuple[int, str, str]:
+    """``atelier avis enregistrer`` at the end of the last weekend, then (if it was recorded and
+    ``publish``) ``atelier avis publier``; what the first command said."""
+    to_avis_weekend(world)
     text, sheet = avis_files(tmp_path, proposals)
-    return run_cli(
+    recorded = run_cli(
         world, "avis", "enregistrer", world.slug, "--texte", str(text), "--propositions", str(sheet),
         "--valide-le", "2027-04-25", *extra,
     )  # fmt: skip
+    if recorded[0] == 0 and publish:
+        code, _out, err = run_cli(world, "avis", "publier", world.slug)
+        assert code == 0, err
+    return recorded
 
 
 def flow_runs(deployment: str, since: datetime) -> list[FlowRun]:

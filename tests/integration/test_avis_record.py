@@ -52,7 +52,7 @@ def test_the_validated_avis_is_frozen_and_a_change_is_a_new_version_saying_what_
     assert code == 1 and "identique à la version 1" in err
     changed = AVIS_PROPOSALS.replace("dans les bourgs", "dans les bourgs-centres")
     code, _, err = record_the_avis(world, tmp_path, proposals=changed)
-    assert code == 1 and "l'avis validé (version 1) ne se modifie pas" in err
+    assert code == 1 and "l'avis publié (version 1) ne se modifie pas" in err
     assert _rows(world) == (1, 3, 0)
     code, out, err = record_the_avis(
         world, tmp_path, "--note", "Correction du texte de la proposition 3", proposals=changed
@@ -149,16 +149,18 @@ def test_the_public_record_shows_the_answers_by_status_with_nothing_personal(
 
 
 def test_the_team_records_the_avis_and_answers_from_the_workspace(world: World, tmp_path: Path) -> None:
-    """From the avis page: the text typed and the proposals as a file make version 1; a
-    « non retenue » typed without its reason is refused (nothing written), with it is saved; the
-    public page shows it once published, and a follow-up step (its link only https://)."""
+    """From the avis page: the text typed and the proposals as a file make version 1, published
+    after its confirmation; a « non retenue » typed without its reason is refused (nothing
+    written), with it is saved; the public page shows it once published, and a follow-up step
+    (its link only https://)."""
     from atelier.web.app import create_app
-    from tests.integration.helpers import TEAM_EMAIL, csrf_of, sign_in
+    from tests.integration.helpers import TEAM_EMAIL, csrf_of, sign_in, to_avis_weekend
 
     with transaction(world.runtime.engine) as session:
         add_account(
             session=session, email=TEAM_EMAIL, full_name=TEAM[0], is_admin=False, now=world.clock.now()
         )
+    to_avis_weekend(world)
     path = f"/espace/{world.slug}/avis"
     with served(create_app(world.runtime)) as site, httpx.Client(base_url=site, timeout=20) as http:
         sign_in(world, http, TEAM_EMAIL)
@@ -169,9 +171,11 @@ def test_the_team_records_the_avis_and_answers_from_the_workspace(world: World, 
             files={"propositions": ("propositions.csv", AVIS_PROPOSALS.encode("cp1252"), "text/csv")},
         )
         assert sent.status_code == 303, sent.text
-        assert "Avis enregistré (version 1, 3 propositions)." in html.unescape(
+        assert "Avis enregistré (version 1, 3 propositions) : relisez son aperçu" in html.unescape(
             http.get(sent.headers["location"]).text
         )
+        confirmed = http.post(f"{path}/publication", data={"csrf": csrf, "confirme": "oui"})
+        assert confirmed.status_code == 303
         refused = http.post(
             f"{path}/reponses/2",
             data={
@@ -184,7 +188,7 @@ def test_the_team_records_the_avis_and_answers_from_the_workspace(world: World, 
         )
         assert refused.status_code == 400
         shown = html.unescape(refused.text)
-        assert "proposition n°2 « non retenue » : le motif est obligatoire" in shown
+        assert "Proposition n°2 « non retenue » : le motif est obligatoire" in shown
         # What was typed stays in the form, opened, for the missing field to be added.
         assert "<details open>\n<summary>Proposition n°2" in shown
         assert (
@@ -230,3 +234,65 @@ def test_the_mandat_de_participation_is_drafted_from_the_atelier_with_nothing_pe
     assert "dans un délai d'environ 2 mois" in text and "Réponse motivée et publique du commanditaire" in text
     assert "Salle des conférences, 20 avenue de Ségur" in text and "80 € par journée de présence" in text
     assert not [name for name in (*CITIZENS, *COPIL) if name in text]
+
+
+def test_the_avis_waits_for_its_weekend_a_past_date_and_a_preview_before_it_is_public(
+    world: World, tmp_path: Path
+) -> None:
+    """Before the second weekend the avis is refused, saying from when; a validation date in the
+    future is refused and the typed text stays in the form; recorded, it shows as a preview on the
+    avis page and not on the public page; « Publier » asks to confirm, then it is public. Nothing
+    is written by any refusal."""
+    from atelier.web.app import create_app
+    from tests.integration.helpers import TEAM_EMAIL, csrf_of, sign_in, to_avis_weekend
+    from tests.served import snapshot
+
+    with transaction(world.runtime.engine) as session:
+        add_account(
+            session=session, email=TEAM_EMAIL, full_name=TEAM[0], is_admin=False, now=world.clock.now()
+        )
+    path = f"/espace/{world.slug}/avis"
+    typed = "Nous, citoyens, recommandons des navettes."
+    proposals = {"propositions": ("propositions.csv", AVIS_PROPOSALS.encode("cp1252"), "text/csv")}
+    with served(create_app(world.runtime)) as site, httpx.Client(base_url=site, timeout=20) as http:
+        sign_in(world, http, TEAM_EMAIL)
+        page = http.get(path)
+        assert "il s'enregistre à partir du samedi 24 avril 2027 à 10h00" in html.unescape(page.text)
+        csrf = csrf_of(page)
+        before = snapshot(world.runtime.engine, skip=("web_session",))
+        early = http.post(
+            f"{path}/texte", data={"csrf": csrf, "texte": typed, "valide_le": "2027-01-11"}, files=proposals
+        )
+        assert early.status_code == 400
+        assert "L'avis est validé par les citoyens au « Second week-end »" in html.unescape(early.text)
+        assert snapshot(world.runtime.engine, skip=("web_session",)) == before
+        to_avis_weekend(world)
+        sign_in(world, http, TEAM_EMAIL)  # months later
+        csrf = csrf_of(http.get(path))
+        before = snapshot(world.runtime.engine, skip=("web_session",))
+        future = http.post(
+            f"{path}/texte", data={"csrf": csrf, "texte": typed, "valide_le": "2027-05-02"}, files=proposals
+        )
+        shown = html.unescape(future.text)
+        assert future.status_code == 400 and "La date de validation (02/05/2027) est dans le futur" in shown
+        assert f">{typed}</textarea>" in shown and 'value="2027-05-02"' in shown
+        assert snapshot(world.runtime.engine, skip=("web_session",)) == before
+        recorded = http.post(
+            f"{path}/texte", data={"csrf": csrf, "texte": typed, "valide_le": "2027-04-25"}, files=proposals
+        )
+        assert recorded.status_code == 303
+        preview = html.unescape(http.get(path).text)
+        assert "Version 1 de l'avis, à publier" in preview and f"<p>{typed}</p>" in preview
+        assert "Un forfait mobilité rurale" in preview
+        public = html.unescape(http.get(f"/public/{world.slug}").text)
+        assert typed not in public and "Un forfait mobilité rurale" not in public
+        before = snapshot(world.runtime.engine, skip=("web_session",))
+        asked = http.post(f"{path}/publication", data={"csrf": csrf})
+        assert asked.status_code == 200 and "Publier la version 1 de l'avis ?" in html.unescape(asked.text)
+        assert snapshot(world.runtime.engine, skip=("web_session",)) == before
+        assert http.post(f"{path}/publication", data={"csrf": csrf, "confirme": "oui"}).status_code == 303
+        public = html.unescape(http.get(f"/public/{world.slug}").text)
+        assert "Un forfait mobilité rurale" in public
+        again = http.post(f"{path}/publication", data={"csrf": csrf, "confirme": "oui"})
+        assert again.status_code == 400
+        assert "Aucune version de l'avis n'attend d'être publiée" in html.unescape(again.text)

@@ -105,12 +105,12 @@ def test_people_one_by_one_and_from_csv(data_dir: Path, tmp_path: Path) -> None:
     )
     code, out, err = run(data_dir, "person", "import", SLUG, str(csv_file))
     assert code == 0, err
-    assert "2 personne(s) importée(s)" in out
+    assert "2 personnes importées" in out
     assert counts(data_dir) == (1, 3, 4)
 
 
 BAD_CSV = {
-    "missing_column": ("nom,email\nAli,ali@example.org\n", "colonne(s) manquante(s)"),
+    "missing_column": ("nom,email\nAli,ali@example.org\n", "colonnes manquantes"),
     "duplicate": (
         "nom,email,role\nAli,ali@example.org,citoyen\nAli B,ALI@example.org,citoyen\n",
         "apparaît deux fois",

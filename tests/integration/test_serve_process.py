@@ -19,10 +19,21 @@ def _env() -> dict[str, str]:
     return {**env, "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
 
 
-def _serve(data_dir: Path, port: int, smtp_port: int) -> subprocess.Popen[str]:
+def _serve(data_dir: Path, port: int, smtp_port: int, prefect_port: int) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [*ATELIER, "--data-dir", str(data_dir), "serve", "--port", str(port)],
-        env={**_env(), "ATELIER_SMTP_PORT": str(smtp_port)},
+        [
+            *ATELIER,
+            "--data-dir",
+            str(data_dir),
+            "serve",
+            "--port",
+            str(port),
+            "--smtp-port",
+            str(smtp_port),
+            "--prefect-port",
+            str(prefect_port),
+        ],
+        env=_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -53,11 +64,15 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.sqlite_only
 def test_second_engine_is_refused_and_a_killed_engine_leaves_no_prefect_server(tmp_path: Path) -> None:
-    """Second serve on one folder: one French line; SIGKILL of the first: its Prefect server dies too."""
-    data_dir, port, smtp_port = tmp_path / "data", free_port(), free_port()
-    first = _serve(data_dir, port, smtp_port)
+    """Second serve on one folder: one French line; SIGKILL of the first: its Prefect server dies too.
+    The ports chosen on the command line are the ones used (the mail catcher's, Prefect's)."""
+    data_dir, port, smtp_port, prefect_port = tmp_path / "data", free_port(), free_port(), free_port()
+    first = _serve(data_dir, port, smtp_port, prefect_port)
     try:
         assert wait_for(lambda: healthy(port), 180), "serve did not start"
+        for taken in (smtp_port, prefect_port):
+            with socket.socket() as probe:
+                assert probe.connect_ex(("127.0.0.1", taken)) == 0, f"nothing listens on {taken}"
         second = _atelier(
             "--data-dir",
             str(data_dir),
@@ -100,6 +115,27 @@ def test_taken_port_is_refused_before_anything_starts(tmp_path: Path) -> None:
     assert result.stderr == (
         f"Erreur : le port {port} (page des liens) est déjà utilisé par un autre programme : "
         "choisissez-en un autre avec --port\n"
+    )
+    assert not (tmp_path / "data" / "prefect").exists()
+
+
+def test_serve_help_names_every_port_and_a_taken_prefect_port_is_refused(tmp_path: Path) -> None:
+    """« serve --help » offers the catcher's and Prefect's ports; a Prefect port in use gets one
+    French line naming its option, before anything starts."""
+    shown = _atelier("serve", "--help", env={**_env(), "COLUMNS": "200"})
+    assert shown.returncode == 0 and "--smtp-port" in shown.stdout and "--prefect-port" in shown.stdout
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        prefect_port = taken.getsockname()[1]
+        result = _atelier(
+            "--data-dir", str(tmp_path / "data"), "serve", "--port", str(free_port()),
+            "--smtp-port", str(free_port()), "--prefect-port", str(prefect_port),
+        )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"Erreur : le port {prefect_port} (serveur Prefect local) est déjà utilisé par un autre programme : "
+        "choisissez-en un autre avec --prefect-port\n"
     )
     assert not (tmp_path / "data" / "prefect").exists()
 

@@ -71,6 +71,12 @@ def sample_context(question: str = "Quelles mobilités ?") -> dict[str, Any]:
         "handed_over_long": "dimanche 25 avril 2027 à 17h00",
         "gate": gate,
         "refers_to": {**EVENT, "end_date_long": "vendredi 19 mars 2027"},
+        "workspace": {
+            "signin_page": "https://a.example/connexion",
+            "email": "amina@example.org",
+            "roles": "membre du COPIL",
+            "edits": False,
+        },
         "links": {
             "decision": "https://a.example/decision/x",
             "expires_long": "lundi 1er mars 2027 à 09h00",

@@ -33,6 +33,15 @@ def test_counts_are_read_as_they_are_when_the_file_has_min_and_max() -> None:
     assert _targets("category,feature,min,max\nGenre,Femme,7,8\n") == [Quota("Genre", "Femme", 7, 8)]
 
 
+def test_french_headings_are_read_like_the_sortition_foundations() -> None:
+    """« Critère ; Valeur ; Min ; Max » and « Critère ; Modalité ; Part » as a French team heads them."""
+    assert _targets("Critère;Valeur;Minimum;Maximum\r\nGenre;Femme;7;8\r\n") == [
+        Quota("Genre", "Femme", 7, 8)
+    ]
+    shares = _targets("Critère;Modalité;Part\r\nGenre;Femme;52 %\r\nGenre;Homme;48 %\r\n")
+    assert shares == [Quota("Genre", "Femme", 6, 9), Quota("Genre", "Homme", 6, 9)]
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -48,7 +57,7 @@ def test_counts_are_read_as_they_are_when_the_file_has_min_and_max() -> None:
             "category;feature;share\r\nGenre;Femme;-5\r\n",
             "quotas, ligne 2 : une part ne peut pas être négative",
         ),
-        ("category;feature\r\nGenre;Femme\r\n", "colonnes attendues category, feature, min, max"),
+        ("category;feature\r\nGenre;Femme\r\n", "colonnes attendues critère, valeur, min, max"),
     ],
 )
 def test_shares_that_do_not_make_a_whole_are_refused_with_one_french_line(text: str, message: str) -> None:

@@ -776,7 +776,7 @@ Objet : Atelier citoyen « Mobilités rurales » : la réponse à l'avis est en 
 
 Bonjour Amina Benali,
 
-La réponse du ministère à l'avis des citoyens, proposition par proposition, était attendue au plus tard le jeudi 24 juin 2027, selon l'engagement pris. Elle n'est pas encore approuvée (décision « Réponse motivée du commanditaire à l'avis ») : 4 proposition(s) sur 5 ont une réponse enregistrée.
+La réponse du ministère à l'avis des citoyens, proposition par proposition, était attendue au plus tard le jeudi 24 juin 2027, selon l'engagement pris. Elle n'est pas encore approuvée (décision « Réponse motivée du commanditaire à l'avis ») : 4 propositions sur 5 ont une réponse enregistrée.
 
 En tant que membre du comité de pilotage, vous êtes informé(e) de ce retard : les citoyens attendent cette réponse, qui sera publiée dès son approbation. L'équipe projet a été alertée de son côté.
 

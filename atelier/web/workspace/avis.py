@@ -8,6 +8,7 @@ from datetime import date
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from atelier.avis.sheets import STATUS_LABELS, AnswerIn, read_answers, read_proposals
@@ -15,12 +16,15 @@ from atelier.bootstrap import Runtime
 from atelier.db import transaction
 from atelier.errors import Refused
 from atelier.french import count
-from atelier.i18n import short_date
+from atelier.i18n import long_datetime, percent, short_date
 from atelier.services.avis import (
+    avis_weekend,
     current_answers,
     current_avis,
+    draft_avis,
     proposals_of,
     publish_answers,
+    publish_avis,
     record_answers,
     record_avis,
 )
@@ -40,6 +44,7 @@ from atelier.web.deps import (
     RuntimeDep,
     signed_upload_with,
 )
+from atelier.web.workspace.confirm import confirmation_page, confirmed, rehearsal
 from atelier.web.workspace.notices import notice_of, redirect_with_notice
 from models.avis import ProposalAnswer
 from models.enums import AnswerStatus, ImplementationState
@@ -59,6 +64,7 @@ router = APIRouter(prefix="/espace/{slug}/avis")
 
 
 ANSWER_FIELDS = ("statut", "motif", "porteur", "instrument", "echeance")
+AVIS_FIELDS = ("texte", "valide_le", "note")
 
 
 def _answer_form(answer: ProposalAnswer | None) -> dict[str, str]:
@@ -74,8 +80,10 @@ def _answer_form(answer: ProposalAnswer | None) -> dict[str, str]:
 def _page(
     runtime: Runtime, render: Render, request: Request, access: AtelierAccess, *, error: str | None = None,
     status: int = 200, typed: tuple[int, dict[str, str]] | None = None,
+    typed_avis: dict[str, str] | None = None,
 ) -> HTMLResponse:  # fmt: skip
-    """The page; ``typed``: a refused answer's number and what was typed, shown again in its form."""
+    """The page; ``typed``: a refused answer's number and what was typed, shown again in its form;
+    ``typed_avis``: the refused avis form's text fields (a file cannot be shown again)."""
     user, slug = access.user, access.slug
     with transaction(runtime.engine) as session:
         atelier = access.within(session)
@@ -103,6 +111,13 @@ def _page(
         members = [p.full_name for p in committee.members] if committee else []
         validated = short_date(avis.validated_on) if avis else None
         version = (avis.version, avis.digest, avis.note) if avis else None
+        draft = _draft_view(session, access)
+        weekend = avis_weekend(session=session, atelier=atelier)
+        opens = (
+            (weekend.name, long_datetime(weekend.forecast_start))
+            if weekend is not None and runtime.clock.now() < weekend.forecast_start
+            else None
+        )
     return render(
         "workspace/avis.html",
         status,
@@ -119,7 +134,29 @@ def _page(
         states=STATE_LABELS,
         error=error or notice_of(request, user, error=True),
         message=notice_of(request, user),
+        draft=draft,
+        opens=opens,
+        avis_form=typed_avis or dict.fromkeys(AVIS_FIELDS, ""),
     )
+
+
+def _draft_view(session: Session, access: AtelierAccess) -> dict[str, object] | None:
+    """The version waiting to be published, as the public record will show it."""
+    draft = draft_avis(session=session, atelier=access.within(session))
+    if draft is None:
+        return None
+    return {
+        "version": draft.version, "validated": short_date(draft.validated_on), "note": draft.note,
+        "text": draft.text, "digest": draft.digest,
+        "proposals": [
+            {
+                "number": p.number, "title": p.title, "text": p.text, "theme": p.theme,
+                "position": p.position.value,
+                "support": percent(p.support) if p.support is not None else None,
+            }
+            for p in proposals_of(session=session, version=draft)
+        ],
+    }  # fmt: skip
 
 
 @router.get("", response_class=HTMLResponse)
@@ -138,6 +175,7 @@ async def record(
     request: Request, access: EditableAtelier, runtime: RuntimeDep, render: RenderDep
 ) -> Response:
     user = access.user
+    fields: dict[str, str] = {}
     try:
         try:
             upload, fields = await signed_upload_with(
@@ -174,8 +212,37 @@ async def record(
         # In a worker thread: no other request waits while the sheet is read and saved.
         version, proposals = await run_in_threadpool(save)
     except Refused as error:
+        typed = {name: fields.get(name, "") for name in AVIS_FIELDS}
+        return _page(runtime, render, request, access, error=error.message_fr, status=400, typed_avis=typed)
+    return _done(
+        access,
+        f"Avis enregistré (version {version}, {count(proposals, 'proposition')}) : relisez son aperçu, "
+        "puis publiez-le.",
+    )
+
+
+@router.post("/publication")
+def publish_the_avis(
+    request: Request, access: EditableAtelier, form: FormDep, runtime: RuntimeDep, render: RenderDep
+) -> Response:
+    """Without ``confirme``: checked, then a page asking to confirm; with it: the avis is public."""
+    try:
+        with transaction(runtime.engine) as session, rehearsal(session, keep=confirmed(form)):
+            version = publish_avis(
+                session=session, atelier=access.within(session), now=runtime.clock.now(),
+                actor=person_actor(access.user.person_id),
+            ).version  # fmt: skip
+    except Refused as error:
         return _page(runtime, render, request, access, error=error.message_fr, status=400)
-    return _done(access, f"Avis enregistré (version {version}, {count(proposals, 'proposition')}).")
+    if not confirmed(form):
+        return confirmation_page(
+            render, access, question=f"Publier la version {version} de l'avis ?", form=form,
+            action=request.url.path,
+            consequence="Elle paraîtra aussitôt dans le compte rendu public, telle que dans l'aperçu, "
+            "et ne se modifiera plus : une correction deviendra une nouvelle version.",
+            button=f"Publier la version {version}",
+        )  # fmt: skip
+    return _done(access, f"Avis publié (version {version}) : il paraît dans le compte rendu public.")
 
 
 def _save_answers(runtime: Runtime, access: AtelierAccess, answers: list[AnswerIn]) -> Response:
