@@ -3,6 +3,7 @@ recorded by field name, and the messages already written with the old details re
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import Any, cast
 
@@ -36,9 +37,14 @@ def _rewritable(session: Session, atelier: Atelier) -> list[int]:
     return [int(message_id) for message_id, context in rows if message_id and context.get("rule")]
 
 
-def messages_to_rewrite(*, session: Session, atelier: Atelier) -> int:
-    """How many messages a change of details would rewrite (the form says so before saving)."""
-    return len(_rewritable(session, atelier))
+def messages_to_rewrite(*, session: Session, atelier: Atelier) -> list[tuple[str, int]]:
+    """The messages a change of details would rewrite, by subject with their number, the most
+    numerous first (the form lists them before saving)."""
+    ids = _rewritable(session, atelier)
+    subjects = Counter(
+        session.exec(select(OutboxMessage.subject).where(col(OutboxMessage.id).in_(ids))).all() if ids else []
+    )
+    return sorted(subjects.items(), key=lambda item: (-item[1], item[0]))
 
 
 def update_details(

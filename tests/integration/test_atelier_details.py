@@ -4,6 +4,7 @@ the messages written with the old details written again before they leave."""
 from __future__ import annotations
 
 import html
+import re
 from datetime import timedelta
 
 from sqlmodel import select
@@ -60,14 +61,17 @@ def _value_of(page: str, name: str) -> str:
 
 
 def test_the_team_sets_the_copil_place_and_the_waiting_convocations_carry_it(world: World, site: str) -> None:
-    """The page says how many scheduled messages will be rewritten; once saved, the atelier has the
-    new place, the journal names the field, and the convocations not yet sent now give that place."""
+    """The page says how many scheduled messages will be rewritten and lists them by subject; once
+    saved, the atelier has the new place, the journal names the field, and the convocations not
+    yet sent now give that place."""
     waiting = _convocations_waiting(world)
     assert waiting and not any(PLACE in m.body_text for m in waiting)
     with http_client(site) as http:
         sign_in(world, http, TEAM_EMAIL)
         page = html.unescape(http.get(f"/espace/{world.slug}/modifier").text)
         assert "messages programmés seront réécrits" in page
+        listed = re.findall(r"<li>Convocation — (COPIL n°\d) du [^<]+ : (\d+) messages</li>", page)
+        assert sorted(listed) == [("COPIL n°1", "5"), ("COPIL n°2", "5"), ("COPIL n°3", "5")]
         form = _form(world, http, copil_meeting_place=PLACE, indemnisation_per_day_eur="86")
         form["question"] = "Quelles solutions de mobilité ?"
         saved = http.post(f"/espace/{world.slug}/modifier", data=form)

@@ -24,15 +24,19 @@ from atelier.web.deps import (
 from atelier.web.workspace.notices import redirect_with_notice
 
 router = APIRouter(prefix="/espace/{slug}/modifier")
+SUBJECTS_SHOWN = 12  # the rest of the messages to rewrite are counted, not listed
 
 
 def _view(
-    render: Render, access: AtelierAccess, values: dict[str, str], errors: dict[str, str], pending: int,
-    status: int = 200,
+    render: Render, access: AtelierAccess, values: dict[str, str], errors: dict[str, str],
+    pending: list[tuple[str, int]], status: int = 200,
 ) -> HTMLResponse:  # fmt: skip
+    shown = pending[:SUBJECTS_SHOWN]
+    others = sum(n for _subject, n in pending[SUBJECTS_SHOWN:])
     return render(
         "workspace/atelier_edit.html", status, title=f"Modifier l'atelier — {access.atelier.title}",
-        user=access.user, slug=access.slug, values=values, errors=errors, pending=pending,
+        user=access.user, slug=access.slug, values=values, errors=errors, pending=sum(n for _s, n in pending),
+        subjects=shown, others=others,
     )  # fmt: skip
 
 
