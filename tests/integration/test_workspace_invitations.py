@@ -74,7 +74,8 @@ def test_a_member_added_in_the_browser_is_invited_and_a_known_address_under_anot
     world: World, site: str
 ) -> None:
     """A team member added on the people page receives their invitation at the next advance, once;
-    adding an address already known under another name is refused in French, nothing written."""
+    adding an address already known under another name is refused in French, nothing written, and
+    what was typed is kept in the form."""
     with http_client(site) as http:
         sign_in(world, http, TEAM_EMAIL)
         page = http.get(f"/espace/{world.slug}/personnes")
@@ -91,6 +92,9 @@ def test_a_member_added_in_the_browser_is_invited_and_a_known_address_under_anot
         )
         text = html.unescape(merged.text)
         assert merged.status_code == 400
+        # What was typed stays in the form, to correct the address or the name.
+        assert 'name="nom" type="text" required maxlength="200" value="Claire Dupont"' in text
+        assert '<option value="expert" selected>' in text
         assert (
             f"L'adresse {_email(COPIL[0])} est déjà enregistrée sous un autre nom que « Claire Dupont »"
             in text

@@ -85,3 +85,19 @@ def test_the_team_moves_a_copil_and_each_member_gets_the_new_date_once(world: Wo
     assert event.actor.startswith("person:") and event.detail["reason"] == "Salle indisponible"
     simulate(world.runtime, world.clock, advance, until=lambda: record_done(world, "copil_2"))
     assert sorted(_moved_convocations(world, new)) == sorted(COPIL)
+
+
+def test_a_refused_step_keeps_the_date_typed_and_writes_nothing(world: World, site: str) -> None:
+    """The first meeting recorded as done on a day still to come: refused in French, the date and
+    hour typed shown again in the form, and nothing written."""
+    with http_client(site) as http:
+        sign_in(world, http, TEAM_EMAIL)
+        path = f"/espace/{world.slug}/etapes/reunion_demande"
+        csrf = csrf_of(http.get(path))
+        before = snapshot(world.runtime.engine, skip=("web_session",))
+        refused = http.post(path, data={"csrf": csrf, "date": "2027-06-12", "heure": "15:30"})
+        shown = html.unescape(refused.text)
+        assert refused.status_code == 400 and 'role="alert"' in shown
+        assert 'name="date" type="date" value="2027-06-12"' in shown
+        assert 'name="heure" type="time" value="15:30"' in shown
+        assert snapshot(world.runtime.engine, skip=("web_session",)) == before

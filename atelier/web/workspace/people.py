@@ -55,8 +55,9 @@ class PersonLine:
 
 def _people_view(
     runtime: Runtime, render: Render, request: Request, access: AtelierAccess, *, error: str | None = None,
-    status: int = 200,
+    status: int = 200, typed: dict[str, str] | None = None,
 ) -> HTMLResponse:  # fmt: skip
+    """The page; ``typed``: what was typed in the add form when it was refused, shown again."""
     atelier, editable, user = access.atelier, access.editable, access.user
     with transaction(runtime.engine) as session:
         rows = session.exec(
@@ -99,6 +100,7 @@ def _people_view(
         message=notice_of(request, user),
         error=error,
         roles=[(role.value, ROLE_LABELS[role]) for role in ASSIGNABLE_ROLES],
+        typed=typed or {"nom": "", "email": "", "role": "", "organisation": ""},
     )
 
 
@@ -186,7 +188,8 @@ def add_one(
                 actor=person_actor(access.user.person_id),
             )  # fmt: skip
     except Refused as error:
-        return _people_view(runtime, render, request, access, error=error.message_fr, status=400)
+        typed = {name: form.get(name, "") for name in ("nom", "email", "role", "organisation")}
+        return _people_view(runtime, render, request, access, error=error.message_fr, status=400, typed=typed)
     return _back(access, "La personne est ajoutée à l'atelier.")
 
 

@@ -60,7 +60,9 @@ def _step_view(
     status: int = 200,
     move: dict[str, str] | None = None,
     move_preview: Consequences | None = None,
+    typed: dict[str, str] | None = None,
 ) -> HTMLResponse:
+    """The step's page; ``typed``: the refused « fait » form's date, hour and link, shown again."""
     now = runtime.clock.now()
     slug, user = access.slug, access.user
     with transaction(runtime.engine) as session:
@@ -109,8 +111,9 @@ def _step_view(
         slug=slug,
         step_key=step_key,
         step_name=step_name,
-        day=local.date().isoformat(),
-        hour=local.strftime("%H:%M"),
+        day=(typed or {}).get("date") or local.date().isoformat(),
+        hour=(typed or {}).get("heure") or local.strftime("%H:%M"),
+        link=(typed or {}).get("lien", ""),
         done=done,
         gate_name=gate_name,
         public_link=public_link,
@@ -144,9 +147,10 @@ def record_done(
     render: RenderDep,
     on_change: TriggerDep,
 ) -> Response:
+    typed = {name: form.get(name, "") for name in ("date", "heure", "lien")}
     when = _paris_datetime(form.get("date", ""), form.get("heure", "") or "18:00")
     if when is None:
-        return _step_view(runtime, render, access, key, error=INVALID_DATE, status=400)
+        return _step_view(runtime, render, access, key, error=INVALID_DATE, status=400, typed=typed)
     try:
         with transaction(runtime.engine) as session:
             atelier = access.within(session)
@@ -161,7 +165,7 @@ def record_done(
                 public_url=form.get("lien") or None,
             )
     except Refused as error:
-        return _step_view(runtime, render, access, key, error=error.message_fr, status=400)
+        return _step_view(runtime, render, access, key, error=error.message_fr, status=400, typed=typed)
     return _recorded(access, on_change, f"Étape « {name} » enregistrée comme faite ; le calendrier suit.")
 
 
