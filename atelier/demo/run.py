@@ -7,6 +7,7 @@ import logging
 import shutil
 import time as wall
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -106,9 +107,13 @@ def simulate(
     *,
     slug: str = DEMO_SLUG,
     until: Callable[[], bool] | None = None,
+    world: SimulatedWorld | None = None,
 ) -> int:
-    """Move simulated time from one thing to the next until the atelier is complete (or ``until``)."""
-    world = SimulatedWorld(runtime, clock, slug)
+    """Move simulated time from one thing to the next until the atelier is complete (or ``until``).
+
+    ``world``: who acts, and how (by default the demo's people, through the services). Sending
+    runs in a thread of its own: the caller's thread may hold an event loop (a browser test's)."""
+    world = world or SimulatedWorld(runtime, clock, slug)
     dispatcher = Dispatcher(
         engine=runtime.engine,
         transport=SmtpTransport(runtime.settings),
@@ -118,20 +123,21 @@ def simulate(
     )
     end = clock.now() + timedelta(days=MAX_SIMULATED_DAYS)
     advances = 0
-
-    async def drain() -> None:
-        await dispatcher.drain()
-
     loop = asyncio.new_event_loop()
+    sender = ThreadPoolExecutor(1, thread_name_prefix="demo-dispatch")
+
+    def drain() -> None:
+        sender.submit(loop.run_until_complete, dispatcher.drain()).result()
+
     try:
         advance(slug, clock.now())
         advances += 1
-        loop.run_until_complete(drain())
+        drain()
         for _ in range(MAX_ITERATIONS):
             if world.act():
                 advance(slug, clock.now())
                 advances += 1
-            loop.run_until_complete(drain())
+            drain()
             if _completed(runtime, slug) or (until is not None and until()):
                 break
             upcoming = world.next_time(clock.now())
@@ -139,9 +145,10 @@ def simulate(
                 break
             if upcoming > clock.now():
                 clock.set(upcoming)
-        loop.run_until_complete(dispatcher.transport.close())
+        sender.submit(loop.run_until_complete, dispatcher.transport.close()).result()
     finally:
-        loop.close()
+        sender.submit(loop.close).result()
+        sender.shutdown()
     return advances
 
 

@@ -93,7 +93,7 @@ def _columns(sheet: Sheet) -> tuple[dict[str, int], list[str]]:
     has_name = "full_name" in found or "last_name" in found
     missing = [
         label
-        for label, ok in (("nom", has_name), ("email", "email" in found), ("role", "roles" in found))
+        for label, ok in (("nom", has_name), ("email", "email" in found), ("rôle", "roles" in found))
         if not ok
     ]
     if missing:

@@ -110,7 +110,7 @@ def test_people_one_by_one_and_from_csv(data_dir: Path, tmp_path: Path) -> None:
 
 
 BAD_CSV = {
-    "missing_column": ("nom,email\nAli,ali@example.org\n", "colonnes manquantes"),
+    "missing_column": ("nom,email\nAli,ali@example.org\n", "colonne manquante dans le fichier : rôle"),
     "duplicate": (
         "nom,email,role\nAli,ali@example.org,citoyen\nAli B,ALI@example.org,citoyen\n",
         "apparaît deux fois",

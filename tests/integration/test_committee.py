@@ -110,7 +110,7 @@ def test_citizens_take_the_seats_of_the_comite_and_only_its_members_are_invited_
             assert joined.status_code == 200 and "vous faites partie du comité de suivi" in joined.text
         before = snapshot(world.runtime.engine, skip=("event",))
         full = http.post(links[sixth], data={"action": "rejoindre"})
-        assert full.status_code == 400 and "le comité de suivi est complet (5 membres)" in html.unescape(
+        assert full.status_code == 400 and "Le comité de suivi est complet (5 membres)" in html.unescape(
             full.text
         )
         assert snapshot(world.runtime.engine, skip=("event",)) == before
@@ -128,7 +128,7 @@ def test_citizens_take_the_seats_of_the_comite_and_only_its_members_are_invited_
         cancels = [m for m in world.emails() if _to(m) == first[0] and _calendar_method(m) == "CANCEL"]
         assert len(cancels) == 2 and all("Retiré de votre agenda" in str(m["Subject"]) for m in cancels)
         back = http.post(links[first[0]], data={"action": "rejoindre"})
-        assert back.status_code == 400 and "vous avez quitté le comité de suivi" in html.unescape(back.text)
+        assert back.status_code == 400 and "Vous avez quitté le comité de suivi" in html.unescape(back.text)
         assert http.post(links[sixth], data={"action": "rejoindre"}).status_code == 200
         _answered(world)
         with transaction(world.runtime.engine) as session:

@@ -132,5 +132,5 @@ def test_the_survey_is_asked_once_answered_by_link_and_reminded_only_to_who_has_
         assert run_cli(world, "step", "done", world.slug, "evaluation", "--date",
                     world.clock.now().date().isoformat())[0] == 0  # fmt: skip
         closed = http.post(citizen_page.group(1), data={"pertinence": "0"})
-    assert closed.status_code == 400 and "l'évaluation est close" in html.unescape(closed.text)
+    assert closed.status_code == 400 and "L'évaluation est close" in html.unescape(closed.text)
     assert _responses(world) == 1

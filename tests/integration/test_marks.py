@@ -50,8 +50,8 @@ def test_a_citizen_marks_the_answers_and_the_public_record_shows_the_average_onl
         )
         assert _marks(world) == []
         for form, expected in (
-            ({"note-1": "11"}, "proposition n°1 : la note va de 0 à 10"),
-            ({"note-1": "", "commentaire-1": "Bien."}, "proposition n°1 : choisissez une note"),
+            ({"note-1": "11"}, "Proposition n°1 : la note va de 0 à 10"),
+            ({"note-1": "", "commentaire-1": "Bien."}, "Proposition n°1 : choisissez une note"),
         ):
             refused = http.post(link.group(1), data=form)
             assert refused.status_code == 400 and expected in html.unescape(refused.text)

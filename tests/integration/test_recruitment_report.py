@@ -93,7 +93,7 @@ def test_the_report_gives_the_method_composition_and_chances_with_nothing_person
     with http_client(site) as http:
         sign_in(world, http, TEAM_EMAIL)
         early = http.get(report_path)
-        assert early.status_code == 409 and "le tirage n'est pas encore scellé" in html.unescape(early.text)
+        assert early.status_code == 409 and "Le tirage n'est pas encore scellé" in html.unescape(early.text)
         panel_drawn(world, seed="7 12 30 41 45")
         _decline_and_replace(world)
         sign_in(world, http, TEAM_EMAIL)
@@ -162,7 +162,7 @@ def test_the_quotas_are_typed_in_the_page_and_a_form_from_older_quotas_is_refuse
                 "« Femme » (Genre) : le minimum et le maximum doivent être des nombres entiers",
             ),
             ({"min-0": "9"}, "« Femme » (Genre) : il faut 0 ≤ minimum ≤ maximum"),
-            ({"version": "0" * 16}, "les quotas ont changé depuis l'affichage de la page"),
+            ({"version": "0" * 16}, "Les quotas ont changé depuis l'affichage de la page"),
         ):
             refused = http.post(f"{page_path}/quotas/saisie", data=form | bad)
             assert refused.status_code == 400 and expected in html.unescape(refused.text)

@@ -60,7 +60,7 @@ def test_member_decides_through_the_page(world: World, client: httpx.Client) -> 
     done = client.post(f"/decision/{token}", data={"outcome": "approve", "comment": ""})
     assert done.status_code == 200 and "Votre décision est enregistrée : approuvé." in done.text
     again = client.post(f"/decision/{token}", data={"outcome": "approve", "comment": ""})
-    assert again.status_code == 403 and "ce lien a déjà été utilisé" in again.text
+    assert again.status_code == 403 and "Ce lien a déjà été utilisé" in again.text
     assert client.get(f"/decision/{token}").status_code == 403
     assert gate_of(world, GATE).status is GateStatus.OPEN
 
@@ -180,7 +180,7 @@ def test_bad_forms_get_french_pages_and_are_logged(world: World, client: httpx.C
     token = decision_token_of(world, COPIL[1], GATE, 1)
     before = _business(world)
     missing = client.post(f"/decision/{token}", data={"comment": "x"})
-    assert missing.status_code == 400 and "choisissez" in missing.text
+    assert missing.status_code == 400 and "Choisissez" in missing.text
     huge = "é" * 1_000_000
     too_long = client.post(f"/decision/{token}", data={"outcome": "approve", "comment": huge})
     assert too_long.status_code == 400 and "trop longue" in too_long.text and len(too_long.text) < 5000
@@ -253,7 +253,7 @@ def test_unexpected_failure_is_a_french_page_without_traceback(world: World, cli
         connection.execute(text("ALTER TABLE gate RENAME TO gate_moved"))
     page = client.get(f"/decision/{token}")
     assert page.status_code == 500
-    assert "une erreur inattendue est survenue ; rien n&#39;a été enregistré" in page.text
+    assert "Une erreur inattendue est survenue ; rien n&#39;a été enregistré" in page.text
     assert "Traceback" not in page.text and "gate_moved" not in page.text
     assert page.headers["referrer-policy"] == "no-referrer"
 

@@ -148,7 +148,7 @@ def test_a_form_without_its_csrf_token_is_refused_and_writes_nothing(world: Worl
         forged = http.post(
             f"/espace/{world.slug}/etapes/reunion_demande", data={"date": "2027-01-18", "heure": "18:00"}
         )
-        assert forged.status_code == 403 and "ce formulaire a expiré" in forged.text
+        assert forged.status_code == 403 and "Ce formulaire a expiré" in forged.text
         wrong = http.post(
             f"/espace/{world.slug}/etapes/reunion_demande",
             data={"date": "2027-01-18", "heure": "18:00", "csrf": "x" * 32},
@@ -322,7 +322,7 @@ def test_an_administrator_creates_an_atelier_with_errors_shown_by_their_field(
             "csrf": csrf_of(page),
         }
         refused = http.post("/espace/nouvel-atelier", data=reserved)
-        assert refused.status_code == 400 and "l'identifiant « agenda » est réservé" in html.unescape(
+        assert refused.status_code == 400 and "L'identifiant « agenda » est réservé" in html.unescape(
             refused.text
         )
         fixed = {**fields, "title": "Musées pour tous", "venue_departement": "69", "csrf": csrf_of(page)}
@@ -426,4 +426,4 @@ def test_odd_requests_get_a_french_page_never_a_server_error(world: World, site:
         as_json = http.post(step, json={"csrf": "x"})
         assert as_json.status_code == 400 and "formulaire" in html.unescape(as_json.text)
         unknown = http.get(f"/espace/{world.slug}/etapes/nulle_part")
-        assert unknown.status_code == 404 and "étape inconnue" in html.unescape(unknown.text)
+        assert unknown.status_code == 404 and "Étape inconnue" in html.unescape(unknown.text)

@@ -195,7 +195,9 @@ def test_an_administrator_creates_an_atelier_and_imports_its_people(
     page.get_by_label("Nom complet (obligatoire)").fill("Nina Team")
     page.get_by_label("Adresse e-mail (obligatoire, sert à se connecter)").fill("nina.team@example.org")
     page.get_by_role("button", name="Créer le compte").click()
-    expect(page.get_by_role("status")).to_contain_text("Compte créé : la personne se connecte")
+    expect(page.get_by_role("status")).to_contain_text(
+        "Compte créé : un message indique à la personne comment se connecter."
+    )
     _accessible(page, "comptes")
 
 

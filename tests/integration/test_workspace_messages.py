@@ -189,7 +189,7 @@ def test_the_team_cancels_an_online_session_knowing_who_will_be_told(world: Worl
         found = re.search(r"(\d+) personnes recevront l'annulation du rendez-vous", text)
         assert found and int(found.group(1)) >= 15, text
         no_reason = http.post(f"{path}/annuler", data={"csrf": csrf_of(page), "motif": " "})
-        assert no_reason.status_code == 400 and "indiquez le motif" in html.unescape(no_reason.text)
+        assert no_reason.status_code == 400 and "Indiquez le motif" in html.unescape(no_reason.text)
         asked = http.post(
             f"{path}/annuler", data={"csrf": csrf_of(page), "motif": "fusion avec la session n°1"}
         )

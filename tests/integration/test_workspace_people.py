@@ -146,7 +146,7 @@ def test_a_persons_roles_change_in_the_browser_and_a_role_used_for_a_decision_st
         assert f"Rôles de {name} modifiés ; ajout : expert." in journal
         before = snapshot(world.runtime.engine, skip=("web_session",))
         empty = http.post(f"{path}/roles", data=_roles_form(name, [], csrf))
-        assert empty.status_code == 400 and "cochez au moins un rôle" in html.unescape(empty.text)
+        assert empty.status_code == 400 and "Cochez au moins un rôle" in html.unescape(empty.text)
         assert snapshot(world.runtime.engine, skip=("web_session",)) == before
         back = http.post(f"{path}/roles", data=_roles_form(name, ["copil_member"], csrf))
         assert back.status_code == 303

@@ -60,7 +60,7 @@ def test_the_team_uploads_seals_and_draws_from_the_recruitment_page(lottery_worl
         )
         before = recruitment_snapshot(world)
         forced = http.post(f"{page_path}/sceller", data={"csrf": csrf, "taille": "15"})
-        assert forced.status_code == 400 and "pas de tirage" in html.unescape(forced.text)
+        assert forced.status_code == 400 and "Pas de tirage" in html.unescape(forced.text)
         assert recruitment_snapshot(world) == before
         until_open(world, "copil_1")
         # A COPIL member's decision link shows the quotas beside the pool they decide on.

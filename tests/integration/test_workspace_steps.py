@@ -75,7 +75,7 @@ def test_the_team_moves_a_copil_and_each_member_gets_the_new_date_once(world: Wo
         past = http.post(f"{path}/deplacer", data={**form, "date": "2027-01-04"})
         assert past.status_code == 400 and "est passée" in html.unescape(past.text)
         no_reason = http.post(f"{path}/deplacer", data={**form, "motif": " ", "confirme": "oui"})
-        assert no_reason.status_code == 400 and "indiquez le motif" in html.unescape(no_reason.text)
+        assert no_reason.status_code == 400 and "Indiquez le motif" in html.unescape(no_reason.text)
         assert snapshot(world.runtime.engine, skip=("web_session",)) == before
         moved = http.post(f"{path}/deplacer", data={**form, "confirme": "oui"})
         assert moved.status_code == 303
