@@ -83,7 +83,8 @@ def test_a_member_decides_in_the_workspace_and_the_team_records_a_meeting_decisi
     world: World, site: str
 ) -> None:
     """Claire decides from her workspace (channel « dans l'espace »); the team records Patrick's decision
-    taken in the meeting; a send-back without its reason is refused; each shows in the table."""
+    taken in the meeting; a send-back without its reason is refused, keeping the choices made; each
+    shows in the table."""
     until_open(world, GATE)
     with http_client(site) as http:
         sign_in(world, http, COPIL_EMAIL)
@@ -93,6 +94,8 @@ def test_a_member_decides_in_the_workspace_and_the_team_records_a_meeting_decisi
             data={"csrf": csrf_of(page), "outcome": "send_back", "comment": ""},
         )
         assert refused.status_code == 400 and "motivé par un commentaire" in html.unescape(refused.text)
+        # The choice made stays, for the comment to be added.
+        assert f'id="ma-{GATE}-send_back" name="outcome" value="send_back" checked' in refused.text
         done = http.post(
             f"/espace/{world.slug}/decisions/{GATE}/ma-decision",
             data={"csrf": csrf_of(page), "outcome": "approve", "comment": "Bon équilibre."},
@@ -110,6 +113,13 @@ def test_a_member_decides_in_the_workspace_and_the_team_records_a_meeting_decisi
         page = http.get(f"/espace/{world.slug}/decisions")
         with transaction(world.runtime.engine) as session:
             patrick = session.exec(select(Person).where(Person.full_name == COPIL[1])).one()
+        refused = http.post(
+            f"/espace/{world.slug}/decisions/{GATE}/seance",
+            data={"csrf": csrf_of(page), "membre": str(patrick.id), "outcome": "send_back", "comment": ""},
+        )
+        assert refused.status_code == 400
+        assert f'<option value="{patrick.id}" selected>' in refused.text
+        assert '<option value="send_back" selected>' in refused.text
         recorded = http.post(
             f"/espace/{world.slug}/decisions/{GATE}/seance",
             data={"csrf": csrf_of(page), "membre": str(patrick.id), "outcome": "approve", "comment": ""},
@@ -117,6 +127,8 @@ def test_a_member_decides_in_the_workspace_and_the_team_records_a_meeting_decisi
         assert recorded.status_code == 303
         table = html.unescape(http.get(f"/espace/{world.slug}/decisions").text)
         assert "Bon équilibre." in table and "dans l'espace" in table and "en séance" in table
+        # How each decision came is headed « Moyen », not « Comment » beside « Commentaire ».
+        assert '<th scope="col">Commentaire</th><th scope="col">Moyen</th>' in table
     with transaction(world.runtime.engine) as session:
         gate = gate_of(world, GATE)
         decisions = session.exec(select(Decision).where(Decision.gate_id == gate.id)).all()

@@ -120,8 +120,9 @@ router = APIRouter(prefix="/espace/{slug}")
 
 def _page(
     runtime: Runtime, render: Render, request: Request, access: AtelierAccess, *, error: str | None = None,
-    status: int = 200,
+    status: int = 200, typed: dict[str, str] | None = None,
 ) -> HTMLResponse:  # fmt: skip
+    """The page; ``typed``: a refused form (``form``: which one) and what was typed in it."""
     user, slug, editable = access.user, access.slug, access.editable
     with transaction(runtime.engine) as session:
         atelier = access.within(session)
@@ -137,6 +138,7 @@ def _page(
         editable=editable,
         error=error,
         message=notice_of(request, user),
+        typed=typed or {"form": ""},
     )
 
 
@@ -206,7 +208,9 @@ def _record(
             who, what = ("Vous rejetez" if own else f"{person.full_name} rejette"), gate.name
     except (Refused, ValueError) as error:
         message = error.message_fr if isinstance(error, Refused) else "choisissez le membre qui a décidé"
-        return _page(runtime, render, request, access, error=message, status=400)
+        typed = {"form": ("ma-" if own else "seance-") + gate_key}
+        typed |= {name: form.get(name, "") for name in ("outcome", "comment", "membre")}
+        return _page(runtime, render, request, access, error=message, status=400, typed=typed)
     if asking:
         return confirmation_page(
             render, access, question=f"Rejeter « {what} » ?", form=form, action=request.url.path,
@@ -247,7 +251,8 @@ def revise(
             )  # fmt: skip
             due = long_datetime(gate.due_at)
     except Refused as error:
-        return _page(runtime, render, request, access, error=error.message_fr, status=400)
+        typed = {"form": f"note-{gate_key}", "note": form.get("note", "")}
+        return _page(runtime, render, request, access, error=error.message_fr, status=400, typed=typed)
     return _changed(
         access,
         on_change,
