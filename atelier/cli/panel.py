@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from atelier.cli.context import french_errors
+from atelier.i18n import percent
 from atelier.panel.run import run_lottery, verify, write_results
 
 panel_app = typer.Typer(help="Tirage au sort du panel.", no_args_is_help=True)
@@ -33,7 +34,8 @@ def lottery_command(
     fair = size / len(lottery.pool.ids)
     typer.echo(f"Empreinte publiée : {lottery.commitment}")
     typer.echo(
-        f"Plus faible probabilité : {lottery.distribution.minimum:.2%} (sans quotas : {fair:.2%}) ; "
+        f"Plus faible probabilité : {percent(lottery.distribution.minimum, 2)} "
+        f"(sans quotas : {percent(fair, 2)}) ; "
         f"{len(lottery.distribution.compositions)} compositions possibles."
     )
     typer.echo(f"Panel de {len(lottery.draw.panel)} personnes écrit dans {out / 'panel.csv'}.")

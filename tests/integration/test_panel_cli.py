@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 from tests.integration.cli_helpers import run
@@ -41,6 +42,9 @@ def test_the_lottery_writes_its_results_and_anyone_can_redo_the_draw(tmp_path: P
     assert "volontaires" not in json.dumps(sealed) and sealed["algorithm"] == "maximin"
     report = (out / "report.html").read_text(encoding="utf-8")
     commitment = printed.split("Empreinte publiée : ")[1].split()[0]
+    # French numbers: « 16,67 % », never « 16.67% ».
+    french = r"Plus faible probabilité : \d+,\d\d\xa0% \(sans quotas : 16,67\xa0%\)"
+    assert re.search(french, printed), printed
     assert commitment in report and "58213" in report
     code, checked, err = run(tmp_path, "panel", "verifier", str(out), "--seed", "58213")
     assert code == 0, err
