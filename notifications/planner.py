@@ -193,7 +193,12 @@ def _step_done(snapshot: AtelierSnapshot, rule: MessageRule) -> list[PlannedMess
     return planned
 
 
-def _added(snapshot: AtelierSnapshot, rule: MessageRule) -> list[PlannedMessage]:
+# People given their role longer ago than this found their way without an invitation (an atelier
+# running when invitations came in): they are not invited months late.
+INVITATION_WINDOW = timedelta(days=30)
+
+
+def _added(snapshot: AtelierSnapshot, rule: MessageRule, now: datetime) -> list[PlannedMessage]:
     """Once per person, when first given a role of the audience; not before ``from_step`` is done."""
     reachable = _reachable_at(snapshot, rule) if rule.from_step else None
     if rule.from_step and reachable is None:
@@ -204,6 +209,8 @@ def _added(snapshot: AtelierSnapshot, rule: MessageRule) -> list[PlannedMessage]
         if person.is_admin or not given:
             continue
         due = max(min(given), reachable) if reachable is not None else min(given)
+        if now - due > INVITATION_WINDOW:
+            continue
         key = f"{_person(snapshot, person.id)}|{rule.kind}"
         planned.append(PlannedMessage(key, rule.key, rule.kind, person.id, due))
     return planned
@@ -413,7 +420,7 @@ def plan_messages(snapshot: AtelierSnapshot, now: datetime) -> list[PlannedMessa
         elif rule.trigger is MessageTrigger.RISK_ALERT:
             planned += _risk_alert(snapshot, rule, now)
         elif rule.trigger is MessageTrigger.ADDED:
-            planned += _added(snapshot, rule)
+            planned += _added(snapshot, rule, now)
         else:
             planned += _gate_messages(snapshot, rule)
     return planned

@@ -197,3 +197,22 @@ def test_decision_reminders_fall_on_working_days_only() -> None:
     assert [_paris(m.due_at) for m in reminders] == [
         (12, 14, 9, 0), (12, 16, 9, 0), (12, 21, 9, 0), (12, 22, 9, 0), (12, 28, 9, 0)
     ]  # fmt: skip
+
+
+def test_workspace_invitations_go_once_to_team_at_once_and_copil_once_constituted_never_months_late() -> None:
+    """The team member added now is invited now; a COPIL member only once « COPIL constitué » is
+    done; an administrator never; someone given the role two months ago is not invited late."""
+    added = NOW - timedelta(hours=1)
+    team = PersonView(20, "t@example.org", "T", frozenset({Role.PROJECT_TEAM}),
+                      added_at=((Role.PROJECT_TEAM, added),))  # fmt: skip
+    admin = replace(team, id=21, is_admin=True)
+    old = replace(team, id=22, added_at=((Role.PROJECT_TEAM, NOW - timedelta(days=60)),))
+    copil = replace(COPIL[0], added_at=((Role.COPIL_MEMBER, added),))
+
+    def invited(done_until: str) -> dict[int, datetime]:
+        planned = plan_messages(_snapshot(done_until, people=(team, admin, old, copil)), NOW)
+        return {m.recipient_id or 0: m.due_at for m in planned if m.kind == "workspace_invitation"}
+
+    assert invited("reunion_demande") == {20: added}
+    copil_constituted = PLAN.steps["copil_constitue"].end
+    assert invited("copil_3") == {20: added, copil.id: max(added, copil_constituted)}
