@@ -16,7 +16,8 @@ from atelier.planning.timeline import EVENT_KINDS
 from models import Atelier, OutboxMessage
 from models.enums import AVIS_FORM_LABELS, ROLE_LABELS, Role, StepKind, StepStatus
 from notifications.calendar_invite import Invite, InviteMethod, build_invite
-from notifications.planner import AtelierSnapshot, PersonView, PlannedMessage, StepView, gate_counts
+from notifications.plan_views import AtelierSnapshot, PersonView, PlannedMessage, StepView
+from notifications.planner import gate_counts
 from notifications.rendering import render_message
 
 ATELIER_STAGE = "atelier"  # the stage whose weekends and sessions make "the calendar" of invitations

@@ -1,4 +1,4 @@
-"""The atelier as the message planner sees it (``notifications.planner.AtelierSnapshot``): its people
+"""The atelier as the message planner sees it (``notifications.plan_views.AtelierSnapshot``): its people
 with their roles and answers, its steps and its gates, read from the database in one session."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from models import (
 )
 from models.enums import Role
 from models.types import pk
-from notifications.planner import AtelierSnapshot, GateView, PersonView, StepView
+from notifications.plan_views import AtelierSnapshot, GateView, PersonView, StepView
 
 
 def load_snapshot(*, session: Session, atelier: Atelier) -> AtelierSnapshot:

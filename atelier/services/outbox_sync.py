@@ -22,7 +22,8 @@ from models import Atelier, OutboxMessage
 from models.enums import OutboxStatus, Role
 from models.types import pk
 from notifications.compose import Recipient, compose, person_recipient
-from notifications.planner import PlannedMessage, plan_messages
+from notifications.plan_views import PlannedMessage
+from notifications.planner import plan_messages
 from notifications.snapshot import load_snapshot
 
 log = logging.getLogger("atelier.outbox")

@@ -19,7 +19,8 @@ from atelier.i18n import long_datetime
 from atelier.planning.timeline import EVENT_KINDS
 from atelier.services.timeline import current_timeline, steps_of
 from models import Atelier
-from notifications.planner import PlannedMessage, plan_messages
+from notifications.plan_views import PlannedMessage
+from notifications.planner import plan_messages
 from notifications.snapshot import load_snapshot
 
 # What a queued message is, in a sentence « N personnes recevront … ».

@@ -7,7 +7,8 @@ from atelier.clock import PARIS
 from atelier.planning.template import get_template
 from atelier.planning.timeline import plan_timeline
 from models.enums import Answer, DecisionOutcome, GateStatus, QuorumRule, Role, StepStatus
-from notifications.planner import AtelierSnapshot, GateView, PersonView, StepView, plan_messages
+from notifications.plan_views import AtelierSnapshot, GateView, PersonView, StepView
+from notifications.planner import plan_messages
 
 TEMPLATE = get_template("atelier_citoyen")
 PLAN = plan_timeline(TEMPLATE, date(2027, 1, 11))
