@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session, col, func, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from atelier.db import transaction
 from atelier.i18n import short_datetime
@@ -45,7 +46,8 @@ def _names(session: Session, atelier: Atelier, events: Sequence[Event]) -> Names
     )
 
 
-def _events(session: Session, atelier: Atelier, kind: str, person: str) -> Any:
+def _events(atelier: Atelier, kind: str, person: str) -> SelectOfScalar[Event]:
+    """The atelier's events, of one kind and by one person when they are given."""
     query = select(Event).where(Event.atelier_id == pk(atelier))
     if kind:
         query = query.where(Event.kind == kind)
@@ -130,7 +132,7 @@ def journal_page(
     wanted = request.query_params.get("page", "1")
     with transaction(runtime.engine) as session:
         atelier = access.within(session)
-        query = _events(session, atelier, kind, person)
+        query = _events(atelier, kind, person)
         total = session.exec(select(func.count()).select_from(query.subquery())).one()
         pages = max(1, -(-total // PAGE_SIZE))
         page = min(max(1, int(wanted)), pages) if wanted.isdigit() else 1
@@ -177,6 +179,6 @@ def export(what: str, fmt: str, access: EditableAtelier, runtime: RuntimeDep) ->
         elif what == "decisions":
             headers, rows = _decisions(session, atelier)
         else:
-            events = session.exec(_events(session, atelier, "", "").order_by(col(Event.id).desc())).all()
+            events = session.exec(_events(atelier, "", "").order_by(col(Event.id).desc())).all()
             headers, rows = _journal(session, atelier, events)
     return tabular(headers, rows, name=f"{slug}-{what}", fmt=fmt)
