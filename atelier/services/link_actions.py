@@ -31,7 +31,7 @@ from atelier.services.avis import (
 from atelier.services.documents import documents_of
 from atelier.services.events import person_actor, record_event
 from atelier.services.gates import DecisionResult, decide, gate_members, get_gate
-from atelier.services.recruitment import CompositionRow, composition
+from atelier.services.panel_composition import CompositionRow, composition
 from atelier.services.replacements import PanelSummary, panel_summary
 from models import Atelier, Event, Gate, GateDocument, InvitationAnswer, Person, UsedLink
 from models.enums import Answer, DecisionChannel, DecisionOutcome, GateStatus

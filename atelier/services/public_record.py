@@ -19,7 +19,7 @@ from atelier.services.evaluation import QuestionResult, evaluation_results
 from atelier.services.follow_up import STATE_LABELS, updates_of
 from atelier.services.mandat import expected_at
 from atelier.services.marks import mark_averages
-from atelier.services.recruitment import CompositionRow
+from atelier.services.panel_composition import CompositionRow
 from atelier.services.replacements import panel_summary
 from atelier.services.timeline import steps_of
 from atelier.sheets.writing import csv_text

@@ -388,37 +388,3 @@ def draw_panel(*, session: Session, atelier: Atelier, seed: str, now: datetime, 
     )
     session.flush()
     return lottery
-
-
-@dataclass(frozen=True)
-class CompositionRow:
-    category: str
-    value: str
-    min: int
-    max: int
-    in_pool: int
-    in_panel: int
-
-
-def composition(*, session: Session, atelier: Atelier) -> list[CompositionRow]:
-    """Each quota beside the pool's and the panel's counts (what COPIL n°1 and n°3 look at)."""
-    pool: dict[tuple[str, str], int] = {}
-    panel: dict[tuple[str, str], int] = {}
-    for volunteer in volunteers_of(session=session, atelier=atelier):
-        if volunteer.status is VolunteerStatus.SET_ASIDE:
-            continue
-        for item in volunteer.features.items():
-            pool[item] = pool.get(item, 0) + 1
-            if volunteer.status is VolunteerStatus.SELECTED:
-                panel[item] = panel.get(item, 0) + 1
-    return [
-        CompositionRow(
-            q.category,
-            q.value,
-            q.min,
-            q.max,
-            pool.get((q.category, q.value), 0),
-            panel.get((q.category, q.value), 0),
-        )
-        for q in quotas_of(session=session, atelier=atelier)
-    ]

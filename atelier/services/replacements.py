@@ -15,9 +15,8 @@ from atelier.panel.model import Pool
 from atelier.panel.replace import reserve_for, resolve
 from atelier.planning.template import template_of
 from atelier.services.events import record_event
+from atelier.services.panel_composition import CompositionRow, composition
 from atelier.services.recruitment import (
-    CompositionRow,
-    composition,
     find_lottery,
     pool_of,
     quotas_of,

@@ -29,11 +29,11 @@ from atelier.panel.run import published_json
 from atelier.planning.template import template_of
 from atelier.services.events import person_actor
 from atelier.services.link_actions import BadInput
+from atelier.services.panel_composition import composition
 from atelier.services.panel_report import publication_of
 from atelier.services.panel_settings import set_panel_settings
 from atelier.services.recruitment import (
     ALGORITHM,
-    composition,
     draw_panel,
     draw_preconditions,
     find_lottery,
