@@ -59,16 +59,33 @@ class Pricing:
     def rounded(self, weights: NDArray[np.float64]) -> list[NDArray[np.int64]]:
         """A good composition fast: the MIP restricted to the neighbourhood of the LP relaxation's
         optimum (a few hundred small ranges instead of every count from 0 to m_t)."""
+        return self._near_relaxation(weights, self.sizes)
+
+    def covering(self, wanted: NDArray[np.bool_]) -> list[NDArray[np.int64]]:
+        """A composition with one person of as many ``wanted`` types as fit, found as ``rounded``
+        finds one (at most one person of any type: empty when no panel can be made so)."""
+        return self._near_relaxation(wanted.astype(float), np.minimum(self.sizes, 1.0))
+
+    def _near_relaxation(
+        self, weights: NDArray[np.float64], caps: NDArray[np.float64]
+    ) -> list[NDArray[np.int64]]:
+        capped = caps is not self.sizes
         self.relaxed.changeColsCost(self.count, self.index, weights.astype(float))
-        self.relaxed.run()
-        if self.relaxed.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            return []
-        x = np.asarray(self.relaxed.getSolution().col_value)
+        if capped:
+            self.relaxed.changeColsBounds(self.count, self.index, np.zeros(self.count), caps)
+        try:
+            self.relaxed.run()
+            if self.relaxed.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                return []
+            x = np.asarray(self.relaxed.getSolution().col_value)
+        finally:
+            if capped:
+                self.relaxed.changeColsBounds(self.count, self.index, np.zeros(self.count), self.sizes)
         # Every type the relaxation uses may move by one person; the others stay out. Rounding the
         # fractional counts alone is often infeasible with tight quotas.
         used = x > 1e-9
         low = np.where(used, np.maximum(np.floor(x + 1e-9) - 1, 0), 0.0)
-        high = np.where(used, np.minimum(np.ceil(x - 1e-9) + 1, self.sizes), 0.0)
+        high = np.where(used, np.minimum(np.ceil(x - 1e-9) + 1, caps), 0.0)
         self.h.changeColsBounds(self.count, self.index, low, high)
         try:
             return self.best(weights, gap=1e-6)

@@ -13,7 +13,15 @@ from scipy.optimize import linprog
 
 from atelier.panel.draw import draw, publication
 from atelier.panel.highs import Pricing
-from atelier.panel.lottery import Distribution, Infeasible, Problem, leximin, maximin, relaxed_leximin
+from atelier.panel.lottery import (
+    Distribution,
+    Infeasible,
+    Problem,
+    _models,
+    leximin,
+    maximin,
+    relaxed_leximin,
+)
 from atelier.panel.model import Pool, Quota, types_of
 from atelier.panel.peel import peel
 from atelier.panel.relax import smallest_relaxation
@@ -366,3 +374,21 @@ def test_the_relaxed_leximin_of_a_large_skewed_pool_is_found_to_its_last_level()
     relaxed = relaxed_leximin(problem, np.arange(len(problem.types.sizes)))
     assert relaxed is not None
     assert abs(relaxed[1].sum() - 200) < 1e-6
+
+
+def test_the_first_panels_cover_every_type_that_fits_and_only_those() -> None:
+    """On a large pool the first panels, found fast, meet the quotas and hold every type that fits
+    in some panel; the types of a value whose maximum is 0 are left out (they fit in none)."""
+    pool = volunteer_pool(3_000, random.Random(7))
+    quotas = tuple(
+        Quota(q.category, q.value, 0, 0) if q.value == "18-24" else q for q in population_quotas(60, 3)
+    )
+    closed = next(q for q in quotas if q.value == "18-24")
+    problem = Problem(types_of(pool), pool.categories, quotas, 60)
+    _pricing, master, found = _models(problem)
+    at = problem.categories.index(closed.category)
+    fits = [t for t, key in enumerate(problem.types.keys) if key[at] != closed.value]
+    assert master.reachable.tolist() == fits
+    assert all(_meets(problem, tuple(int(x) for x in c), quotas) for c in found)
+    covered = np.flatnonzero(np.sum(found, axis=0))
+    assert covered.tolist() == fits
