@@ -98,7 +98,9 @@ class Ui:
         self.email = email
 
     def sign_in_again(self) -> None:
-        """Weeks later the session has ended: the person opens a new link (from the page's e-mail)."""
+        """Weeks later the session has ended: the person opens a new sign-in link, signed here as the
+        sign-in e-mail's is (asking through the page each time would meet its per-client limit:
+        ten requests a quarter of an hour, and months pass in seconds here)."""
         with transaction(self.runtime.engine) as session:
             person = session.exec(select(Person).where(Person.email == self.email)).one()
             url = self.runtime.signer.signin_url(person_id=pk(person), now=self.runtime.clock.now())
