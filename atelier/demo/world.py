@@ -336,17 +336,7 @@ class SimulatedWorld:
         kinds: tuple[str, ...] = ("decision_reminder", "decision_request"),
     ) -> str | None:
         """The link in the last e-mail of these kinds that this person was actually sent."""
-        with transaction(self.runtime.engine) as session:
-            rows = session.exec(
-                select(OutboxMessage)
-                .where(
-                    OutboxMessage.person_id == person_id,
-                    OutboxMessage.status == OutboxStatus.SENT,
-                    col(OutboxMessage.kind).in_(kinds),
-                )
-                .order_by(col(OutboxMessage.sent_at).desc())
-            ).all()
-        for row in rows:
+        for row in self._sent(person_id, kinds):
             if gate_key is not None and (
                 row.context.get("gate") != gate_key or row.context.get("round") != round
             ):
@@ -355,6 +345,21 @@ class SimulatedWorld:
             if match:
                 return match.group(1)
         return None
+
+    def _sent(self, person_id: int, kinds: tuple[str, ...]) -> list[OutboxMessage]:
+        """The e-mails of these kinds this person was actually sent, the latest first."""
+        with transaction(self.runtime.engine) as session:
+            return list(
+                session.exec(
+                    select(OutboxMessage)
+                    .where(
+                        OutboxMessage.person_id == person_id,
+                        OutboxMessage.status == OutboxStatus.SENT,
+                        col(OutboxMessage.kind).in_(kinds),
+                    )
+                    .order_by(col(OutboxMessage.sent_at).desc())
+                ).all()
+            )
 
 
 def step_rows(runtime: Runtime, slug: str) -> list[Step]:

@@ -38,6 +38,9 @@ def add_people(
     """Add people with their roles; refuse the whole batch on any duplicate."""
     people = list(people)
     existing = _members(session=session, atelier=atelier)
+    # The people already known by these addresses, read once for the whole batch.
+    addresses = [p.email for p in people]
+    known = {p.email: p for p in session.exec(select(Person).where(col(Person.email).in_(addresses))).all()}
     seen: set[str] = set()
     for index, person_in in enumerate(people, start=1):
         where = f"ligne {index}" if len(people) > 1 else ""
@@ -45,8 +48,8 @@ def add_people(
         if person_in.email in seen:
             raise Refused(f"{prefix}{person_in.email} apparaît deux fois", "duplicate person in batch")
         seen.add(person_in.email)
-        known = session.exec(select(Person.full_name).where(Person.email == person_in.email)).first()
-        if known is not None and _same_name(known) != _same_name(person_in.full_name):
+        same_address = known.get(person_in.email)
+        if same_address is not None and _same_name(same_address.full_name) != _same_name(person_in.full_name):
             # Not merged under either name, and the other name not shown: it may be of another atelier.
             raise Refused(
                 f"{prefix}l'adresse {person_in.email} est déjà enregistrée sous un autre nom que "
@@ -63,7 +66,7 @@ def add_people(
                 )
     added: list[Person] = []
     for person_in in people:
-        person = session.exec(select(Person).where(Person.email == person_in.email)).first()
+        person = known.get(person_in.email)
         if person is None:
             person = Person(
                 full_name=person_in.full_name,

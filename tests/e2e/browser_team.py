@@ -14,7 +14,7 @@ from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import FilePayload, Page
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from atelier.bootstrap import Runtime
 from atelier.clock import PARIS
@@ -26,8 +26,8 @@ from atelier.services.ateliers import get_atelier
 from atelier.services.recruitment import find_lottery, volunteers_of
 from atelier.services.replacements import replacements_of
 from atelier.services.timeline import steps_of
-from models import Gate, OutboxMessage, Person
-from models.enums import DecisionOutcome, GateStatus, OutboxStatus, ReplacementStatus, VolunteerStatus
+from models import Gate, Person
+from models.enums import DecisionOutcome, GateStatus, ReplacementStatus, VolunteerStatus
 from models.types import pk
 
 PHONE, DESKTOP = 375, 1280
@@ -303,17 +303,9 @@ class BrowserWorld(SimulatedWorld):
         return action
 
     def _links_sent(self, person_id: int) -> list[str]:
-        with transaction(self.runtime.engine) as session:
-            row = session.exec(
-                select(OutboxMessage)
-                .where(
-                    OutboxMessage.person_id == person_id,
-                    OutboxMessage.status == OutboxStatus.SENT,
-                    col(OutboxMessage.kind).in_(("confirmation_reminder", "citizen_invitation")),
-                )
-                .order_by(col(OutboxMessage.sent_at).desc())
-            ).first()
-        return ANSWER_LINK.findall(row.body_text) if row is not None else []
+        """The answer links of the last invitation or reminder this citizen was sent."""
+        sent = self._sent(person_id, ("confirmation_reminder", "citizen_invitation"))
+        return ANSWER_LINK.findall(sent[0].body_text) if sent else []
 
 
 def proposals_file() -> FilePayload:
