@@ -7,6 +7,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session, col, func, select
 
@@ -88,20 +89,32 @@ def invite_account(*, session: Session, account: Account, settings: Settings, no
     key = f"account:{pk(account)}|workspace_invitation"
     if person is None or session.exec(select(OutboxMessage.id).where(OutboxMessage.key == key)).first():
         return
+    _queue_to_account(
+        session=session, kind="workspace_invitation", key=key, account=account, person=person,
+        recipient=address_line(person.full_name, person.email), settings=settings, now=now,
+        context={"workspace": workspace_context(settings, person.email, None)},
+    )  # fmt: skip
+
+
+def _queue_to_account(
+    *, session: Session, kind: str, key: str, account: Account, person: Person, recipient: str,
+    settings: Settings, now: datetime, context: dict[str, Any],
+) -> None:  # fmt: skip
+    """A message about the workspace (no atelier's), written now and due now."""
     rendered = render_message(
-        "workspace_invitation",
+        kind,
         {
             "person": {"full_name": person.full_name},
             "team": {"name": settings.mail_from_name, "email": settings.team_email},
-            "workspace": workspace_context(settings, person.email, None),
+            **context,
         },
     )
     session.add(
         OutboxMessage(
-            atelier_id=None, key=key, kind="workspace_invitation", person_id=pk(person),
-            recipient=address_line(person.full_name, person.email), subject=rendered.subject,
-            body_text=rendered.text, body_html=rendered.html, context={"account": pk(account)},
-            message_id=message_id_for(key, settings), due_at=now, created_at=now,
+            atelier_id=None, key=key, kind=kind, person_id=pk(person), recipient=recipient,
+            subject=rendered.subject, body_text=rendered.text, body_html=rendered.html,
+            context={"account": pk(account)}, message_id=message_id_for(key, settings), due_at=now,
+            created_at=now,
         )
     )  # fmt: skip
 
@@ -213,31 +226,11 @@ def request_signin_link(
     if recent >= SIGNIN_LINKS_PER_WINDOW:
         return False
     url = signer.signin_url(person_id=pk(person), now=now)
-    rendered = render_message(
-        "signin_link",
-        {
-            "person": {"full_name": person.full_name},
-            "team": {"name": settings.mail_from_name, "email": settings.team_email},
-            "links": {"signin": url, "expires_long": long_datetime(now + SIGNIN_LINK_MAX_AGE)},
-        },
-    )
-    key = key_prefix + secrets.token_hex(8)
-    session.add(
-        OutboxMessage(
-            atelier_id=None,
-            key=key,
-            kind="signin_link",
-            person_id=pk(person),
-            recipient=person.email,
-            subject=rendered.subject,
-            body_text=rendered.text,
-            body_html=rendered.html,
-            context={"account": pk(account)},
-            message_id=message_id_for(key, settings),
-            due_at=now,
-            created_at=now,
-        )
-    )
+    links = {"signin": url, "expires_long": long_datetime(now + SIGNIN_LINK_MAX_AGE)}
+    _queue_to_account(
+        session=session, kind="signin_link", key=key_prefix + secrets.token_hex(8), account=account,
+        person=person, recipient=person.email, settings=settings, now=now, context={"links": links},
+    )  # fmt: skip
     return True
 
 
