@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     # runs to start every `engine_poll_seconds`.
     engine_runs: Literal["in_process", "deployments"] = "in_process"
     engine_poll_seconds: float = Field(default=2.0, gt=0)
+    # A lottery sealed from the workspace stops searching after this many seconds, with the best
+    # lottery found; the page and the report then state its proven gap to the optimum.
+    lottery_max_seconds: float = Field(default=300.0, gt=0)
     # What the relay takes, per dispatcher process: messages sent at once (one SMTP connection
     # each), messages a minute in all, and a minute per recipient domain (unset: no limit). With
     # several dispatchers, give each its share of the relay's cap.

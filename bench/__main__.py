@@ -31,6 +31,8 @@ def main() -> None:
     parser.add_argument("--reminders", type=int, default=1_000)
     parser.add_argument("--relay-messages", type=int, default=800)
     parser.add_argument("--ateliers", type=int, default=200)
+    parser.add_argument("--lottery-max-seconds", type=float, default=300.0)
+    parser.add_argument("--lottery-seeds", type=int, nargs="+", default=[1, 2, 3])
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     if "dispatch" in args.which:
@@ -66,7 +68,7 @@ def main() -> None:
     if "lottery" in args.which:
         from bench.lottery import run_lottery
 
-        run_lottery()
+        run_lottery(args.lottery_max_seconds, tuple(args.lottery_seeds))
 
 
 main()

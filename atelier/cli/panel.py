@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from atelier.cli.context import french_errors
+from atelier.cli.lottery_progress import outcome, watched
 from atelier.i18n import percent
 from atelier.panel.run import run_lottery, verify, write_results
 
@@ -27,9 +28,19 @@ def lottery_command(
     algorithm: Annotated[
         str, typer.Option("--algorithm", help="maximin (par défaut) ou leximin.")
     ] = "maximin",
+    max_seconds: Annotated[
+        float | None,
+        typer.Option(
+            "--max-seconds",
+            min=0,
+            help="Arrête la recherche après ce nombre de secondes, avec la meilleure loterie trouvée "
+            "et son écart prouvé à l'optimum.",
+        ),
+    ] = None,
 ) -> None:
     """Calcule les chances de chacun (MAXIMIN ou LEXIMIN), scelle le tirage et tire le panel."""
-    lottery = run_lottery(pool, quotas, size, seed, algorithm)
+    with watched(max_seconds) as watch:
+        lottery = run_lottery(pool, quotas, size, seed, algorithm, watch)
     write_results(lottery, seed, out)
     fair = size / len(lottery.pool.ids)
     typer.echo(f"Empreinte publiée : {lottery.commitment}")
@@ -38,6 +49,7 @@ def lottery_command(
         f"(sans quotas : {percent(fair, 2)}) ; "
         f"{len(lottery.distribution.compositions)} compositions possibles."
     )
+    typer.echo(outcome(lottery.distribution, watch.seconds))
     typer.echo(f"Panel de {len(lottery.draw.panel)} personnes écrit dans {out / 'panel.csv'}.")
 
 

@@ -16,6 +16,7 @@ from atelier.db import transaction
 from atelier.errors import Refused
 from atelier.french import count
 from atelier.panel.criteria import default_criteria, quotas_from_shares, read_targets
+from atelier.panel.report import optimality_sentence
 from atelier.panel.run import write_publication
 from atelier.planning.template import template_of
 from atelier.services.ateliers import get_atelier
@@ -25,6 +26,7 @@ from atelier.services.recruitment import (
     draw_panel,
     find_lottery,
     import_pool,
+    published_of,
     seal,
     set_quotas,
     volunteers_of,
@@ -155,16 +157,29 @@ def seal_command(
     algorithm: Annotated[
         str, typer.Option("--algorithm", help="maximin (par défaut) ou leximin.")
     ] = "maximin",
+    max_seconds: Annotated[
+        float | None,
+        typer.Option(
+            "--max-seconds",
+            min=0,
+            help="Arrête la recherche après ce nombre de secondes (meilleure "
+            "loterie trouvée, avec son écart prouvé à l'optimum).",
+        ),
+    ] = None,
 ) -> None:
     """Calcule les chances de chacun et publie l'empreinte du tirage, avant que la graine soit connue."""
     app_ctx = app_context(ctx)
     with transaction(app_ctx.engine) as session:
         atelier = get_atelier(session=session, slug=slug)
         lottery = seal(
-            session=session, atelier=atelier, size=size, now=app_ctx.now(), actor="cli", algorithm=algorithm
-        )
+            session=session, atelier=atelier, size=size, now=app_ctx.now(), actor="cli",
+            algorithm=algorithm, max_seconds=max_seconds,
+        )  # fmt: skip
         commitment = lottery.commitment
+        optimality = optimality_sentence(published_of(lottery))
     typer.echo(f"Tirage scellé. Empreinte à publier avant le tirage : {commitment}")
+    if optimality:
+        typer.echo(optimality)
 
 
 @panel_app.command("tirer")

@@ -41,6 +41,13 @@ def publication(pool: Pool, quotas: tuple[Quota, ...], size: int, algorithm: str
         "types": [list(key) for key in types.keys],
         "compositions": [list(c) for c in distribution.compositions],
         "probabilities": published_probabilities(distribution),
+        # Whether the search proved its distribution optimal, or was stopped by its deadline: the
+        # smallest probability of those who can be drawn, and the bound no lottery can exceed.
+        "optimality": {
+            "proven": distribution.proven,
+            "minimum": f"{distribution.level:.12f}",
+            "bound": f"{distribution.bound:.12f}",
+        },
     }
 
 

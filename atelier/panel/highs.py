@@ -55,6 +55,9 @@ class Pricing:
             self.count, self.index, np.array([highspy.HighsVarType.kContinuous] * self.count)
         )
         relaxed.setOptionValue("presolve", "off")
+        # An upper bound on w·c over every composition, for the weights last priced by ``rounded``
+        # or ``best``: the relaxation's value, or the MIP's dual bound. It bounds the lottery's optimum.
+        self.upper = np.inf
 
     def rounded(self, weights: NDArray[np.float64]) -> list[NDArray[np.int64]]:
         """A good composition fast: the MIP restricted to the neighbourhood of the LP relaxation's
@@ -78,6 +81,8 @@ class Pricing:
             if self.relaxed.getModelStatus() != highspy.HighsModelStatus.kOptimal:
                 return []
             x = np.asarray(self.relaxed.getSolution().col_value)
+            if not capped:
+                self.upper = float(self.relaxed.getInfo().objective_function_value)
         finally:
             if capped:
                 self.relaxed.changeColsBounds(self.count, self.index, np.zeros(self.count), self.sizes)
@@ -88,7 +93,7 @@ class Pricing:
         high = np.where(used, np.minimum(np.ceil(x - 1e-9) + 1, caps), 0.0)
         self.h.changeColsBounds(self.count, self.index, low, high)
         try:
-            return self.best(weights, gap=1e-6)
+            return self._search(weights, gap=1e-6)
         finally:
             self.h.changeColsBounds(self.count, self.index, np.zeros(self.count), self.sizes)
 
@@ -108,7 +113,7 @@ class Pricing:
                     box_low = np.maximum(low, np.floor(near + 1e-7) - box)
                     box_high = np.minimum(high, np.ceil(near - 1e-7) + box)
                     self.h.changeColsBounds(self.count, self.index, box_low, box_high)
-                found = self.best(weights, gap=INSIDE_GAP, nodes=INSIDE_NODES)
+                found = self._search(weights, gap=INSIDE_GAP, nodes=INSIDE_NODES)
                 if found:
                     return found[0]
             return None
@@ -122,6 +127,15 @@ class Pricing:
         """The best composition found within ``gap`` (relative) or ``nodes`` branch-and-bound
         nodes, then the other improving ones the search met, best first; empty when none was
         found (none meets the quotas, or the node limit came before any)."""
+        found = self._search(weights, gap=gap, nodes=nodes)
+        status = self.h.getModelStatus()
+        if status != highspy.HighsModelStatus.kInfeasible:
+            self.upper = float(self.h.getInfo().mip_dual_bound)
+        return found
+
+    def _search(
+        self, weights: NDArray[np.float64], *, gap: float, nodes: int | None = None
+    ) -> list[NDArray[np.int64]]:
         self.h.changeColsCost(self.count, self.index, weights.astype(float))
         self.h.setOptionValue("mip_rel_gap", gap)
         self.h.setOptionValue("mip_max_nodes", nodes if nodes is not None else highspy.kHighsIInf)
@@ -156,6 +170,7 @@ class Master:
         self.convexity = len(reachable)
         h.addRow(1.0, 1.0, 0, np.array([], dtype=np.int32), np.array([]))
         self.columns = 0
+        self.bound_by_z = np.ones(len(reachable))  # 0 once a type is fixed
 
     def add(self, compositions: Sequence[NDArray[np.int64]]) -> None:
         for composition in compositions:
@@ -174,6 +189,13 @@ class Master:
         for row in rows:
             self.h.changeCoeff(int(row), 0, 0.0)
             self.h.changeRowBounds(int(row), floor, INF)
+        self.bound_by_z[rows] = 0.0
+
+    def probabilities(self) -> NDArray[np.float64]:
+        """Each reachable type's probability in the last solution (its row's activity, z put back)."""
+        solution = self.h.getSolution()
+        z = float(solution.col_value[0])
+        return np.asarray(solution.row_value)[: self.convexity] + self.bound_by_z * z
 
     def solve(self) -> tuple[NDArray[np.float64], float, NDArray[np.float64], float]:
         """The compositions' weights, z, the types' duals (≥ 0) and the convexity dual."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,6 +24,7 @@ from atelier.errors import Refused
 from atelier.panel.highs import Master, Pricing
 from atelier.panel.model import Quota, Types
 from atelier.panel.peel import peel
+from atelier.panel.watch import Watch
 
 TOLERANCE = 1e-7
 EXACT_GAP = 1e-6  # the pricing MIP that declares optimality
@@ -65,6 +67,9 @@ class Distribution:
     compositions: tuple[tuple[int, ...], ...]  # people of each type, per panel shape
     probabilities: tuple[float, ...]  # of each composition
     type_probability: tuple[float, ...]  # of a person of each type being selected
+    level: float  # the smallest probability among the types that fit in some panel
+    bound: float  # proven: no distribution gives those types a smallest probability above it
+    proven: bool  # optimal (MAXIMIN, or every LEXIMIN level), not stopped by the deadline
 
     @property
     def minimum(self) -> float:
@@ -127,34 +132,48 @@ class _Optimum:
     weights: NDArray[np.float64]  # of each composition found
     level: float  # z
     duals: NDArray[np.float64]  # of each reachable type's constraint
+    proven: bool  # no composition can raise z (False: stopped by the deadline or the rounds)
+    bound: float  # no mix of compositions gives z above it
 
 
 def _solve(problem: Problem, pricing: Pricing, master: Master, found: list[NDArray[np.int64]],
-           lower: NDArray[np.float64], enough: float = np.inf) -> _Optimum:  # fmt: skip
+           lower: NDArray[np.float64], watch: Watch, *, enough: float = np.inf) -> _Optimum:  # fmt: skip
     """Column generation: add the compositions the duals value more than the LP's convexity dual
-    until there are none, or until z reaches ``enough``; ``found`` and ``master`` grow together.
-    ``lower`` holds the master's row bounds (each type's floor or target).
+    until there are none, until z reaches ``enough`` or until the watch's deadline; ``found`` and
+    ``master`` grow together. ``lower`` holds the master's row bounds (each type's floor or target).
 
     Duals are smoothed towards the best ones seen (Wentges): plain duals jump from corner to corner
     and the method creeps towards the optimum. Optimality is still only declared by the exact MIP
-    at the LP's own duals."""
+    at the LP's own duals.
+
+    Any duals π ≥ 0 summing to 1 over the rows z bounds give z ≤ max_c Σ π_t c_t / m_t − π·lower
+    (Lagrangian duality): each pricing's upper bound at the weights it priced bounds z, so a
+    search stopped early still says how far from the optimum it may be."""
     sizes = np.array(problem.types.sizes, dtype=float)
     reachable = master.reachable
     center: NDArray[np.float64] | None = None
-    best_bound = np.inf
+    best_bound = upper = np.inf
+
+    def bound_at(priced: NDArray[np.float64]) -> float:
+        return pricing.upper - float((priced * sizes)[reachable] @ lower)
+
     for _ in range(MAX_ROUNDS):
         weights_of_panels, level, duals, convexity = master.solve()
-        if level >= enough:
-            break
+        if level >= enough or watch.expired():
+            return _Optimum(weights_of_panels, level, duals, level >= enough, upper)
         weights = np.zeros(len(sizes))
         weights[reachable] = duals / sizes[reachable]
         smoothed = weights if center is None else SMOOTHING * center + (1 - SMOOTHING) * weights
         # The LP relaxation rounded, at the smoothed duals then at the LP's own, before a full MIP.
         candidates = pricing.rounded(smoothed)
+        upper = min(upper, bound_at(smoothed))
         if not any(float(weights @ c) > convexity + TOLERANCE for c in candidates):
             candidates = pricing.rounded(weights)
+            upper = min(upper, bound_at(weights))
         if not any(float(weights @ c) > convexity + TOLERANCE for c in candidates):
             candidates = pricing.best(smoothed, gap=QUICK_GAP, nodes=QUICK_NODES)
+            upper = min(upper, bound_at(smoothed))
+        watch.round(lambda: float(master.probabilities().min()), upper if not lower.any() else None)
         if candidates:
             # The best panel found at the smoothed duals, less what the types are promised: the
             # lowest seen marks the duals to smooth towards.
@@ -170,10 +189,10 @@ def _solve(problem: Problem, pricing: Pricing, master: Master, found: list[NDArr
                 c for c in pricing.best(weights, gap=EXACT_GAP) if float(weights @ c) > convexity + TOLERANCE
             ]
             if not improving:
-                return _Optimum(weights_of_panels, level, duals)
+                return _Optimum(weights_of_panels, level, duals, True, level)
         master.add(improving)
         found.extend(improving)
-    return _Optimum(weights_of_panels, level, duals)
+    return _Optimum(weights_of_panels, level, duals, False, upper)
 
 
 def _swaps(
@@ -214,16 +233,21 @@ def _neighbours(
     return found
 
 
-def _distribution(problem: Problem, found: list[NDArray[np.int64]], optimum: _Optimum) -> Distribution:
+def _distribution(problem: Problem, found: list[NDArray[np.int64]], optimum: _Optimum, master: Master,
+                  *, bound: float, proven: bool) -> Distribution:  # fmt: skip
     sizes = np.array(problem.types.sizes, dtype=float)
     keep = optimum.weights > 1e-10
     kept = optimum.weights[keep] / optimum.weights[keep].sum()
     compositions = [c for c, k in zip(found, keep, strict=True) if k]
     per_type = (np.column_stack(compositions) / sizes[:, None]) @ kept
+    level = float(per_type[master.reachable].min())
     return Distribution(
         compositions=tuple(tuple(int(x) for x in c) for c in compositions),
         probabilities=tuple(float(p) for p in kept),
         type_probability=tuple(float(p) for p in per_type),
+        level=level,
+        bound=max(level, bound),
+        proven=proven,
     )
 
 
@@ -236,12 +260,46 @@ def _models(problem: Problem) -> tuple[Pricing, Master, list[NDArray[np.int64]]]
     return pricing, master, found
 
 
-def maximin(problem: Problem) -> Distribution:
+def maximin(problem: Problem, watch: Watch | None = None) -> Distribution:
     """The distribution that maximises the smallest selection probability of anyone who can be
-    selected at all (people whose type fits in no panel get 0)."""
+    selected at all (people whose type fits in no panel get 0); the best one found by the watch's
+    deadline, with its proven bound, when that comes first."""
+    watch = watch or Watch()
     pricing, master, found = _models(problem)
-    optimum = _solve(problem, pricing, master, found, np.zeros(len(master.reachable)))
-    return _distribution(problem, found, optimum)
+    bound = watch.bound = relaxed_maximin(problem, master.reachable)
+    optimum = _solve(problem, pricing, master, found, np.zeros(len(master.reachable)), watch)
+    return _distribution(
+        problem, found, optimum, master, bound=min(bound, optimum.bound), proven=optimum.proven
+    )
+
+
+def _relaxed_level(
+    problem: Problem, reachable: NDArray[np.int64], free: NDArray[np.int64], lowest: NDArray[np.float64]
+) -> Any:
+    """The relaxation's LP raising z, the smallest probability of the ``free`` types, while each
+    reachable type keeps at least ``lowest`` people (SciPy's result: the counts, then z)."""
+    sizes = np.array(problem.types.sizes, dtype=float)
+    count = len(reachable)
+    people = sizes[reachable]
+    rows, lows, highs = problem.matrix
+    # Variables: the expected count of each reachable type, then z (maximised).
+    quotas = np.hstack([rows[:, reachable], np.zeros((len(rows), 1))])
+    raise_z = np.zeros((len(free), count + 1))
+    raise_z[np.arange(len(free)), free] = -1.0 / people[free]
+    raise_z[:, -1] = 1.0
+    return linprog(
+        np.concatenate([np.zeros(count), [-1.0]]), A_ub=np.vstack([raise_z, quotas, -quotas]),
+        b_ub=np.concatenate([np.zeros(len(free)), highs, -lows]),
+        A_eq=np.concatenate([np.ones(count), [0.0]])[None, :], b_eq=[float(problem.size)],
+        bounds=[*zip(lowest, people, strict=True), (None, None)], method="highs-ds",
+    )  # fmt: skip
+
+
+def relaxed_maximin(problem: Problem, reachable: NDArray[np.int64]) -> float:
+    """The MAXIMIN of the relaxation: no mix of real panels gives the reachable types a higher
+    smallest probability (a bound known before the search begins)."""
+    result = _relaxed_level(problem, reachable, np.arange(len(reachable)), np.zeros(len(reachable)))
+    return float(result.x[-1]) + TOLERANCE if result.status == 0 else 1.0
 
 
 def relaxed_leximin(
@@ -251,30 +309,15 @@ def relaxed_leximin(
     LPs over the types, one per level. The relaxation holds every mix of real panels, so a mix that
     reaches its LEXIMIN is LEXIMIN. The reachable types' probabilities (a hair low) and the expected
     people of every type; None when the duals are degenerate."""
-    sizes = np.array(problem.types.sizes, dtype=float)
-    count = len(reachable)
-    people = sizes[reachable]
-    rows, lows, highs = problem.matrix
-    # Variables: the expected count of each reachable type, then z (maximised).
-    quotas = np.hstack([rows[:, reachable], np.zeros((len(rows), 1))])
-    objective = np.concatenate([np.zeros(count), [-1.0]])
-    panel_size = np.concatenate([np.ones(count), [0.0]])[None, :]
-    floors = np.full(count, np.nan)
-    point = np.zeros(len(sizes))
+    people = np.array(problem.types.sizes, dtype=float)[reachable]
+    floors = np.full(len(reachable), np.nan)
+    point = np.zeros(len(problem.types.sizes))
     while np.isnan(floors).any():
         free = np.flatnonzero(np.isnan(floors))
-        raise_z = np.zeros((len(free), count + 1))
-        raise_z[np.arange(len(free)), free] = -1.0 / people[free]
-        raise_z[:, -1] = 1.0
         # A fixed type keeps its count less the LP's feasibility tolerance: the counts that gave
         # its level may have bent the quotas by that much, and the next LP must stay feasible.
         lowest = np.maximum(np.where(np.isnan(floors), 0.0, floors) * people - LP_TOLERANCE, 0.0)
-        result = linprog(
-            objective, A_ub=np.vstack([raise_z, quotas, -quotas]),
-            b_ub=np.concatenate([np.zeros(len(free)), highs, -lows]),
-            A_eq=panel_size, b_eq=[float(problem.size)],
-            bounds=[*zip(lowest, people, strict=True), (None, None)], method="highs-ds",
-        )  # fmt: skip
+        result = _relaxed_level(problem, reachable, free, lowest)
         if result.status != 0:
             return None
         level = float(result.x[-1])
@@ -289,30 +332,39 @@ def relaxed_leximin(
     return floors, point
 
 
-def leximin(problem: Problem) -> Distribution:
+def leximin(problem: Problem, watch: Watch | None = None) -> Distribution:
     """MAXIMIN, then the same for everyone whose probability can still rise, and so on: the
     smallest probability as high as possible, then the second smallest, … (the paper's LEXIMIN).
 
     First, the LEXIMIN of the LP relaxation: panels peeled from it (see ``peel``) let the master LP
     reach it on large pools, in seconds. Otherwise, level by level, by column generation: the
     types whose constraint has a positive dual cannot rise above it; they are fixed there (a hair
-    below, so that the LP stays feasible) and the others are raised."""
+    below, so that the LP stays feasible) and the others are raised.
+
+    Stopped by the watch's deadline, the distribution found so far, with the bound on its smallest
+    probability (the relaxation's first level, or the first level's own bound)."""
+    watch = watch or Watch()
     pricing, master, found = _models(problem)
     sizes = np.array(problem.types.sizes, dtype=float)
     relaxed = relaxed_leximin(problem, master.reachable)
+    bound = watch.bound = relaxed_maximin(problem, master.reachable)
     if relaxed is not None:
         target, point = relaxed
         peeled = peel(pricing, problem.matrix, sizes, point)
         master.add(peeled)
         found.extend(peeled)
         master.aim(target)
-        optimum = _solve(problem, pricing, master, found, target, enough=-TOLERANCE)
-        if optimum.level >= -TOLERANCE:
-            return _distribution(problem, found, optimum)
+        optimum = _solve(problem, pricing, master, found, target, watch, enough=-TOLERANCE)
+        if optimum.level >= -TOLERANCE or not optimum.proven:
+            return _distribution(problem, found, optimum, master, bound=bound, proven=optimum.proven)
         master.aim(np.zeros(len(master.reachable)))
     floors = np.full(len(master.reachable), np.nan)
     while True:
-        optimum = _solve(problem, pricing, master, found, np.nan_to_num(floors))
+        optimum = _solve(problem, pricing, master, found, np.nan_to_num(floors), watch)
+        if np.isnan(floors).all():
+            bound = min(bound, optimum.bound)
+        if not optimum.proven:
+            return _distribution(problem, found, optimum, master, bound=bound, proven=False)
         free = np.isnan(floors)
         tight = free & (optimum.duals > DUAL_EPSILON)
         if not tight.any():  # degenerate duals: fix the lowest instead (at least one is at z)
@@ -322,17 +374,18 @@ def leximin(problem: Problem) -> Distribution:
         floors[tight] = optimum.level - FIX_SLACK
         master.fix(np.flatnonzero(tight), optimum.level - FIX_SLACK)
         if not np.isnan(floors).any():
-            return _distribution(problem, found, optimum)
+            return _distribution(problem, found, optimum, master, bound=bound, proven=True)
 
 
 ALGORITHMS = {"maximin": maximin, "leximin": leximin}
 
 
-def solve(problem: Problem, algorithm: str) -> Distribution:
-    """The distribution by the named method; an unknown name is refused in French."""
+def solve(problem: Problem, algorithm: str, watch: Watch | None = None) -> Distribution:
+    """The distribution by the named method (see ``Watch`` for its deadline and progress); an
+    unknown name is refused in French."""
     if algorithm not in ALGORITHMS:
         raise Refused(
             f"méthode inconnue « {algorithm} » : « maximin » ou « leximin »",
             f"unknown algorithm {algorithm!r}",
         )
-    return ALGORITHMS[algorithm](problem)
+    return ALGORITHMS[algorithm](problem, watch)

@@ -10,6 +10,7 @@ from atelier.errors import Refused
 from atelier.french import count
 from atelier.panel.lottery import Distribution, Infeasible, Problem, solve
 from atelier.panel.model import Quota
+from atelier.panel.watch import Watch
 
 
 def smallest_relaxation(problem: Problem) -> tuple[Quota, ...] | None:
@@ -75,11 +76,11 @@ def explain(problem: Problem, relaxed: tuple[Quota, ...] | None) -> list[str]:
     return lines
 
 
-def solve_or_explain(problem: Problem, algorithm: str) -> Distribution:
+def solve_or_explain(problem: Problem, algorithm: str, watch: Watch | None = None) -> Distribution:
     """The distribution; quotas no panel meets are refused in French with the smallest change
     that would make the draw possible."""
     try:
-        return solve(problem, algorithm)
+        return solve(problem, algorithm, watch)
     except Infeasible:
         fixes = explain(problem, smallest_relaxation(problem))
         raise Refused(

@@ -64,9 +64,30 @@ class Report:
     chart: str  # the SVG polyline's points, volunteers sorted by their chance
     fair_y: float
     top: float  # the chance at the chart's top edge
+    optimality: str | None  # whether the search proved it the best possible (optimality_sentence)
 
     def percent(self, value: float) -> str:
         return percent(value, 2)
+
+
+def optimality_sentence(published: dict[str, Any]) -> str | None:
+    """Whether the search proved the published lottery the best possible, in one French sentence
+    (None for a publication made before the search said so)."""
+    optimality = published.get("optimality")
+    if optimality is None:
+        return None
+    if optimality["proven"]:
+        return (
+            "Aucune autre loterie respectant ces quotas ne donne une plus faible probabilité "
+            "plus élevée : la recherche l'a prouvé."
+        )
+    bound, minimum = float(optimality["bound"]), float(optimality["minimum"])
+    return (
+        "La recherche a été arrêtée à la limite de temps fixée, avant de prouver que cette loterie "
+        "est la meilleure possible : aucune loterie respectant ces quotas ne peut donner à chacun plus "
+        f"de {percent(bound, 3)}, soit un écart d'au plus {percent(bound - minimum, 3)} avec la plus "
+        "faible probabilité obtenue."
+    )
 
 
 def probabilities_of(published: dict[str, Any]) -> dict[str, float]:
@@ -141,7 +162,7 @@ def build_report(
         commitment, seed, rows, probability,
         sum(1 for p in published["probabilities"] if Decimal(p) > 0),
         fair, ordered[0], sum(1 for p in ordered if p < fair / 2), tuple(bands),
-        _chart(ordered, top), CHART_HEIGHT - fair / top * CHART_HEIGHT, top,
+        _chart(ordered, top), CHART_HEIGHT - fair / top * CHART_HEIGHT, top, optimality_sentence(published),
     )  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from atelier.panel.lottery import Distribution, Problem
 from atelier.panel.model import Pool, Quota, read_pool, read_quotas, types_of
 from atelier.panel.relax import solve_or_explain
 from atelier.panel.report import Report, build_report, probabilities_csv, report_csv, report_html
+from atelier.panel.watch import Watch
 from atelier.sheets.spreadsheet import read_sheet
 from atelier.sheets.writing import csv_text
 
@@ -38,8 +39,9 @@ def _read(path: Path, what: str) -> bytes:
 
 
 def run_lottery(
-    pool_file: Path, quotas_file: Path, size: int, seed: str, algorithm: str = "maximin"
-) -> Lottery:
+    pool_file: Path, quotas_file: Path, size: int, seed: str, algorithm: str = "maximin",
+    watch: Watch | None = None,
+) -> Lottery:  # fmt: skip
     """Read, solve (MAXIMIN or LEXIMIN), commit and draw; infeasible quotas are refused with their fix."""
     quotas = tuple(read_quotas(read_sheet(_read(quotas_file, "quotas"), name=quotas_file.name)))
     pool = read_pool(read_sheet(_read(pool_file, "volontaires"), name=pool_file.name), list(quotas))
@@ -47,7 +49,7 @@ def run_lottery(
         raise Refused("la taille du panel doit être d'au moins 1", "panel size below 1")
     types = types_of(pool)
     problem = Problem(types, pool.categories, quotas, size)
-    distribution = solve_or_explain(problem, algorithm)
+    distribution = solve_or_explain(problem, algorithm, watch)
     published = publication(pool, quotas, size, algorithm, distribution, types)
     return Lottery(
         pool, quotas, size, distribution, published, commitment(published),

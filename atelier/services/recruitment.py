@@ -24,6 +24,7 @@ from atelier.panel.lottery import Problem
 from atelier.panel.model import Pool, Quota, types_of
 from atelier.panel.registrations import Known, Registrations, read_registrations
 from atelier.panel.relax import solve_or_explain
+from atelier.panel.watch import Watch
 from atelier.planning.template import template_of
 from atelier.services.events import record_event
 from atelier.services.gates import ask_again_after_change, get_gate
@@ -289,8 +290,10 @@ def seal(
     now: datetime,
     actor: str,
     algorithm: str = ALGORITHM,
+    max_seconds: float | None = None,
 ) -> PanelLottery:
-    """Compute the distribution and publish its commitment, before the seed is known."""
+    """Compute the distribution (the best found in ``max_seconds``, if given) and publish its
+    commitment, before the seed is known."""
     lottery = lottery_of(session=session, atelier=atelier)
     not_sealed(lottery, "il ne peut l'être deux fois")
     for precondition in draw_preconditions(session=session, atelier=atelier):
@@ -304,7 +307,7 @@ def seal(
     pool = pool_of(volunteers_of(session=session, atelier=atelier, status=VolunteerStatus.POOL), categories)
     types = types_of(pool)
     problem = Problem(types, categories, tuple(quotas), size)
-    distribution = solve_or_explain(problem, algorithm)
+    distribution = solve_or_explain(problem, algorithm, Watch(max_seconds))
     published = publication(pool, tuple(quotas), size, algorithm, distribution, types)
     lottery.size, lottery.algorithm, lottery.sealed_at = size, algorithm, now
     lottery.publication = json.dumps(published, ensure_ascii=False)

@@ -227,7 +227,8 @@ def test_anyone_re_runs_the_draw_from_the_published_file_and_gets_the_same_panel
     approve_copil_1(world)
     code, out, err = run_cli(world, "panel", "sceller", world.slug)
     assert code == 0, err
-    commitment = out.split("Empreinte à publier avant le tirage : ")[1].strip()
+    commitment = out.split("Empreinte à publier avant le tirage : ")[1].split()[0]
+    assert "la recherche l'a prouvé" in out
     published = tmp_path / "publie"
     assert run_cli(world, "panel", "publier", world.slug, "--out", str(published))[0] == 0
     text = (published / "publication.json").read_text(encoding="utf-8")

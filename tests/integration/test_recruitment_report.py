@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import json
 import re
 from urllib.parse import urlsplit
 
@@ -16,12 +17,22 @@ from atelier.db import transaction
 from atelier.demo.cast import COPIL
 from atelier.i18n import percent
 from atelier.services.ateliers import get_atelier
+from atelier.services.recruitment import find_lottery
 from atelier.services.replacements import approve_replacement, replacements_of
+from atelier.sheets.spreadsheet import read_sheet
 from flows.lifecycle import advance_without_prefect
 from models import Person, Volunteer
 from tests.integration.dispatch_helpers import dispatcher_for, drain
-from tests.integration.helpers import TEAM_EMAIL, World, http_client, sign_in, until_open
-from tests.integration.recruitment_helpers import QUOTAS, decline_as, in_atelier, panel_drawn, panel_of
+from tests.integration.helpers import TEAM_EMAIL, World, csrf_of, http_client, sign_in, until_open
+from tests.integration.recruitment_helpers import (
+    QUOTAS,
+    approve_copil_1,
+    decline_as,
+    in_atelier,
+    panel_drawn,
+    panel_of,
+    registrations,
+)
 
 
 def _decline_and_replace(world: World) -> tuple[Volunteer, Volunteer]:
@@ -170,3 +181,43 @@ def test_the_quotas_are_typed_in_the_page_and_a_form_from_older_quotas_is_refuse
         saved = http.post(f"{page_path}/quotas/saisie", data=form | {"min-0": "6"})
         assert saved.status_code == 303
     assert recruitment_snapshot(world)[0] == ("Genre", "Femme", 6, 8)
+
+
+def test_a_seal_stopped_by_the_workspace_time_limit_says_so_on_the_page_and_in_the_report(
+    lottery_world: World, site: str
+) -> None:
+    """Sealed from the page with the workspace's time limit reached at once, the lottery is the best
+    found, and the recruitment page and the report say the search stopped before proving it optimal
+    and by how much at most; with the default limit, both say the optimum is proven."""
+    world = lottery_world
+    page_path = f"/espace/{world.slug}/recrutement"
+    in_atelier(world, "quotas", quotas=QUOTAS)
+    in_atelier(world, "pool", sheet=read_sheet(registrations(), name="inscriptions.csv"))
+    until_open(world, "copil_1")
+    approve_copil_1(world)
+    world.runtime.settings.lottery_max_seconds = 1e-9  # this instance's setting, as its .env would set it
+    with http_client(site) as http:
+        sign_in(world, http, TEAM_EMAIL)
+        csrf = csrf_of(http.get(page_path))
+        sealed = http.post(f"{page_path}/sceller", data={"csrf": csrf, "taille": "15"})
+        shown = html.unescape(http.get(sealed.headers["location"]).text)
+        report = html.unescape(http.get(f"{page_path}/rapport").text)
+    stopped = "La recherche a été arrêtée à la limite de temps fixée, avant de prouver"
+    assert stopped in shown and stopped in report
+    assert re.search(r"soit un écart d'au plus \d+,\d{3}\xa0% avec la plus faible probabilité", shown)
+    with transaction(world.runtime.engine) as session:
+        lottery = find_lottery(session=session, atelier=get_atelier(session=session, slug=world.slug))
+        assert lottery is not None and lottery.publication is not None
+        assert json.loads(lottery.publication)["optimality"]["proven"] is False
+
+
+def test_a_seal_run_to_its_end_says_its_optimum_is_proven(lottery_world: World, site: str) -> None:
+    """With the default time limit, the page and the report say no other lottery does better."""
+    world = lottery_world
+    panel_drawn(world)
+    with http_client(site) as http:
+        sign_in(world, http, TEAM_EMAIL)
+        shown = html.unescape(http.get(f"/espace/{world.slug}/recrutement").text)
+        report = html.unescape(http.get(f"/espace/{world.slug}/recrutement/rapport").text)
+    proven = "ne donne une plus faible probabilité plus élevée : la recherche l'a prouvé."
+    assert proven in shown and proven in report

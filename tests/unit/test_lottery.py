@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
 import random
-from collections.abc import Sequence
 
 import numpy as np
 from hypothesis import HealthCheck, example, given, settings
@@ -22,41 +20,22 @@ from atelier.panel.lottery import (
     maximin,
     relaxed_leximin,
 )
-from atelier.panel.model import Pool, Quota, types_of
+from atelier.panel.model import Quota, types_of
 from atelier.panel.peel import peel
 from atelier.panel.relax import smallest_relaxation
 from bench.lottery import population_quotas, volunteer_pool
-
-CATEGORIES = ("genre", "age")
-VALUES = {"genre": ("F", "H"), "age": ("jeune", "adulte", "senior")}
-
-
-def _problem(
-    features: Sequence[tuple[str, ...]],
-    quotas: list[Quota],
-    size: int,
-    categories: tuple[str, ...] = CATEGORIES,
-) -> tuple[Pool, Problem]:
-    pool = Pool(tuple(f"v{i + 1}" for i in range(len(features))), categories, tuple(features))
-    return pool, Problem(types_of(pool), categories, tuple(quotas), size)
-
-
-def _count(problem: Problem, composition: tuple[int, ...], quota: Quota) -> int:
-    at = problem.categories.index(quota.category)
-    return sum(c for key, c in zip(problem.types.keys, composition, strict=True) if key[at] == quota.value)
-
-
-def _meets(problem: Problem, composition: tuple[int, ...], quotas: tuple[Quota, ...]) -> bool:
-    for q in quotas:
-        n = _count(problem, composition, q)
-        if not q.min <= n <= q.max:
-            return False
-    return sum(composition) == problem.size
-
-
-def _all_compositions(problem: Problem) -> list[tuple[int, ...]]:
-    ranges = [range(m + 1) for m in problem.types.sizes]
-    return [c for c in itertools.product(*ranges) if sum(c) == problem.size]
+from tests.unit.lottery_helpers import (
+    THREE,
+    UNREACHABLE_RELAXATION,
+    VALUES,
+    all_compositions,
+    best_minimum,
+    count_in,
+    meets,
+    problem_of,
+    quotas_around,
+    three_criteria,
+)
 
 
 def test_equal_chances_when_the_quotas_allow_them() -> None:
@@ -65,7 +44,7 @@ def test_equal_chances_when_the_quotas_allow_them() -> None:
     features = [("F" if i % 2 else "H", "jeune" if (i // 2) % 2 else "senior") for i in range(200)]
     quotas = [Quota("genre", "F", 10, 10), Quota("genre", "H", 10, 10),
               Quota("age", "jeune", 10, 10), Quota("age", "senior", 10, 10)]  # fmt: skip
-    _, problem = _problem(features, quotas, 20)
+    _, problem = problem_of(features, quotas, 20)
     distribution = maximin(problem)
     assert abs(distribution.minimum - 0.1) < 1e-9
     assert all(abs(p - 0.1) < 1e-9 for p in distribution.type_probability)
@@ -98,56 +77,40 @@ def test_every_panel_meets_the_quotas_and_the_minimum_is_the_best_possible(
     the panels (enumerated) has a higher minimum; infeasible quotas get a relaxation that is
     feasible and changes the quotas by as few people as possible."""
     features, quotas, size = instance
-    pool, problem = _problem(features, quotas, size)
-    every = _all_compositions(problem)
-    feasible = [c for c in every if _meets(problem, c, problem.quotas)]
+    pool, problem = problem_of(features, quotas, size)
+    every = all_compositions(problem)
+    feasible = [c for c in every if meets(problem, c, problem.quotas)]
     try:
         distribution = maximin(problem)
     except Infeasible:
         assert not feasible
         relaxed = smallest_relaxation(problem)
         assert relaxed is not None  # the pool is at least the panel's size
-        assert any(_meets(problem, c, relaxed) for c in every)
+        assert any(meets(problem, c, relaxed) for c in every)
         cost = sum(a.min - b.min + b.max - a.max for a, b in zip(problem.quotas, relaxed, strict=True))
         assert cost == min(_distance(problem, c) for c in every)
         return
     assert feasible
-    assert all(_meets(problem, c, problem.quotas) for c in distribution.compositions)
+    assert all(meets(problem, c, problem.quotas) for c in distribution.compositions)
     sizes = problem.types.sizes
     assert abs(sum(p * m for p, m in zip(distribution.type_probability, sizes, strict=True)) - size) < 1e-6
     selectable = [p for t, p in enumerate(distribution.type_probability) if any(c[t] for c in feasible)]
-    assert abs(min(selectable) - _best_minimum(problem, feasible)) < 1e-6
+    assert abs(min(selectable) - best_minimum(problem, feasible)) < 1e-6
     published = publication(pool, problem.quotas, size, "maximin", distribution, problem.types)
     first, again = draw(published, seed), draw(published, seed)
     assert first == again and len(set(first.panel)) == size
     chosen = [features[int(i[1:]) - 1] for i in first.panel]
     counts = tuple(sum(1 for f in chosen if f == key) for key in problem.types.keys)
-    assert _meets(problem, counts, problem.quotas)
+    assert meets(problem, counts, problem.quotas)
 
 
 def _distance(problem: Problem, composition: tuple[int, ...]) -> int:
     """How many people, in all, the quotas miss this composition by."""
     total = 0
     for q in problem.quotas:
-        n = _count(problem, composition, q)
+        n = count_in(problem, composition, q)
         total += max(0, q.min - n) + max(0, n - q.max)
     return total
-
-
-def _best_minimum(problem: Problem, feasible: list[tuple[int, ...]]) -> float:
-    """MAXIMIN over every feasible composition at once (no column generation), for people whose
-    type appears in some panel."""
-    sizes = np.array(problem.types.sizes, dtype=float)
-    shares = np.array(feasible, dtype=float).T / sizes[:, None]
-    reachable = [t for t in range(len(sizes)) if shares[t].max() > 0]
-    panels = len(feasible)
-    result = linprog(
-        np.concatenate([np.zeros(panels), [-1.0]]),
-        A_ub=np.hstack([-shares[reachable], np.ones((len(reachable), 1))]), b_ub=np.zeros(len(reachable)),
-        A_eq=np.concatenate([np.ones(panels), [0.0]])[None, :], b_eq=[1.0],
-        bounds=[(0, None)] * panels + [(None, None)], method="highs",
-    )  # fmt: skip
-    return float(-result.fun)
 
 
 def test_the_report_probability_of_a_type_that_fits_no_panel_is_zero() -> None:
@@ -155,7 +118,7 @@ def test_the_report_probability_of_a_type_that_fits_no_panel_is_zero() -> None:
     features = [("F", "jeune")] * 4 + [("H", "senior")] * 4 + [("H", "adulte")]
     quotas = [Quota("genre", "F", 1, 3), Quota("genre", "H", 1, 3), Quota("age", "jeune", 0, 3),
               Quota("age", "adulte", 0, 0), Quota("age", "senior", 0, 3)]  # fmt: skip
-    _, problem = _problem(features, quotas, 4)
+    _, problem = problem_of(features, quotas, 4)
     distribution: Distribution = maximin(problem)
     adult = problem.types.keys.index(("H", "adulte"))
     assert distribution.type_probability[adult] == 0
@@ -209,11 +172,11 @@ def _leximin_against_exhaustive(problem: Problem) -> tuple[list[float], list[int
     """Checks that LEXIMIN's panels meet the quotas and that its sorted probabilities equal the
     exhaustive LEXIMIN's; gives those probabilities and the types some panel holds (None: no
     panel meets the quotas)."""
-    feasible = [c for c in _all_compositions(problem) if _meets(problem, c, problem.quotas)]
+    feasible = [c for c in all_compositions(problem) if meets(problem, c, problem.quotas)]
     if not feasible:
         return None
     distribution = leximin(problem)
-    assert all(_meets(problem, c, problem.quotas) for c in distribution.compositions)
+    assert all(meets(problem, c, problem.quotas) for c in distribution.compositions)
     reachable = [t for t in range(len(problem.types.sizes)) if any(c[t] for c in feasible)]
     mine = sorted(distribution.type_probability[t] for t in reachable)
     expected = _exhaustive_leximin(problem, feasible)
@@ -229,26 +192,12 @@ def test_leximin_matches_the_exhaustive_leximin_and_never_lowers_anyone_below_ma
     """On random pools: the sorted probabilities of LEXIMIN equal those computed over every panel
     with a method that uses no duals; its minimum is MAXIMIN's; every composition meets the quotas."""
     features, quotas, size = instance
-    _, problem = _problem(features, quotas, size)
+    _, problem = problem_of(features, quotas, size)
     checked = _leximin_against_exhaustive(problem)
     if checked is None:
         return
     mine, reachable = checked
     assert abs(mine[0] - min(maximin(problem).type_probability[t] for t in reachable)) < 1e-6
-
-
-def _quotas_around(
-    draw_: st.DrawFn, panel: Sequence[tuple[str, ...]], values: dict[str, tuple[str, ...]], *, above: int
-) -> list[Quota]:
-    """Quotas that this panel meets: each value's minimum up to one below its count in the panel,
-    its maximum up to ``above`` over it."""
-    quotas = []
-    for at, (category, category_values) in enumerate(values.items()):
-        for value in category_values:
-            count = sum(1 for f in panel if f[at] == value)
-            low = max(0, count - draw_(st.integers(0, 1)))
-            quotas.append(Quota(category, value, low, count + draw_(st.integers(0, above))))
-    return quotas
 
 
 @st.composite
@@ -258,7 +207,7 @@ def larger_pools(draw_: st.DrawFn) -> tuple[list[tuple[str, str]], list[Quota], 
                               min_size=10, max_size=40))  # fmt: skip
     size = draw_(st.integers(2, 8))
     panel = draw_(st.permutations(features))[:size]
-    return features, _quotas_around(draw_, panel, VALUES, above=0), size
+    return features, quotas_around(draw_, panel, VALUES, above=0), size
 
 
 # Found by hypothesis in CI: the point's counts sit 1e-7 off the panels' mix (an LP's tolerance).
@@ -282,13 +231,13 @@ def test_panels_peeled_from_the_relaxation_mix_back_to_its_point(
     relaxation's LEXIMIN point meet the quotas and some mix of them alone gives that point (to a
     millionth of a person)."""
     features, quotas, size = instance
-    _, problem = _problem(features, quotas, size)
+    _, problem = problem_of(features, quotas, size)
     sizes = np.array(problem.types.sizes, dtype=float)
     relaxed = relaxed_leximin(problem, np.arange(len(sizes)))
     assert relaxed is not None
     point = relaxed[1]
     panels = peel(Pricing(sizes, size, *problem.matrix), problem.matrix, sizes, point)
-    assert all(_meets(problem, tuple(int(x) for x in c), problem.quotas) for c in panels)
+    assert all(meets(problem, tuple(int(x) for x in c), problem.quotas) for c in panels)
     # The mix nearest the point (largest gap over the types), up to the LP's tolerance: the point's
     # counts come from an LP too.
     counts = np.column_stack(panels).astype(float)
@@ -303,30 +252,6 @@ def test_panels_peeled_from_the_relaxation_mix_back_to_its_point(
     assert mix.status == 0 and mix.fun < 1e-6, mix.fun
 
 
-THREE = ("diplôme", "habitat", "avis")
-
-
-@st.composite
-def three_criteria(draw_: st.DrawFn) -> tuple[list[tuple[str, ...]], list[Quota], int]:
-    """Small pools on three yes/no criteria: unlike two criteria, the panels' LP relaxation may then
-    have corners that are no real panel."""
-    features = draw_(st.lists(st.tuples(*[st.sampled_from(("oui", "non"))] * 3), min_size=3, max_size=8))
-    size = draw_(st.integers(1, min(4, len(features))))
-    panel = draw_(st.permutations(features))[:size]
-    return features, _quotas_around(draw_, panel, {c: ("oui", "non") for c in THREE}, above=1), size
-
-
-# Found by a random search: one of the rare small pools whose relaxation LEXIMIN no panel mix reaches.
-YES, NO = "oui", "non"
-UNREACHABLE_RELAXATION = (
-    [(YES, YES, YES), (YES, NO, NO), (YES, YES, YES), (NO, NO, NO), (NO, NO, YES), (NO, YES, NO),
-     (YES, YES, YES), (YES, YES, YES)],
-    [Quota("diplôme", "oui", 3, 4), Quota("diplôme", "non", 2, 2), Quota("habitat", "oui", 2, 4),
-     Quota("habitat", "non", 1, 2), Quota("avis", "oui", 2, 4), Quota("avis", "non", 2, 2)],
-    5,
-)  # fmt: skip
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(three_criteria())
 @example(UNREACHABLE_RELAXATION)
@@ -336,7 +261,7 @@ def test_leximin_on_three_criteria_matches_the_exhaustive_leximin(
     """On random pools with three criteria: LEXIMIN's sorted probabilities equal those computed over
     every panel, whether or not the relaxation's LEXIMIN is reachable."""
     features, quotas, size = instance
-    _leximin_against_exhaustive(_problem(features, quotas, size, THREE)[1])
+    _leximin_against_exhaustive(problem_of(features, quotas, size, THREE)[1])
 
 
 def test_leximin_when_the_relaxation_promises_more_than_any_panel_gives() -> None:
@@ -346,7 +271,7 @@ def test_leximin_when_the_relaxation_promises_more_than_any_panel_gives() -> Non
     features = [("oui", "non", "oui"), ("oui", "oui", "non"), ("non", "oui", "oui"), ("non", "non", "non"),
                 ("non", "non", "non")]  # fmt: skip
     quotas = [Quota(c, v, 0, 1 if v == "oui" else 2) for c in THREE for v in ("oui", "non")]
-    _, problem = _problem(features, quotas, 2, THREE)
+    _, problem = problem_of(features, quotas, 2, THREE)
     by_type = dict(zip(problem.types.keys, leximin(problem).type_probability, strict=True))
     assert all(abs(by_type[f] - 1 / 3) < 1e-6 for f in features[:3])
     assert abs(by_type[("non", "non", "non")] - 0.5) < 1e-6
@@ -358,7 +283,7 @@ def test_leximin_shares_out_what_maximin_may_leave_uneven() -> None:
     features = [("F", "jeune")] * 10 + [("H", "jeune")] * 2 + [("H", "senior")] * 2
     quotas = [Quota("genre", "F", 1, 1), Quota("genre", "H", 1, 1), Quota("age", "jeune", 0, 2),
               Quota("age", "senior", 0, 1)]  # fmt: skip
-    _, problem = _problem(features, quotas, 2)
+    _, problem = problem_of(features, quotas, 2)
     by_type = dict(zip(problem.types.keys, leximin(problem).type_probability, strict=True))
     assert abs(by_type[("F", "jeune")] - 0.1) < 1e-6
     assert abs(by_type[("H", "jeune")] - 0.25) < 1e-6 and abs(by_type[("H", "senior")] - 0.25) < 1e-6
@@ -389,6 +314,6 @@ def test_the_first_panels_cover_every_type_that_fits_and_only_those() -> None:
     at = problem.categories.index(closed.category)
     fits = [t for t, key in enumerate(problem.types.keys) if key[at] != closed.value]
     assert master.reachable.tolist() == fits
-    assert all(_meets(problem, tuple(int(x) for x in c), quotas) for c in found)
+    assert all(meets(problem, tuple(int(x) for x in c), quotas) for c in found)
     covered = np.flatnonzero(np.sum(found, axis=0))
     assert covered.tolist() == fits

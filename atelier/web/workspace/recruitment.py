@@ -24,7 +24,7 @@ from atelier.i18n import short_datetime
 from atelier.panel.criteria import default_criteria, quotas_from_shares, read_targets
 from atelier.panel.model import Quota
 from atelier.panel.registrations import Registrations
-from atelier.panel.report import probabilities_csv, report_csv, report_html
+from atelier.panel.report import optimality_sentence, probabilities_csv, report_csv, report_html
 from atelier.panel.run import published_json
 from atelier.planning.template import template_of
 from atelier.services.events import person_actor
@@ -38,6 +38,7 @@ from atelier.services.recruitment import (
     draw_preconditions,
     find_lottery,
     import_pool,
+    published_of,
     quotas_of,
     seal,
     set_quotas,
@@ -102,6 +103,7 @@ def _page_data(session: Session, atelier: Atelier) -> dict[str, object]:
         "settings": lottery or PanelLottery(atelier_id=pk(atelier)),  # the defaults until first saved
         "statuses": [count(statuses[s], *labels) for s, labels in STATUS_LABELS.items() if statuses[s]],
         "algorithm": ALGORITHM_LABELS.get(lottery.algorithm or "", "") if lottery else "",
+        "optimality": optimality_sentence(published_of(lottery)) if lottery and lottery.sealed_at else None,
         "panel": [
             (v.reference, v.full_name, ANSWERS[answers.get(v.person_id or 0)])
             for v in volunteers
@@ -367,6 +369,7 @@ def seal_lottery(here: Here, form: FormDep) -> Response:
                 now=runtime.clock.now(),
                 actor=person_actor(user.person_id),
                 algorithm=algorithm,
+                max_seconds=runtime.settings.lottery_max_seconds,
             )
     except Refused as error:
         return here.page(error=error.message_fr, status=400)

@@ -1,0 +1,52 @@
+"""The lottery's progress while it searches: a line rewritten in place in a terminal (rich), one
+line every few seconds otherwise (a log, a CI job), and what the search proved once it ends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+from rich.live import Live
+from rich.text import Text
+
+from atelier.i18n import percent
+from atelier.panel.lottery import Distribution
+from atelier.panel.watch import Progress, Watch
+
+PLAIN_EVERY = 5.0  # seconds between lines when the output is not a terminal
+
+
+def progress_line(progress: Progress) -> str:
+    return (
+        f"Recherche en cours : {progress.rounds} tours, plus faible probabilité "
+        f"{percent(progress.minimum, 3)}, borne prouvée {percent(progress.bound, 3)}, "
+        f"{progress.seconds:.0f} s"
+    )
+
+
+@contextmanager
+def watched(max_seconds: float | None) -> Iterator[Watch]:
+    """A watch for the search that shows its progress on stderr after its first second."""
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield Watch(max_seconds, lambda p: typer.echo(progress_line(p), err=True), every=PLAIN_EVERY)
+        return
+    with Live(Text(""), console=console, transient=True, refresh_per_second=4) as live:
+        yield Watch(max_seconds, lambda p: live.update(Text(progress_line(p))))
+
+
+def outcome(distribution: Distribution, seconds: float) -> str:
+    """What the search proved, in one sentence."""
+    if distribution.proven:
+        return (
+            "Optimum prouvé : aucune loterie respectant ces quotas ne donne une plus faible "
+            "probabilité plus élevée."
+        )
+    return (
+        f"Recherche arrêtée après {seconds:.0f} s, avant de prouver l'optimum : la plus faible "
+        f"probabilité, {percent(distribution.level, 3)}, est à au plus "
+        f"{percent(distribution.bound - distribution.level, 3)} de la meilleure possible "
+        f"(borne prouvée : {percent(distribution.bound, 3)})."
+    )
