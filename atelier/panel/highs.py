@@ -12,6 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 INF = highspy.kHighsInf
+PRUNE_AT, KEEP = 3, 2  # columns per row of the master LP: pruned at the first, down to the second
 INSIDE_GAP, INSIDE_NODES = 0.5, 10  # any composition within the bounds will do; a near one is better
 
 
@@ -169,15 +170,34 @@ class Master:
             h.addRow(0.0, INF, 1, np.array([0], dtype=np.int32), np.array([-1.0]))
         self.convexity = len(reachable)
         h.addRow(1.0, 1.0, 0, np.array([], dtype=np.int32), np.array([]))
-        self.columns = 0
+        self.columns = 0  # ever added: the weights ``solve`` returns are over these
+        self.live: list[int] = []  # which of them are still in the LP, in its column order (after z)
         self.bound_by_z = np.ones(len(reachable))  # 0 once a type is fixed
 
+    def _prune(self) -> None:
+        """Columns far from entering the basis leave the LP once it holds PRUNE_AT per row: its
+        re-solves slow down with every column kept, and the pricing finds again any it needs."""
+        if len(self.live) <= PRUNE_AT * self.convexity:
+            return
+        solution, basis = self.h.getSolution(), self.h.getBasis()
+        reduced = np.asarray(solution.col_dual)[1:]
+        status = np.array([s == highspy.HighsBasisStatus.kLower for s in basis.col_status[1:]])
+        out = np.flatnonzero(status & (np.asarray(solution.col_value)[1:] <= 0))
+        out = np.sort(out[np.argsort(reduced[out])][: len(self.live) - KEEP * self.convexity])
+        if len(out):
+            self.h.deleteCols(len(out), (out + 1).astype(np.int32))
+            gone = set(out.tolist())
+            self.live = [c for i, c in enumerate(self.live) if i not in gone]
+
     def add(self, compositions: Sequence[NDArray[np.int64]]) -> None:
+        if self.h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+            self._prune()
         for composition in compositions:
             rows = [self.row_of[int(t)] for t in np.flatnonzero(composition) if int(t) in self.row_of]
             values = [composition[self.reachable[r]] / self.sizes[self.reachable[r]] for r in rows]
             indices = np.array([*rows, self.convexity], dtype=np.int32)
             self.h.addCol(0.0, 0.0, INF, len(indices), indices, np.array([*values, 1.0]))
+            self.live.append(self.columns)
             self.columns += 1
 
     def aim(self, targets: NDArray[np.float64]) -> None:
@@ -207,4 +227,6 @@ class Master:
         duals = np.asarray(solution.row_dual)
         # In a maximisation, HiGHS's duals of « ≥ » rows are ≤ 0: the types' weights are their opposites;
         # the convexity row's dual is the value of one more unit of total weight, z itself in MAXIMIN.
-        return values[1:], float(values[0]), -duals[: self.convexity], float(duals[self.convexity])
+        weights = np.zeros(self.columns)
+        weights[self.live] = values[1:]
+        return weights, float(values[0]), -duals[: self.convexity], float(duals[self.convexity])
