@@ -74,6 +74,8 @@ class Pricing:
         self, weights: NDArray[np.float64], caps: NDArray[np.float64]
     ) -> list[NDArray[np.int64]]:
         capped = caps is not self.sizes
+        if not capped:
+            self.upper = np.inf  # until this relaxation says otherwise: never a bound for other weights
         self.relaxed.changeColsCost(self.count, self.index, weights.astype(float))
         if capped:
             self.relaxed.changeColsBounds(self.count, self.index, np.zeros(self.count), caps)
@@ -128,6 +130,7 @@ class Pricing:
         """The best composition found within ``gap`` (relative) or ``nodes`` branch-and-bound
         nodes, then the other improving ones the search met, best first; empty when none was
         found (none meets the quotas, or the node limit came before any)."""
+        self.upper = np.inf
         found = self._search(weights, gap=gap, nodes=nodes)
         status = self.h.getModelStatus()
         if status != highspy.HighsModelStatus.kInfeasible:
