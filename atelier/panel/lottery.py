@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from atelier.errors import Refused
@@ -282,13 +283,16 @@ def _relaxed_level(
     count = len(reachable)
     people = sizes[reachable]
     rows, lows, highs = problem.matrix
-    # Variables: the expected count of each reachable type, then z (maximised).
-    quotas = np.hstack([rows[:, reachable], np.zeros((len(rows), 1))])
-    raise_z = np.zeros((len(free), count + 1))
-    raise_z[np.arange(len(free)), free] = -1.0 / people[free]
-    raise_z[:, -1] = 1.0
+    # Variables: the expected count of each reachable type, then z (maximised). Sparse: the rows
+    # raising z are one type each, thousands of them on a large pool.
+    quotas = sparse.hstack([sparse.csr_array(rows[:, reachable]), sparse.csr_array((len(rows), 1))])
+    raise_z = sparse.csr_array(
+        (np.concatenate([-1.0 / people[free], np.ones(len(free))]),
+         (np.tile(np.arange(len(free)), 2), np.concatenate([free, np.full(len(free), count)]))),
+        shape=(len(free), count + 1),
+    )  # fmt: skip
     return linprog(
-        np.concatenate([np.zeros(count), [-1.0]]), A_ub=np.vstack([raise_z, quotas, -quotas]),
+        np.concatenate([np.zeros(count), [-1.0]]), A_ub=sparse.vstack([raise_z, quotas, -quotas]),
         b_ub=np.concatenate([np.zeros(len(free)), highs, -lows]),
         A_eq=np.concatenate([np.ones(count), [0.0]])[None, :], b_eq=[float(problem.size)],
         bounds=[*zip(lowest, people, strict=True), (None, None)], method="highs-ds",
