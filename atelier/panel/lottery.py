@@ -354,7 +354,7 @@ def leximin(problem: Problem, watch: Watch | None = None) -> Distribution:
     bound = watch.bound = relaxed_maximin(problem, master.reachable)
     if relaxed is not None:
         target, point = relaxed
-        peeled = peel(pricing, problem.matrix, sizes, point)
+        peeled = peel(pricing, problem.matrix, sizes, point, watch.expired)
         master.add(peeled)
         found.extend(peeled)
         master.aim(target)

@@ -10,6 +10,8 @@ the LP decides whether the point is reached."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -21,9 +23,11 @@ MOVE = 1e-6  # a change below this along a constraint is rounding noise, not a m
 
 def peel(
     pricing: Pricing, matrix: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
-    sizes: NDArray[np.float64], point: NDArray[np.float64],
+    sizes: NDArray[np.float64], point: NDArray[np.float64], expired: Callable[[], bool] = lambda: False,
 ) -> list[NDArray[np.int64]]:  # fmt: skip
-    """Panels (people of each type) whose mix can reach ``point`` (expected people of each type)."""
+    """Panels (people of each type) whose mix can reach ``point`` (expected people of each type);
+    those found so far once ``expired`` says the search's time is up (on a large pool, peeling
+    thousands of panels takes minutes)."""
     rows, lows, highs = matrix
     y = point.copy()
     # The face: types at 0 or at their size, quotas at their minimum or maximum. It only grows.
@@ -31,6 +35,8 @@ def peel(
     at_low, at_high = rows @ y <= lows + TIGHT, rows @ y >= highs - TIGHT
     panels: list[NDArray[np.int64]] = []
     for _ in range(len(sizes) + len(lows) + 1):
+        if expired():
+            break
         panel = pricing.inside(
             y - np.floor(y) - 0.5,  # prefer rounding up the larger fractions: a panel near y
             near=y,

@@ -76,20 +76,17 @@ def test_progress_is_reported_as_the_search_goes_and_its_bound_closes_on_the_opt
 
 
 def test_stopped_short_of_the_optimum_both_methods_state_a_bound_above_it() -> None:
-    """On 400 volunteers and six criteria, MAXIMIN stopped after a few steps is below the optimum,
-    says so (not proven) and gives a bound at or above it, never its own minimum; LEXIMIN, whose
-    panels peeled from the relaxation reach it at once here, says it is proven only at the optimum."""
+    """On 400 volunteers and six criteria, MAXIMIN and LEXIMIN stopped after a few steps (LEXIMIN
+    while it peels panels from the relaxation, which took minutes on 10,000 volunteers whatever
+    the deadline) are below the optimum, say so (not proven) and give a bound at or above it,
+    never their own minimum."""
     pool = volunteer_pool(400, random.Random(1))
     problem = Problem(types_of(pool), pool.categories, population_quotas(15, 1), 15)
     optimum = maximin(problem).level
     for method, steps in itertools.product([maximin, leximin], [0, 4, 10]):
         stopped = method(problem, Watch(max_seconds=steps, clock=_ticks()))
-        if stopped.proven:
-            assert method is leximin and abs(stopped.level - optimum) < 1e-6
-        else:
-            assert stopped.level < optimum - 1e-4, (method, steps)
+        assert not stopped.proven and stopped.level < optimum - 1e-4, (method, steps)
         assert optimum <= stopped.bound + 1e-9, (method, steps)
-    assert not maximin(problem, Watch(max_seconds=4, clock=_ticks())).proven
 
 
 def test_the_progress_line_writes_its_numbers_in_french() -> None:
