@@ -33,6 +33,13 @@ def main() -> None:
     parser.add_argument("--ateliers", type=int, default=200)
     parser.add_argument("--lottery-max-seconds", type=float, default=300.0)
     parser.add_argument("--lottery-seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--lottery-shapes", nargs="+", default=["skewed", "correlated", "edge"])
+    parser.add_argument(
+        "--lottery-sizes",
+        nargs="+",
+        default=["400:15", "1500:35", "2000:200", "10000:150"],
+        help="pool:panel",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     if "dispatch" in args.which:
@@ -68,7 +75,8 @@ def main() -> None:
     if "lottery" in args.which:
         from bench.lottery import run_lottery
 
-        run_lottery(args.lottery_max_seconds, tuple(args.lottery_seeds))
+        sizes = tuple((int(n), int(k)) for n, k in (size.split(":") for size in args.lottery_sizes))
+        run_lottery(args.lottery_max_seconds, tuple(args.lottery_seeds), tuple(args.lottery_shapes), sizes)
 
 
 main()
