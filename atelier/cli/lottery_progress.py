@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -16,6 +17,16 @@ from atelier.panel.lottery import Distribution
 from atelier.panel.watch import Progress, Watch
 
 PLAIN_EVERY = 5.0  # seconds between lines when the output is not a terminal
+# The option of every command that runs the lottery's search.
+MaxSeconds = Annotated[
+    float | None,
+    typer.Option(
+        "--max-seconds",
+        min=0,
+        help="Arrête la recherche après ce nombre de secondes, avec la meilleure loterie trouvée "
+        "et son écart prouvé à l'optimum.",
+    ),
+]
 
 
 def progress_line(progress: Progress) -> str:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from atelier.cli.context import french_errors
-from atelier.cli.lottery_progress import outcome, watched
+from atelier.cli.lottery_progress import MaxSeconds, outcome, watched
 from atelier.i18n import percent
 from atelier.panel.run import run_lottery, verify, write_results
 
@@ -28,15 +28,7 @@ def lottery_command(
     algorithm: Annotated[
         str, typer.Option("--algorithm", help="maximin (par défaut) ou leximin.")
     ] = "maximin",
-    max_seconds: Annotated[
-        float | None,
-        typer.Option(
-            "--max-seconds",
-            min=0,
-            help="Arrête la recherche après ce nombre de secondes, avec la meilleure loterie trouvée "
-            "et son écart prouvé à l'optimum.",
-        ),
-    ] = None,
+    max_seconds: MaxSeconds = None,
 ) -> None:
     """Calcule les chances de chacun (MAXIMIN ou LEXIMIN), scelle le tirage et tire le panel."""
     with watched(max_seconds) as watch:

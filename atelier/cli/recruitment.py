@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from atelier.cli.context import app_context, french_errors, french_os_error, read_input
+from atelier.cli.lottery_progress import MaxSeconds
 from atelier.cli.panel import panel_app
 from atelier.db import transaction
 from atelier.errors import Refused
@@ -157,15 +158,7 @@ def seal_command(
     algorithm: Annotated[
         str, typer.Option("--algorithm", help="maximin (par défaut) ou leximin.")
     ] = "maximin",
-    max_seconds: Annotated[
-        float | None,
-        typer.Option(
-            "--max-seconds",
-            min=0,
-            help="Arrête la recherche après ce nombre de secondes (meilleure "
-            "loterie trouvée, avec son écart prouvé à l'optimum).",
-        ),
-    ] = None,
+    max_seconds: MaxSeconds = None,
 ) -> None:
     """Calcule les chances de chacun et publie l'empreinte du tirage, avant que la graine soit connue."""
     app_ctx = app_context(ctx)
