@@ -1,8 +1,9 @@
 """The engine on the deployments' path: a Prefect runner, in a thread of its own, serves the
-lifecycle and the daily check (``flows/deployed.py``); what the engine hears of (an event, its start)
-becomes runs of those deployments, which any engine's runner may pick up.
+lifecycle, the daily check and the seals (``flows/deployed.py``); what the engine hears of (an
+event, its start, a seal asked for) becomes runs of those deployments, which any engine's runner
+may pick up.
 
-Several engines serve the same two deployments (registering them is an upsert). Their schedules are
+Several engines serve the same three deployments (registering them is an upsert). Their schedules are
 not paused when one engine stops (``pause_on_shutdown=False``: Prefect's default would pause the
 daily check for all). A SIGTERM stops looking for runs and waits for those under way.
 """
@@ -40,7 +41,7 @@ class DeploymentWorker:
         self._thread = threading.Thread(target=self._serve, name="atelier-runner", daemon=True)
 
     def start(self) -> None:
-        """Register the two deployments and serve them, in the runner's thread; raises if the Prefect
+        """Register the three deployments and serve them, in the runner's thread; raises if the Prefect
         server refused them."""
         self._thread.start()
         self._started.wait(120)
@@ -52,6 +53,7 @@ class DeploymentWorker:
             from prefect.schedules import Cron
 
             from flows.deployed import DAILY_CHECK_CRON, DEPLOYMENT, daily_check, lifecycle_run
+            from flows.sealing import seal_lottery_run
 
             self._loop = asyncio.get_running_loop()
             try:
@@ -62,6 +64,7 @@ class DeploymentWorker:
                     schedules=[Cron(DAILY_CHECK_CRON, timezone=str(PARIS))],
                     tags=["atelier"],
                 )
+                await self.runner.aadd_flow(seal_lottery_run, name=DEPLOYMENT, tags=["atelier"])
             except Exception as error:
                 self._failed = error
                 return
@@ -79,6 +82,13 @@ class DeploymentWorker:
         key = f"{slug}|evenement|{event}" if event is not None else None
         with prefect_settings(self.api_url):
             trigger_lifecycle(slug, now=self.runtime.clock.now(), key=key)
+
+    def trigger_seal(self, slug: str, key: str) -> None:
+        """One run for this attempt at the seal, whichever engine saw it first."""
+        from flows.deployed import trigger_seal
+
+        with prefect_settings(self.api_url):
+            trigger_seal(slug, key=key)
 
     def trigger_all(self) -> None:
         """A daily check now (at start: what was recorded while no engine ran takes effect); engines

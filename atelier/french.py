@@ -72,8 +72,9 @@ def sentence(text: str) -> str:
 
 
 def count(number: int, singular: str, plural: str | None = None) -> str:
-    """« 1 jour », « 3 jours », « 0 message »: French takes the singular below two."""
-    return f"{number} {agreed(number, singular, plural)}"
+    """« 1 jour », « 3 jours », « 0 message », « 1 500 volontaires »: French takes the singular
+    below two, and groups thousands with a narrow no-break space."""
+    return f"{number:,}".replace(",", "\u202f") + f" {agreed(number, singular, plural)}"
 
 
 def agreed(number: int, singular: str, plural: str | None = None) -> str:

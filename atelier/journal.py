@@ -59,6 +59,8 @@ KIND_LABELS = {
     "quotas_set": "quotas enregistrés",
     "panel_settings": "règles du tirage modifiées",
     "panel_drawn": "tirage effectué",
+    "panel_seal_requested": "scellement du tirage demandé",
+    "panel_seal_failed": "scellement du tirage sans résultat",
     "panel_sealed": "tirage scellé",
     "replacement_proposed": "remplacement proposé",
     "replacement_approved": "remplacement approuvé",
@@ -277,6 +279,13 @@ SENTENCES: dict[str, Callable[[_Detail], str]] = {
     "panel_drawn": lambda e: (
         f"Tirage effectué : {e.count('panel', 'citoyen tiré', 'citoyens tirés')} au sort, "
         f"{e.count('reserves', 'réserviste')}."
+    ),
+    "panel_seal_requested": lambda e: (
+        f"Scellement du tirage demandé : panel de {e.count('size', 'personne')}, calcul par "
+        f"{str(e.get('algorithm', 'maximin')).upper()}."
+    ),
+    "panel_seal_failed": lambda e: (
+        f"Le scellement demandé n'a pas abouti : {e.get('reason', 'raison inconnue')}."
     ),
     "panel_sealed": lambda e: (
         f"Tirage scellé : {e.count('size', 'place')} parmi {e.count('pool', 'volontaire')} ; "

@@ -20,7 +20,7 @@ import queue
 import random
 import signal
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -34,6 +34,7 @@ from atelier.clock import ensure_utc
 from atelier.config import Settings
 from atelier.db import transaction
 from atelier.prefect_runtime import prefect_settings
+from atelier.sealer import SealThread, SealWatcher
 from atelier.services.health import Heartbeat
 from atelier.turns import Advance, advance_in_turn, open_atelier_slugs
 from atelier.web.app import create_app
@@ -53,10 +54,19 @@ class EngineWorker:
     its own random order, so that three engines do a third of the work each.
     """
 
-    def __init__(self, runtime: Runtime, advance: Advance, *, api_url: str | None = None) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        advance: Advance,
+        *,
+        api_url: str | None = None,
+        seal: Callable[[str], object] | None = None,
+    ) -> None:
         self.runtime = runtime
         self.advance = advance
         self.api_url = api_url
+        # The seals asked for, in a thread of their own (minutes each); None: not this engine's.
+        self.sealing = SealThread(seal, api_url=api_url) if seal is not None else None
         self._queue: queue.Queue[str | None] = queue.Queue()
         # slug -> None (a change: advance), or the check's start (skip if advanced since)
         self._waiting: dict[str, datetime | None] = {}
@@ -67,10 +77,16 @@ class EngineWorker:
 
     def start(self) -> None:
         self._thread.start()
+        if self.sealing is not None:
+            self.sealing.start()
 
     def trigger(self, slug: str, event: str | None = None) -> None:
         """Advance ``slug`` (after a change; which event told is not needed here)."""
         self._enqueue(slug, None)
+
+    def trigger_seal(self, slug: str, key: str) -> None:
+        if self.sealing is not None:
+            self.sealing.trigger_seal(slug, key)
 
     def trigger_all(self) -> None:
         since = self.runtime.clock.now()
@@ -98,6 +114,8 @@ class EngineWorker:
                     self._queue.get_nowait()
         self._queue.put(None)
         self._thread.join(timeout)
+        if self.sealing is not None:
+            self.sealing.stop(timeout)
 
     def waiting(self) -> int:
         """Ateliers queued and not begun."""
@@ -143,6 +161,9 @@ class Advancer(Protocol):
         """Advance ``slug``; ``event`` names what told, the same for every engine that saw it."""
 
     def trigger_all(self) -> None: ...
+
+    def trigger_seal(self, slug: str, key: str) -> None:
+        """Seal ``slug``'s lottery, as asked for (``atelier.sealer``)."""
 
     def stop(self, timeout: float = 30.0, *, drop_waiting: bool = False) -> None: ...
 
@@ -201,6 +222,10 @@ class EngineRole:
             )
         self.scheduler.add_job(
             self.watcher.check, "interval", seconds=watch_seconds, id="event-watcher", **job_defaults
+        )
+        self.seals = SealWatcher(runtime, worker)
+        self.scheduler.add_job(
+            self.seals.check, "interval", seconds=watch_seconds, id="seal-watcher", **job_defaults
         )
         self.heartbeat = Heartbeat(runtime.engine, "engine")
         self.scheduler.add_job(

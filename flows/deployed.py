@@ -5,7 +5,9 @@
   by what happens (``trigger_lifecycle``: ``run_deployment(timeout=0)`` with an idempotency key, so
   that two engines seeing the same event start one run);
 - ``controle-quotidien/ateliers``: every day at 07:00 Paris, a Prefect schedule, one lifecycle run
-  per atelier in progress.
+  per atelier in progress;
+- ``scellement-du-tirage/ateliers``: one atelier's lottery sealed, as asked for from the page or
+  the command line (``flows/sealing.py``; ``atelier/sealer.py`` asks for the runs).
 
 Each run executes in a process of its own that Prefect's runner starts; it builds its runtime from
 the environment the engine handed down. Tagged ``atelier:<slug>``: the Prefect UI filters one
@@ -34,6 +36,7 @@ from flows.lifecycle import advance_atelier
 DEPLOYMENT = "ateliers"
 LIFECYCLE_DEPLOYMENT = f"cycle-de-vie/{DEPLOYMENT}"
 DAILY_CHECK_DEPLOYMENT = f"controle-quotidien/{DEPLOYMENT}"
+SEAL_DEPLOYMENT = f"scellement-du-tirage/{DEPLOYMENT}"
 DAILY_CHECK_CRON = "0 7 * * *"  # Europe/Paris, as the in-process engine's cron job
 
 
@@ -90,6 +93,14 @@ def trigger_lifecycle(
 def trigger_daily_check(*, now: datetime, key: str) -> UUID:
     """Ask for a daily check now (an engine's catch-up at start), without waiting for it."""
     run = run_deployment(DAILY_CHECK_DEPLOYMENT, parameters={"now": now}, timeout=0, idempotency_key=key)
+    return _synchronous(run).id
+
+
+def trigger_seal(slug: str, *, key: str) -> UUID:
+    """Ask for the run that seals ``slug``'s lottery (``flows/sealing.py``), without waiting for it."""
+    run = run_deployment(
+        SEAL_DEPLOYMENT, parameters={"slug": slug}, timeout=0, idempotency_key=key, tags=[f"atelier:{slug}"]
+    )
     return _synchronous(run).id
 
 

@@ -73,6 +73,18 @@ class PanelLottery(SQLModel, table=True):
     seed: str | None = Field(default=None, max_length=200)
     drawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     composition: int | None = None
+    # The seal runs off the request path, as a flow run of its own (``flows/sealing.py``): asked
+    # for here, claimed by one run (``seal_started_at``, its token), followed through its beats.
+    seal_requested_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    seal_requested_by: str | None = Field(default=None, max_length=80)
+    seal_max_seconds: float | None = None
+    seal_run: str | None = Field(default=None, max_length=40)  # the claim: the run's id
+    seal_started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    seal_beat_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The search's last progress (JSON: rounds, minimum, bound, seconds), for the page.
+    seal_progress: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # Why the last seal asked for did not complete (French, for the team).
+    seal_failure: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class PanelReplacement(SQLModel, table=True):

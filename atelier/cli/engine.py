@@ -113,6 +113,7 @@ def _serve(settings: Settings, *, host: str, port: int, catcher: bool, prefect_p
     from atelier.prefect_runtime import prefect_session
     from atelier.serve import EngineWorker, build_app, server_config
     from flows.lifecycle import advance_atelier
+    from flows.sealing import seal_lottery_run
     from notifications.catcher import MailboxHandler, MailCatcher
 
     reroute_library_loggers()
@@ -128,7 +129,10 @@ def _serve(settings: Settings, *, host: str, port: int, catcher: bool, prefect_p
         with prefect_session(settings.data_dir, ui=True, port=prefect_port) as api_url:
             typer.echo(f"Prefect : {api_url.removesuffix('/api')}")
             worker = EngineWorker(
-                runtime, lambda slug, now: advance_atelier(slug=slug, now=now), api_url=api_url
+                runtime,
+                lambda slug, now: advance_atelier(slug=slug, now=now),
+                api_url=api_url,
+                seal=lambda slug: seal_lottery_run(slug=slug),
             )
             typer.echo(f"Page des décisions : {settings.public_base_url}/ — Ctrl+C pour arrêter.")
             with contextlib.suppress(KeyboardInterrupt):

@@ -3,7 +3,7 @@ line every few seconds otherwise (a log, a CI job), and what the search proved o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
@@ -38,14 +38,30 @@ def progress_line(progress: Progress) -> str:
 
 
 @contextmanager
-def watched(max_seconds: float | None) -> Iterator[Watch]:
-    """A watch for the search that shows its progress on stderr after its first second."""
+def progress_reporter() -> Iterator[Callable[[Progress], None]]:
+    """Where the search's progress goes: one line rewritten in place in a terminal, one line every
+    ``PLAIN_EVERY`` seconds on stderr otherwise."""
     console = Console(stderr=True)
     if not console.is_terminal:
-        yield Watch(max_seconds, lambda p: typer.echo(progress_line(p), err=True), every=PLAIN_EVERY)
+        last = -PLAIN_EVERY
+
+        def plain(progress: Progress) -> None:
+            nonlocal last
+            if progress.seconds - last >= PLAIN_EVERY:
+                last = progress.seconds
+                typer.echo(progress_line(progress), err=True)
+
+        yield plain
         return
     with Live(Text(""), console=console, transient=True, refresh_per_second=4) as live:
-        yield Watch(max_seconds, lambda p: live.update(Text(progress_line(p))))
+        yield lambda progress: live.update(Text(progress_line(progress)))
+
+
+@contextmanager
+def watched(max_seconds: float | None) -> Iterator[Watch]:
+    """A watch for the search that shows its progress on stderr after its first second."""
+    with progress_reporter() as report:
+        yield Watch(max_seconds, report)
 
 
 def outcome(distribution: Distribution, seconds: float) -> str:

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from atelier.cli.context import app_context, french_errors, french_os_error, read_input
-from atelier.cli.lottery_progress import MaxSeconds
+from atelier.cli.lottery_progress import MaxSeconds, progress_reporter
 from atelier.cli.panel import panel_app
 from atelier.db import transaction
 from atelier.errors import Refused
@@ -28,11 +28,11 @@ from atelier.services.recruitment import (
     find_lottery,
     import_pool,
     published_of,
-    seal,
     set_quotas,
     volunteers_of,
 )
 from atelier.services.replacements import approve_replacement, replacement_views
+from atelier.services.sealing import carry_out_seal, new_run, request_seal
 from atelier.sheets.spreadsheet import read_sheet
 from models import PanelLottery
 from models.enums import VolunteerStatus
@@ -160,17 +160,23 @@ def seal_command(
     ] = "maximin",
     max_seconds: MaxSeconds = None,
 ) -> None:
-    """Calcule les chances de chacun et publie l'empreinte du tirage, avant que la graine soit connue."""
+    """Calcule les chances de chacun et publie l'empreinte du tirage, avant que la graine soit connue.
+
+    Le calcul se fait ici, en affichant sa progression ; la page Recrutement le montre en cours."""
     app_ctx = app_context(ctx)
+    run = new_run()
     with transaction(app_ctx.engine) as session:
-        atelier = get_atelier(session=session, slug=slug)
-        lottery = seal(
-            session=session, atelier=atelier, size=size, now=app_ctx.now(), actor="cli",
-            algorithm=algorithm, max_seconds=max_seconds,
+        request_seal(
+            session=session, atelier=get_atelier(session=session, slug=slug), size=size, now=app_ctx.now(),
+            actor="cli", algorithm=algorithm, max_seconds=max_seconds, run=run,
         )  # fmt: skip
-        commitment = lottery.commitment
-        optimality = optimality_sentence(published_of(lottery))
-    typer.echo(f"Tirage scellé. Empreinte à publier avant le tirage : {commitment}")
+    with progress_reporter() as report:
+        sealed = carry_out_seal(app_ctx.engine, app_ctx.clock, slug, run=run, report=report)
+    if sealed is None or sealed.lottery is None:
+        failure = sealed.failure if sealed is not None else None
+        raise Refused(failure or "le scellement a été pris en charge ailleurs", "seal not completed")
+    typer.echo(f"Tirage scellé. Empreinte à publier avant le tirage : {sealed.lottery.commitment}")
+    optimality = optimality_sentence(published_of(sealed.lottery))
     if optimality:
         typer.echo(optimality)
 

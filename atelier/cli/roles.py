@@ -78,6 +78,7 @@ def engine_command(ctx: typer.Context) -> None:
     from atelier.processes import DataFolderLock
     from atelier.serve import EngineRole, EngineWorker, run_until_signalled
     from flows.lifecycle import advance_atelier
+    from flows.sealing import seal_lottery_run
 
     settings = app_context(ctx).settings
     on_postgresql = settings.resolved_database_url.startswith("postgresql")
@@ -95,7 +96,10 @@ def engine_command(ctx: typer.Context) -> None:
         runtime = _runtime(ctx)
         with prefect_session(settings.data_dir, home=home) as api_url:
             worker = EngineWorker(
-                runtime, lambda slug, now: advance_atelier(slug=slug, now=now), api_url=api_url
+                runtime,
+                lambda slug, now: advance_atelier(slug=slug, now=now),
+                api_url=api_url,
+                seal=lambda slug: seal_lottery_run(slug=slug),
             )
             typer.echo(f"Moteur démarré (processus {os.getpid()}, Prefect : {api_url.removesuffix('/api')}).")
             asyncio.run(run_until_signalled(engine=EngineRole(runtime, worker)))
@@ -127,7 +131,7 @@ def _serve_deployments(ctx: typer.Context, settings: Settings) -> None:
         worker = DeploymentWorker(runtime, api_url=api_url)
         typer.echo(
             f"Moteur démarré (processus {os.getpid()}) : il sert les déploiements Prefect "
-            f"cycle-de-vie et controle-quotidien ({api_url.removesuffix('/api')})."
+            f"cycle-de-vie, controle-quotidien et scellement-du-tirage ({api_url.removesuffix('/api')})."
         )
         asyncio.run(run_until_signalled(engine=EngineRole(runtime, worker, daily_hour=None)))
     typer.echo("Moteur arrêté : les exécutions en cours sont terminées.")

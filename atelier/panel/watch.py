@@ -26,6 +26,8 @@ class Watch:
     report: Callable[[Progress], None] | None = None
     clock: Callable[[], float] = time.monotonic
     every: float = 1.0
+    # True when the search is no longer wanted (its run lost its claim): it stops as at the deadline.
+    cancelled: Callable[[], bool] | None = None
     started: float = field(init=False)
     _last_report: float = field(init=False)
     rounds: int = field(init=False, default=0)
@@ -39,6 +41,8 @@ class Watch:
         return self.clock() - self.started
 
     def expired(self) -> bool:
+        if self.cancelled is not None and self.cancelled():
+            return True
         return self.max_seconds is not None and self.seconds >= self.max_seconds
 
     def round(self, minimum: Callable[[], float], bound: float | None) -> None:

@@ -19,12 +19,9 @@ from atelier.errors import Refused
 from atelier.french import count
 from atelier.i18n import short_datetime
 from atelier.panel.criteria import default_criteria
-from atelier.panel.draw import commitment, draw, publication
-from atelier.panel.lottery import Problem
-from atelier.panel.model import Pool, Quota, types_of
+from atelier.panel.draw import draw
+from atelier.panel.model import Pool, Quota
 from atelier.panel.registrations import Known, Registrations, read_registrations
-from atelier.panel.relax import solve_or_explain
-from atelier.panel.watch import Watch
 from atelier.planning.template import template_of
 from atelier.services.events import record_event
 from atelier.services.gates import ask_again_after_change, get_gate
@@ -90,10 +87,18 @@ def _quotas_gate(*, session: Session, atelier: Atelier) -> Gate:
 
 
 def not_sealed(lottery: PanelLottery, what: str) -> None:
+    """Refuses once the lottery is sealed, and while a seal asked for runs: its search works on the
+    pool, the quotas and the rules as they were when it began."""
     if lottery.sealed_at is not None:
         raise Refused(
             f"le tirage est scellé depuis le {short_datetime(lottery.sealed_at)} : {what}",
             "lottery already sealed",
+        )
+    if lottery.seal_requested_at is not None:
+        raise Refused(
+            f"le scellement du tirage demandé le {short_datetime(lottery.seal_requested_at)} est en "
+            "cours : le vivier, les quotas et les règles du tirage ne changent pas avant qu'il s'achève",
+            "lottery being sealed",
         )
 
 
@@ -280,50 +285,6 @@ def pool_of(volunteers: list[Volunteer], categories: tuple[str, ...]) -> Pool:
         categories,
         tuple(tuple(v.features[c] for c in categories) for v in volunteers),
     )
-
-
-def seal(
-    *,
-    session: Session,
-    atelier: Atelier,
-    size: int | None,
-    now: datetime,
-    actor: str,
-    algorithm: str = ALGORITHM,
-    max_seconds: float | None = None,
-) -> PanelLottery:
-    """Compute the distribution (the best found in ``max_seconds``, if given) and publish its
-    commitment, before the seed is known."""
-    lottery = lottery_of(session=session, atelier=atelier)
-    not_sealed(lottery, "il ne peut l'être deux fois")
-    for precondition in draw_preconditions(session=session, atelier=atelier):
-        if precondition.unmet is not None:
-            raise Refused(
-                f"pas de tirage : {precondition.unmet}", f"lottery precondition: {precondition.label}"
-            )
-    size = size or template_of(atelier).citizens
-    quotas = quotas_of(session=session, atelier=atelier)
-    categories = tuple(dict.fromkeys(q.category for q in quotas))
-    pool = pool_of(volunteers_of(session=session, atelier=atelier, status=VolunteerStatus.POOL), categories)
-    types = types_of(pool)
-    problem = Problem(types, categories, tuple(quotas), size)
-    distribution = solve_or_explain(problem, algorithm, Watch(max_seconds))
-    published = publication(pool, tuple(quotas), size, algorithm, distribution, types)
-    lottery.size, lottery.algorithm, lottery.sealed_at = size, algorithm, now
-    lottery.publication = json.dumps(published, ensure_ascii=False)
-    lottery.commitment = commitment(published)
-    session.add(lottery)
-    record_event(
-        session=session,
-        atelier_id=pk(atelier),
-        actor=actor,
-        kind="panel_sealed",
-        at=now,
-        commitment=lottery.commitment,
-        size=size,
-        pool=len(pool.ids),
-    )
-    return lottery
 
 
 def published_of(lottery: PanelLottery) -> dict[str, Any]:

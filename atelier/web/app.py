@@ -39,6 +39,7 @@ from atelier.web.workspace import (
     messages,
     people,
     recruitment,
+    sealing,
     steps,
 )
 from atelier.web.workspace.auth import SigninLimiter
@@ -141,6 +142,7 @@ def create_app(runtime: Runtime, *, on_change: Trigger | None = None) -> FastAPI
     app.include_router(steps.router)
     app.include_router(people.router)
     app.include_router(recruitment.router)
+    app.include_router(sealing.router)
     app.include_router(avis.router)
     app.include_router(mandat.router)
     app.include_router(gates.router)

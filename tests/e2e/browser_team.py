@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import FilePayload, Page
+from playwright.sync_api import FilePayload, Page, expect
 from sqlmodel import Session, select
 
 from atelier.bootstrap import Runtime
@@ -22,6 +22,7 @@ from atelier.db import transaction
 from atelier.demo.avis import ANSWERS, AVIS_TEXT, PROPOSALS, UPDATES
 from atelier.demo.voice import Intent
 from atelier.demo.world import ANSWER_LINK, DECISION_LINK, PUBLICATION_SITE, REVISION_NOTE, SimulatedWorld
+from atelier.sealer import SealInCaller, SealWatcher
 from atelier.services.ateliers import get_atelier
 from atelier.services.recruitment import find_lottery, volunteers_of
 from atelier.services.replacements import replacements_of
@@ -149,7 +150,10 @@ class BrowserWorld(SimulatedWorld):
         team.go(f"/espace/{self.slug}/recrutement")
         team.page.fill("#taille", "15")
         text = team.submit("Sceller le tirage")
-        assert "Tirer le panel" in text, text
+        assert "Scellement demandé" in text, text
+        SealWatcher(self.runtime, SealInCaller(self.runtime)).check()  # the engine, at its next look
+        # The page follows the seal by itself (htmx), and reloads once it has ended.
+        expect(team.page.get_by_role("button", name="Tirer le panel")).to_be_visible(timeout=20_000)
         team.page.fill("#graine", SEED)
         text = team.submit("Tirer le panel")
         assert "Panel tiré" in text, text

@@ -9,13 +9,17 @@ from sqlmodel import select
 
 from atelier.db import transaction
 from atelier.demo.cast import COPIL
+from atelier.errors import Refused
 from atelier.panel.model import Quota
+from atelier.sealer import SealInCaller, SealWatcher
 from atelier.services.ateliers import get_atelier
 from atelier.services.link_actions import record_answer
-from atelier.services.recruitment import draw_panel, import_pool, seal, set_quotas, volunteers_of
+from atelier.services.recruitment import draw_panel, import_pool, set_quotas, volunteers_of
+from atelier.services.sealing import carry_out_seal, new_run, request_seal
 from atelier.sheets.spreadsheet import read_sheet
 from flows.lifecycle import advance_without_prefect
 from models import (
+    PanelLottery,
     PanelQuota,
     Volunteer,
 )
@@ -98,7 +102,7 @@ def registrations(size: int = 60) -> bytes:
 
 
 def in_atelier(world: World, action: str, **kwargs: object) -> object:
-    actions = {"quotas": set_quotas, "pool": import_pool, "seal": seal, "draw": draw_panel}
+    actions = {"quotas": set_quotas, "pool": import_pool, "request_seal": request_seal, "draw": draw_panel}
     with transaction(world.runtime.engine) as session:
         atelier = get_atelier(session=session, slug=world.slug)
         return actions[action](
@@ -106,9 +110,32 @@ def in_atelier(world: World, action: str, **kwargs: object) -> object:
         )  # type: ignore[operator]
 
 
+def seal(world: World, size: int | None = 15, algorithm: str = "maximin") -> PanelLottery:
+    """The seal asked for and carried out here, as the command line does (refusals raised)."""
+    run = new_run()
+    in_atelier(world, "request_seal", size=size, algorithm=algorithm, max_seconds=None, run=run)
+    outcome = carry_out_seal(world.runtime.engine, world.clock, world.slug, run=run)
+    if outcome is None or outcome.lottery is None:
+        raise Refused((outcome and outcome.failure) or "rien à sceller", "seal failed")
+    return outcome.lottery
+
+
+def engine_seals(world: World) -> list[str]:
+    """What an engine does every few seconds: each seal asked for and held by no run, carried out."""
+    return SealWatcher(world.runtime, SealInCaller(world.runtime)).check()
+
+
 def approve_copil_1(world: World) -> None:
     for name in COPIL[:3]:
         decide_as(world, "copil_1", name, DecisionOutcome.APPROVE)
+
+
+def ready_to_seal(world: World) -> None:
+    """The quotas set, the pool of 60 imported, and COPIL n°1's approval."""
+    in_atelier(world, "quotas", quotas=QUOTAS)
+    in_atelier(world, "pool", sheet=read_sheet(registrations(), name="inscriptions.csv"))
+    until_open(world, "copil_1")
+    approve_copil_1(world)
 
 
 def recruitment_snapshot(world: World) -> list[tuple[object, ...]]:
@@ -123,7 +150,7 @@ def panel_drawn(world: World, seed: str = "4 8 15 16 23 42") -> None:
     in_atelier(world, "pool", sheet=read_sheet(registrations(), name="inscriptions.csv"))
     until_open(world, "copil_1")
     approve_copil_1(world)
-    in_atelier(world, "seal", size=15)
+    seal(world, size=15)
     in_atelier(world, "draw", seed=seed)
 
 

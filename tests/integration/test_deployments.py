@@ -16,6 +16,8 @@ import pytest
 from atelier.clock import PARIS
 from atelier.db import transaction
 from atelier.demo.cast import COPIL
+from atelier.services.ateliers import get_atelier
+from atelier.services.recruitment import find_lottery
 from models.enums import DecisionOutcome, GateStatus
 from tests.integration.helpers import (
     World,
@@ -26,6 +28,7 @@ from tests.integration.helpers import (
     to_asking_time,
     until_open,
 )
+from tests.integration.recruitment_helpers import in_atelier, ready_to_seal
 from tests.processes import ATELIER, ROOT, wait_for
 
 pytestmark = pytest.mark.prefect
@@ -96,6 +99,39 @@ def test_two_engines_serve_the_deployments_and_a_decision_is_one_run(
     assert all(f"atelier:{world.slug}" in run.tags for run in lifecycle)
     assert all(is_completed(run) for run in lifecycle), [run.state for run in lifecycle]
     assert _daily_schedule(DAILY_CHECK_DEPLOYMENT) == ("0 7 * * *", "Europe/Paris")
+
+
+def test_a_seal_seen_by_two_engines_is_one_deployment_run(
+    lottery_world: World, prefect_api: str, database_url: str | None, tmp_path: Path
+) -> None:
+    """A seal asked for while two engines serve the deployments: one `scellement-du-tirage` run, in
+    a process of its own, seals the lottery; the other engine starts none."""
+    if database_url is None:
+        pytest.skip("deployments need PostgreSQL (the runs are processes of their own)")
+    from flows.deployed import SEAL_DEPLOYMENT
+
+    world = lottery_world
+    began = datetime.now(UTC)
+    ready_to_seal(world)
+    stamp = world.clock.now().astimezone(PARIS).strftime("%Y-%m-%dT%H:%M")
+    engines = [_engine(world, prefect_api, stamp, tmp_path / f"engine-{n}.log") for n in (1, 2)]
+    try:
+        in_atelier(world, "request_seal", size=15, algorithm="maximin", max_seconds=None)
+        assert wait_for(lambda: _sealed(world), 180), _logs(tmp_path)
+    finally:
+        for engine in engines:
+            engine.send_signal(signal.SIGTERM)
+        codes = [engine.wait(timeout=120) for engine in engines]
+    assert codes == [0, 0], _logs(tmp_path)
+    runs = flow_runs(SEAL_DEPLOYMENT, began)
+    assert [run.name for run in runs] == [f"{world.slug} · scellement du tirage"]
+    assert is_completed(runs[0]) and f"atelier:{world.slug}" in runs[0].tags
+
+
+def _sealed(world: World) -> bool:
+    with transaction(world.runtime.engine) as session:
+        lottery = find_lottery(session=session, atelier=get_atelier(session=session, slug=world.slug))
+        return lottery is not None and lottery.sealed_at is not None
 
 
 def _state(run_id: UUID) -> str:

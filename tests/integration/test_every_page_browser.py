@@ -47,6 +47,8 @@ NOT_LINKED = {
     "/espace/{slug}/documents/{document_id}",
     "/espace/{slug}/recrutement/rapport",
     "/espace/{slug}/recrutement/rapport{suffix}",
+    # Fetched by htmx while a seal runs, not linked: test_seal_browser.py shows it in Chromium.
+    "/espace/{slug}/recrutement/scellement",
 }
 
 

@@ -36,6 +36,7 @@ from tests.integration.recruitment_helpers import (
     recruitment_snapshot,
     registration_row,
     registrations,
+    seal,
 )
 
 
@@ -89,7 +90,7 @@ def test_no_draw_before_copil_1_approves_the_quotas_and_a_change_after_needs_a_n
     in_atelier(world, "quotas", quotas=QUOTAS)
     in_atelier(world, "pool", sheet=read_sheet(registrations(), name="inscriptions.csv"))
     with refused("pas de tirage : les quotas attendent l'approbation « COPIL n°1", Refused):
-        in_atelier(world, "seal", size=15)
+        seal(world, size=15)
     until_open(world, "copil_1")
     before = recruitment_snapshot(world)
     with refused("les quotas ne peuvent pas changer pendant sa décision", Refused):
@@ -101,7 +102,7 @@ def test_no_draw_before_copil_1_approves_the_quotas_and_a_change_after_needs_a_n
     assert change.asked_again  # type: ignore[attr-defined]
     assert _gate_status(world) == (GateStatus.OPEN, 2)
     with refused("les quotas attendent l'approbation", Refused):
-        in_atelier(world, "seal", size=15)
+        seal(world, size=15)
     with using(world.runtime):
         queue_messages.fn(world.slug, world.clock.now())
     with transaction(world.runtime.engine) as session:
@@ -112,7 +113,7 @@ def test_no_draw_before_copil_1_approves_the_quotas_and_a_change_after_needs_a_n
         ).all()
         assert len(requests) == 5 and "modifiés après votre approbation" in requests[0].body_text
     approve_copil_1(world)
-    assert in_atelier(world, "seal", size=15).commitment  # type: ignore[attr-defined]
+    assert seal(world, size=15).commitment
 
 
 def _meets_quotas(panel: list[Volunteer]) -> bool:

@@ -28,6 +28,7 @@ from tests.integration.recruitment_helpers import (
     QUOTAS,
     approve_copil_1,
     decline_as,
+    engine_seals,
     in_atelier,
     panel_drawn,
     panel_of,
@@ -199,8 +200,9 @@ def test_a_seal_stopped_by_the_workspace_time_limit_says_so_on_the_page_and_in_t
     with http_client(site) as http:
         sign_in(world, http, TEAM_EMAIL)
         csrf = csrf_of(http.get(page_path))
-        sealed = http.post(f"{page_path}/sceller", data={"csrf": csrf, "taille": "15"})
-        shown = html.unescape(http.get(sealed.headers["location"]).text)
+        http.post(f"{page_path}/sceller", data={"csrf": csrf, "taille": "15"})
+        assert engine_seals(world) == [world.slug]
+        shown = html.unescape(http.get(page_path).text)
         report = html.unescape(http.get(f"{page_path}/rapport").text)
     stopped = "La recherche a été arrêtée à la limite de temps fixée, avant de prouver"
     assert stopped in shown and stopped in report

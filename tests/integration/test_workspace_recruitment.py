@@ -19,9 +19,11 @@ from tests.integration.helpers import TEAM_EMAIL, World, csrf_of, http_client, s
 from tests.integration.recruitment_helpers import (
     QUOTAS,
     approve_copil_1,
+    engine_seals,
     in_atelier,
     recruitment_snapshot,
     registrations,
+    seal,
 )
 
 
@@ -81,7 +83,9 @@ def test_the_team_uploads_seals_and_draws_from_the_recruitment_page(lottery_worl
         sealed = http.post(
             f"{page_path}/sceller", data={"csrf": csrf, "taille": "15", "algorithme": "leximin"}
         )
-        shown = html.unescape(http.get(sealed.headers["location"]).text)
+        assert "Scellement demandé" in html.unescape(http.get(sealed.headers["location"]).text)
+        assert engine_seals(world) == [world.slug]
+        shown = html.unescape(http.get(page_path).text)
         commitment = re.search(r"<code>([0-9a-f]{64})</code>", shown)
         assert commitment is not None and "Tirer le panel" in shown
         # Chosen in the page, the method is named beside the report's files, each linked and served.
@@ -128,7 +132,7 @@ def test_the_household_rule_and_automatic_replacements_are_settings_of_the_page_
         assert _statuses(world) == {VolunteerStatus.POOL: 60, VolunteerStatus.SET_ASIDE: 1}
         until_open(world, "copil_1")
         approve_copil_1(world)
-        in_atelier(world, "seal", size=15)
+        seal(world, size=15)
         in_atelier(world, "draw", seed="1 2 3")
         sign_in(world, http, TEAM_EMAIL)
         page = http.get(page_path)

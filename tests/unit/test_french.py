@@ -49,6 +49,15 @@ def test_counts_take_the_french_plural() -> None:
     )
 
 
+def test_counts_group_thousands_as_french_does() -> None:
+    """« 1 500 volontaires », « 10 000 personnes », with a narrow no-break space, never « 1500 »."""
+    assert (count(1500, "volontaire"), count(10_000, "personne"), count(999, "jour")) == (
+        "1\u202f500 volontaires",
+        "10\u202f000 personnes",
+        "999 jours",
+    )
+
+
 def test_the_first_of_the_month_is_written_as_an_ordinal() -> None:
     """« lundi 1er mars 2027 », but « samedi 13 mars 2027 », in long dates and times (Paris)."""
     from datetime import UTC, date, datetime

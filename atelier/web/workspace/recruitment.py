@@ -9,6 +9,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -33,14 +34,12 @@ from atelier.services.panel_composition import composition
 from atelier.services.panel_report import publication_of
 from atelier.services.panel_settings import set_panel_settings
 from atelier.services.recruitment import (
-    ALGORITHM,
     draw_panel,
     draw_preconditions,
     find_lottery,
     import_pool,
     published_of,
     quotas_of,
-    seal,
     set_quotas,
     volunteers_of,
 )
@@ -59,6 +58,7 @@ from atelier.web.deps import (
 )
 from atelier.web.public import STANDALONE_PAGE_CSP
 from atelier.web.workspace.notices import notice_of, redirect_with_notice
+from atelier.web.workspace.seal_view import seal_view
 from models import Atelier, PanelLottery
 from models.enums import Answer, VolunteerStatus
 from models.types import pk
@@ -86,7 +86,7 @@ REPORT_FILES = {  # the address's suffix: the file's name and type
 ANSWERS = {Answer.CONFIRM: "a confirmé", Answer.DECLINE: "ne participera pas", None: "sans réponse"}
 
 
-def _page_data(session: Session, atelier: Atelier) -> dict[str, object]:
+def _page_data(session: Session, atelier: Atelier, now: datetime) -> dict[str, object]:
     volunteers = volunteers_of(session=session, atelier=atelier)
     answers = answers_of(session=session, atelier=atelier)
     statuses = Counter(v.status for v in volunteers)
@@ -110,6 +110,8 @@ def _page_data(session: Session, atelier: Atelier) -> dict[str, object]:
             if v.status is VolunteerStatus.SELECTED
         ],
         "replacements": replacement_views(session=session, atelier=atelier),
+        "sealing": seal_view(lottery, now),
+        "seal_failure": lottery.seal_failure if lottery and not lottery.sealed_at else None,
     }
 
 
@@ -161,7 +163,7 @@ class RecruitmentRequest:
     def page(self, *, error: str | None = None, status: int = 200) -> HTMLResponse:
         user = self.access.user
         with transaction(self.runtime.engine) as session:
-            data = _page_data(session, self.access.within(session))
+            data = _page_data(session, self.access.within(session), self.runtime.clock.now())
         return self.render(
             "workspace/recruitment.html",
             status,
@@ -347,33 +349,6 @@ def settings(here: Here, form: FormDep) -> Response:
     except Refused as error:
         return here.page(error=error.message_fr, status=400)
     return here.done("Réglages du recrutement enregistrés.", changed=True)
-
-
-@router.post("/sceller")
-def seal_lottery(here: Here, form: FormDep) -> Response:
-    runtime, user = here.runtime, here.access.user
-    try:
-        size = int(form.get("taille", "") or 0) or None
-    except ValueError:
-        return here.page(error="la taille du panel doit être un nombre entier", status=400)
-    algorithm = form.get("algorithme", ALGORITHM)
-    if algorithm not in ALGORITHM_LABELS:
-        return here.page(error="choisissez MAXIMIN ou LEXIMIN", status=400)
-    try:
-        with transaction(runtime.engine) as session:
-            atelier = here.access.within(session)
-            seal(
-                session=session,
-                atelier=atelier,
-                size=size,
-                now=runtime.clock.now(),
-                actor=person_actor(user.person_id),
-                algorithm=algorithm,
-                max_seconds=runtime.settings.lottery_max_seconds,
-            )
-    except Refused as error:
-        return here.page(error=error.message_fr, status=400)
-    return here.done("Tirage scellé : publiez son empreinte et annoncez comment la graine sera choisie.")
 
 
 @router.post("/tirer")
