@@ -202,6 +202,11 @@ def prefect_settings(api_url: str, *, home: Path | None = None) -> Iterator[None
         yield
 
 
+def prefect_settings_if(api_url: str | None) -> contextlib.AbstractContextManager[None]:
+    """``prefect_settings(api_url)``, or nothing when no server is given (runs without Prefect)."""
+    return prefect_settings(api_url) if api_url else contextlib.nullcontext()
+
+
 @contextlib.contextmanager
 def prefect_client(api_url: str, *, home: Path | None = None) -> Iterator[None]:
     """Like ``prefect_settings``, and drain Prefect's workers on the way out."""

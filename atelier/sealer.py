@@ -17,7 +17,7 @@ from typing import Protocol
 
 from atelier.bootstrap import Runtime
 from atelier.db import transaction
-from atelier.prefect_runtime import prefect_settings
+from atelier.prefect_runtime import prefect_settings_if
 from atelier.services.sealing import awaiting_run, carry_out_seal, new_run
 
 log = logging.getLogger("atelier.sealer")
@@ -57,10 +57,7 @@ class SealThread:
             self._thread.join(timeout)
 
     def _run(self) -> None:
-        if self.api_url:
-            with prefect_settings(self.api_url):
-                self._loop()
-        else:
+        with prefect_settings_if(self.api_url):
             self._loop()
 
     def _loop(self) -> None:

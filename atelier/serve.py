@@ -33,7 +33,7 @@ from atelier.bootstrap import Runtime
 from atelier.clock import ensure_utc
 from atelier.config import Settings
 from atelier.db import transaction
-from atelier.prefect_runtime import prefect_settings
+from atelier.prefect_runtime import prefect_settings_if
 from atelier.sealer import SealThread, SealWatcher
 from atelier.services.health import Heartbeat
 from atelier.turns import Advance, advance_in_turn, open_atelier_slugs
@@ -127,10 +127,7 @@ class EngineWorker:
             return not self._waiting and self._queue.empty()
 
     def _run(self) -> None:
-        if self.api_url:
-            with prefect_settings(self.api_url):
-                self._loop()
-        else:
+        with prefect_settings_if(self.api_url):
             self._loop()
 
     def _loop(self) -> None:

@@ -76,13 +76,23 @@ def explain(problem: Problem, relaxed: tuple[Quota, ...] | None) -> list[str]:
     return lines
 
 
+def _infeasible(problem: Problem, relaxed: tuple[Quota, ...] | None) -> Refused:
+    fixes = explain(problem, relaxed)
+    return Refused("tirage impossible avec ces quotas : " + " ; ".join(fixes), "infeasible quotas")
+
+
+def refuse_if_infeasible(problem: Problem) -> None:
+    """Refuses at once, in French with the smallest change that would help, quotas no panel meets
+    (one MIP: a seal asked for is refused before it waits for an engine)."""
+    relaxed = smallest_relaxation(problem)
+    if relaxed != problem.quotas:
+        raise _infeasible(problem, relaxed)
+
+
 def solve_or_explain(problem: Problem, algorithm: str, watch: Watch | None = None) -> Distribution:
     """The distribution; quotas no panel meets are refused in French with the smallest change
     that would make the draw possible."""
     try:
         return solve(problem, algorithm, watch)
     except Infeasible:
-        fixes = explain(problem, smallest_relaxation(problem))
-        raise Refused(
-            "tirage impossible avec ces quotas : " + " ; ".join(fixes), "infeasible quotas"
-        ) from None
+        raise _infeasible(problem, smallest_relaxation(problem)) from None

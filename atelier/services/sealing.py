@@ -28,7 +28,7 @@ from atelier.errors import Refused
 from atelier.panel.draw import commitment, publication
 from atelier.panel.lottery import ALGORITHMS, Distribution, Problem
 from atelier.panel.model import Pool, Quota, Types, types_of
-from atelier.panel.relax import solve_or_explain
+from atelier.panel.relax import refuse_if_infeasible, solve_or_explain
 from atelier.panel.watch import Progress, Watch
 from atelier.planning.template import template_of
 from atelier.services.ateliers import get_atelier
@@ -83,7 +83,10 @@ def request_seal(
     if size is not None and size < 1:
         raise Refused("la taille du panel doit être d'au moins une personne", "panel size below 1")
     refuse_unmet(session=session, atelier=atelier)
-    lottery.size, lottery.algorithm = size or template_of(atelier).citizens, algorithm
+    size = size or template_of(atelier).citizens
+    pool, quotas = _problem_inputs(session, atelier)
+    refuse_if_infeasible(Problem(types_of(pool), pool.categories, quotas, size))
+    lottery.size, lottery.algorithm = size, algorithm
     lottery.seal_requested_at, lottery.seal_requested_by, lottery.seal_max_seconds = now, actor, max_seconds
     lottery.seal_run = run
     lottery.seal_started_at = lottery.seal_beat_at = now if run is not None else None

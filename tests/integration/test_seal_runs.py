@@ -19,11 +19,14 @@ from atelier.errors import Refused
 from atelier.panel.lottery import solve
 from atelier.panel.watch import Progress
 from atelier.services.ateliers import get_atelier
+from atelier.services.people import add_people, remove_person
 from atelier.services.recruitment import find_lottery
 from atelier.services.sealing import SEAL_LEASE, awaiting_run, beat, claim_seal, finish_seal, new_run
 from atelier.sheets.spreadsheet import read_sheet
 from atelier.web.workspace.seal_view import STALLED, seal_view
 from models import Event
+from models.enums import Role
+from models.person_in import PersonIn
 from tests.integration.helpers import TEAM_EMAIL, World, csrf_of, http_client, run_cli, sign_in
 from tests.integration.recruitment_helpers import (
     QUOTAS,
@@ -83,24 +86,57 @@ def test_a_seal_asked_from_the_page_returns_at_once_and_nothing_changes_until_an
     assert "Scellement du tirage demandé : panel de 15 personnes, calcul par MAXIMIN." in journal
 
 
-def test_a_seal_that_cannot_succeed_says_why_on_the_page_and_may_be_asked_again(
+def test_quotas_no_panel_meets_are_refused_when_the_seal_is_asked_for(
     lottery_world: World, site: str
 ) -> None:
-    """A panel larger than the quotas allow: the engine's run ends without a distribution, the page
-    says why in French and offers the seal again; asked again with the right size, it seals."""
+    """A panel larger than the quotas allow is refused at once, with the change that would help,
+    and nothing is written: the team does not wait for an engine to learn it."""
     world = lottery_world
     ready_to_seal(world)
     page_path = f"/espace/{world.slug}/recrutement"
-    _requested(world, size=40)
+    with http_client(site) as http:
+        sign_in(world, http, TEAM_EMAIL)
+        csrf = csrf_of(http.get(page_path))
+        before = snapshot(world.runtime.engine, skip=("account_session",))
+        refused = http.post(f"{page_path}/sceller", data={"csrf": csrf, "taille": "40"})
+        assert refused.status_code == 400
+        assert "Tirage impossible avec ces quotas : relever le maximum" in html.unescape(refused.text)
+        assert snapshot(world.runtime.engine, skip=("account_session",)) == before
+    assert engine_seals(world) == []
+
+
+def test_a_seal_that_cannot_succeed_says_why_on_the_page_and_may_be_asked_again(
+    lottery_world: World, site: str
+) -> None:
+    """A citizen added by hand while the seal waited: the engine's run ends without a distribution,
+    the page and the journal say why in French, and the seal is offered again; once the citizen is
+    removed, asked again, it seals."""
+    world = lottery_world
+    ready_to_seal(world)
+    page_path = f"/espace/{world.slug}/recrutement"
+    _requested(world)
+    now = world.clock.now()
+    with transaction(world.runtime.engine) as session:
+        atelier = get_atelier(session=session, slug=world.slug)
+        person = PersonIn(full_name="Inès Ajoutée", email="ines@exemple.fr", roles=[Role.CITIZEN])
+        (added,) = add_people(session=session, atelier=atelier, people=[person], now=now, actor="test")
+        added_id = added.id or 0
     assert engine_seals(world) == [world.slug]
     assert engine_seals(world) == []  # ended: no engine starts it again
     with http_client(site) as http:
         sign_in(world, http, TEAM_EMAIL)
         shown = html.unescape(http.get(page_path).text)
-        assert "Le dernier scellement demandé n'a pas abouti : tirage impossible avec ces quotas" in shown
-        assert "Sceller le tirage</button>" in shown
+        failure = (
+            "Le dernier scellement demandé n'a pas abouti : pas de tirage : l'atelier compte déjà 1 citoyen"
+        )
+        assert failure in shown
         journal = html.unescape(http.get(f"/espace/{world.slug}/journal").text)
-        assert "Le scellement demandé n'a pas abouti : tirage impossible avec ces quotas" in journal
+        assert "Le scellement demandé n'a pas abouti : pas de tirage" in journal
+        with transaction(world.runtime.engine) as session:
+            atelier = get_atelier(session=session, slug=world.slug)
+            remove_person(session=session, atelier=atelier, person_id=added_id, now=now, actor="test")
+        shown = html.unescape(http.get(page_path).text)
+        assert "Sceller le tirage</button>" in shown
         http.post(f"{page_path}/sceller", data={"csrf": csrf_of(http.get(page_path)), "taille": "15"})
         engine_seals(world)
         shown = html.unescape(http.get(page_path).text)
