@@ -61,6 +61,7 @@ KIND_LABELS = {
     "panel_drawn": "tirage effectué",
     "panel_seal_requested": "scellement du tirage demandé",
     "panel_seal_failed": "scellement du tirage sans résultat",
+    "panel_seal_withdrawn": "scellement du tirage annulé",
     "panel_sealed": "tirage scellé",
     "replacement_proposed": "remplacement proposé",
     "replacement_approved": "remplacement approuvé",
@@ -287,6 +288,7 @@ SENTENCES: dict[str, Callable[[_Detail], str]] = {
     "panel_seal_failed": lambda e: (
         f"Le scellement demandé n'a pas abouti : {e.get('reason', 'raison inconnue')}."
     ),
+    "panel_seal_withdrawn": lambda e: "Scellement du tirage annulé avant sa fin.",
     "panel_sealed": lambda e: (
         f"Tirage scellé : {e.count('size', 'place')} parmi {e.count('pool', 'volontaire')} ; "
         "engagement publié."

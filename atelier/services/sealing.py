@@ -52,6 +52,7 @@ UNEXPECTED = (
     "le calcul s'est interrompu sur une erreur imprévue, signalée à l'exploitation : "
     "demandez un nouveau scellement"
 )
+INTERRUPTED = "le calcul a été interrompu avant sa fin : demandez un nouveau scellement"
 BEAT_SECONDS = 2.0  # how often a run renews its claim and writes its progress
 
 
@@ -260,6 +261,18 @@ def fail_seal(*, session: Session, atelier_id: int, run: str, reason: str, now: 
     return True
 
 
+def withdraw_seal(*, session: Session, atelier: Atelier, now: datetime, actor: str) -> None:
+    """The team takes back the seal it asked for (no engine to run it, a wrong size): the run
+    under way, if any, finds its claim gone and stops without publishing."""
+    lottery = lottery_of(session=session, atelier=atelier)
+    if lottery.sealed_at is not None or lottery.seal_requested_at is None:
+        raise Refused("aucun scellement n'est en cours", "no seal to withdraw")
+    _clear_claim(lottery)
+    lottery.seal_failure = None
+    session.add(lottery)
+    record_event(session=session, atelier_id=pk(atelier), actor=actor, kind="panel_seal_withdrawn", at=now)
+
+
 def _clear_claim(lottery: PanelLottery) -> None:
     lottery.seal_requested_at = lottery.seal_requested_by = lottery.seal_max_seconds = None
     lottery.seal_run = lottery.seal_started_at = lottery.seal_beat_at = lottery.seal_progress = None
@@ -339,6 +352,9 @@ def carry_out_seal(
             )
         except Refused as refused:
             return _failed(engine, clock, slug, run, refused.message_fr)
+        except KeyboardInterrupt:  # the command line's Ctrl+C: the seal is not left pending
+            _failed(engine, clock, slug, run, INTERRUPTED)
+            raise
         except Exception:
             _failed(engine, clock, slug, run, UNEXPECTED)
             raise

@@ -264,3 +264,45 @@ def test_a_seal_asked_for_runs_as_a_flow_run_of_its_own_with_its_progress_in_pre
         for a in httpx.post(f"{prefect_api}/artifacts/filter", json=asked).json()
     ]
     assert artifacts == [(100.0, f"Tirage scellé. Empreinte : {lottery.commitment}")]
+
+
+def test_the_team_withdraws_a_seal_and_the_run_under_way_stops_without_publishing(
+    lottery_world: World, site: str
+) -> None:
+    """« Annuler le scellement » while a run searches: the run's claim is gone (its beats and its
+    result are refused), the pool may change again, and a second withdrawal is refused with
+    nothing written."""
+    world = lottery_world
+    ready_to_seal(world)
+    _requested(world)
+    with transaction(world.runtime.engine) as session:
+        atelier = get_atelier(session=session, slug=world.slug)
+        job = claim_seal(session=session, atelier=atelier, run=new_run(), now=world.clock.now())
+        assert job is not None
+    page_path = f"/espace/{world.slug}/recrutement"
+    with http_client(site) as http:
+        sign_in(world, http, TEAM_EMAIL)
+        page = http.get(page_path)
+        assert "Annuler le scellement</button>" in page.text
+        withdrawn = http.post(f"{page_path}/scellement/annuler", data={"csrf": csrf_of(page)})
+        shown = html.unescape(http.get(withdrawn.headers["location"]).text)
+        assert "Scellement annulé : le vivier, les quotas et les règles peuvent de nouveau changer." in shown
+        assert "Sceller le tirage</button>" in shown
+        with transaction(world.runtime.engine) as session:
+            assert not beat(session=session, atelier_id=job.atelier_id, run=job.run, progress=None,
+                            now=world.clock.now())  # fmt: skip
+            late = finish_seal(session=session, job=job, distribution=solve(job.problem, "maximin"),
+                               now=world.clock.now())  # fmt: skip
+            assert late is None
+        before = snapshot(world.runtime.engine, skip=("account_session",))
+        again = http.post(f"{page_path}/scellement/annuler", data={"csrf": csrf_of(http.get(page_path))})
+        assert again.status_code == 400 and "Aucun scellement n'est en cours" in html.unescape(again.text)
+        assert snapshot(world.runtime.engine, skip=("account_session",)) == before
+        imported = http.post(
+            f"{page_path}/vivier",
+            data={"csrf": csrf_of(http.get(page_path))},
+            files={"fichier": ("v.csv", registrations(70), "text/csv")},
+        )
+        assert imported.status_code == 303
+        journal = html.unescape(http.get(f"/espace/{world.slug}/journal").text)
+    assert "Scellement du tirage annulé avant sa fin." in journal

@@ -11,7 +11,7 @@ from atelier.db import transaction
 from atelier.errors import Refused
 from atelier.services.events import person_actor
 from atelier.services.recruitment import ALGORITHM, find_lottery
-from atelier.services.sealing import request_seal
+from atelier.services.sealing import request_seal, withdraw_seal
 from atelier.web.deps import FormDep
 from atelier.web.workspace.recruitment import ALGORITHM_LABELS, Here
 from atelier.web.workspace.seal_view import seal_view
@@ -46,6 +46,22 @@ def seal_lottery(here: Here, form: FormDep) -> Response:
         "Scellement demandé : le calcul des chances se fait en arrière-plan et cette page suit sa "
         "progression ; vous pouvez la quitter et y revenir."
     )
+
+
+@router.post("/scellement/annuler")
+def withdraw(here: Here, _form: FormDep) -> Response:
+    runtime, user = here.runtime, here.access.user
+    try:
+        with transaction(runtime.engine) as session:
+            withdraw_seal(
+                session=session,
+                atelier=here.access.within(session),
+                now=runtime.clock.now(),
+                actor=person_actor(user.person_id),
+            )
+    except Refused as error:
+        return here.page(error=error.message_fr, status=400)
+    return here.done("Scellement annulé : le vivier, les quotas et les règles peuvent de nouveau changer.")
 
 
 @router.get("/scellement", response_class=HTMLResponse)
