@@ -34,6 +34,7 @@ from atelier.planning.template import template_of
 from atelier.services.ateliers import get_atelier
 from atelier.services.events import record_event
 from atelier.services.recruitment import (
+    ALGORITHM,
     draw_preconditions,
     lottery_of,
     not_sealed,
@@ -184,7 +185,7 @@ def claim_seal(*, session: Session, atelier: Atelier, run: str, now: datetime) -
         types=types_of(pool),
         quotas=quotas,
         size=lottery.size or template_of(atelier).citizens,
-        algorithm=lottery.algorithm or "maximin",
+        algorithm=lottery.algorithm or ALGORITHM,
         max_seconds=lottery.seal_max_seconds,
     )
 

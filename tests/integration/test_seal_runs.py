@@ -101,6 +101,10 @@ def test_quotas_no_panel_meets_are_refused_when_the_seal_is_asked_for(
         refused = http.post(f"{page_path}/sceller", data={"csrf": csrf, "taille": "40"})
         assert refused.status_code == 400
         assert "Tirage impossible avec ces quotas : relever le maximum" in html.unescape(refused.text)
+        unknown = http.post(
+            f"{page_path}/sceller", data={"csrf": csrf, "taille": "15", "algorithme": "hasard"}
+        )
+        assert unknown.status_code == 400 and "Choisissez MAXIMIN ou LEXIMIN" in html.unescape(unknown.text)
         assert snapshot(world.runtime.engine, skip=("account_session",)) == before
     assert engine_seals(world) == []
 

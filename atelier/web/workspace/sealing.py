@@ -13,7 +13,7 @@ from atelier.services.events import person_actor
 from atelier.services.recruitment import ALGORITHM, find_lottery
 from atelier.services.sealing import request_seal, withdraw_seal
 from atelier.web.deps import FormDep
-from atelier.web.workspace.recruitment import ALGORITHM_LABELS, Here
+from atelier.web.workspace.recruitment import Here
 from atelier.web.workspace.seal_view import seal_view
 
 router = APIRouter(prefix="/espace/{slug}/recrutement")
@@ -26,9 +26,6 @@ def seal_lottery(here: Here, form: FormDep) -> Response:
         size = int(form.get("taille", "") or 0) or None
     except ValueError:
         return here.page(error="la taille du panel doit être un nombre entier", status=400)
-    algorithm = form.get("algorithme", ALGORITHM)
-    if algorithm not in ALGORITHM_LABELS:
-        return here.page(error="choisissez MAXIMIN ou LEXIMIN", status=400)
     try:
         with transaction(runtime.engine) as session:
             request_seal(
@@ -37,7 +34,7 @@ def seal_lottery(here: Here, form: FormDep) -> Response:
                 size=size,
                 now=runtime.clock.now(),
                 actor=person_actor(user.person_id),
-                algorithm=algorithm,
+                algorithm=form.get("algorithme", ALGORITHM),  # the service refuses an unknown one
                 max_seconds=runtime.settings.lottery_max_seconds,
             )
     except Refused as error:
